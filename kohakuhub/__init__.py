@@ -1,0 +1,3 @@
+"""KohakuHub: a self-hosted hub that speaks the Hugging Face Hub protocol."""
+
+__version__ = "0.1.0"

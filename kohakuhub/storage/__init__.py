@@ -1,0 +1,1 @@
+"""Blob stores: where LFS object bytes live (local directory, memory, S3)."""

@@ -1,0 +1,163 @@
+"""The VersioningBackend port: git-like history for hub repos.
+
+A repo is addressed by its immutable ``key`` (never by its name), so renames never touch history.
+Commit ids are git SHA-1s: 40 lowercase hex.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from kohakuhub.types import CommitInfo, CommitOperation, Refs, Signature, TreeEntry
+
+
+class VersioningBackend(ABC):
+    """History store for hub repos. Every method is synchronous and thread-safe."""
+
+    # --- repositories ------------------------------------------------------------------------------
+
+    @abstractmethod
+    def init_repo(self, key: str) -> None:
+        """Create an empty repository (HEAD -> refs/heads/main, no commits). ConflictError if present."""
+
+    @abstractmethod
+    def delete_repo(self, key: str) -> None:
+        """Remove a repository and all of its history; a missing repo is not an error."""
+
+    @abstractmethod
+    def repo_exists(self, key: str) -> bool:
+        """True when the repository exists."""
+
+    @abstractmethod
+    def repo_path(self, key: str) -> Path:
+        """Directory of the bare git repository (for git transport)."""
+
+    # --- objects -----------------------------------------------------------------------------------
+
+    @abstractmethod
+    def write_blob(self, key: str, data: bytes) -> str:
+        """Store ``data`` as a git blob and return its id."""
+
+    @abstractmethod
+    def write_blob_from_file(self, key: str, path: Path) -> str:
+        """Store a file's content as a git blob (streamed, not read whole) and return its id."""
+
+    @abstractmethod
+    def read_blob(self, key: str, oid: str) -> bytes:
+        """Return a blob's bytes. NotFoundError if absent."""
+
+    @abstractmethod
+    def blob_size(self, key: str, oid: str) -> int:
+        """Size of a blob without reading it. NotFoundError if absent."""
+
+    # --- refs ---------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def resolve(self, key: str, revision: str) -> str:
+        """Resolve a branch, tag, full ref name or full/short commit id to a commit id.
+
+        Raises:
+            RevisionNotFoundError: nothing matches, or a short id is ambiguous.
+        """
+
+    @abstractmethod
+    def refs(self, key: str) -> Refs:
+        """All branches and tags (tags peeled to their commit)."""
+
+    @abstractmethod
+    def create_branch(self, key: str, name: str, commit: str) -> None:
+        """Create ``refs/heads/<name>``. ConflictError if it exists, InvalidRevisionError if bad."""
+
+    @abstractmethod
+    def delete_branch(self, key: str, name: str) -> None:
+        """Delete a branch. RevisionNotFoundError if missing."""
+
+    @abstractmethod
+    def create_tag(
+        self, key: str, name: str, commit: str, *, message: str | None, tagger: Signature
+    ) -> None:
+        """Create a tag (annotated when ``message`` is given). ConflictError if it exists."""
+
+    @abstractmethod
+    def delete_tag(self, key: str, name: str) -> None:
+        """Delete a tag. RevisionNotFoundError if missing."""
+
+    # --- commits -----------------------------------------------------------------------------------
+
+    @abstractmethod
+    def commit(
+        self,
+        key: str,
+        *,
+        branch: str,
+        operations: Sequence[CommitOperation],
+        message: str,
+        author: Signature,
+        expected_head: str | None = None,
+        create_branch: bool = False,
+        when: datetime | None = None,
+    ) -> str:
+        """Apply ``operations`` on the branch head and move the branch to the new commit atomically.
+
+        Runs under the repo's lock (across threads and processes); the ref moves only if it still points
+        at the head the new commit was built on, so concurrent commits never lose each other's work.
+
+        Args:
+            expected_head: when given, the branch must currently point at this commit (full id, or a
+                prefix of at least 5 hex digits) else StaleParentError.
+            create_branch: allow ``branch`` not to exist yet (the new commit then has no parent).
+
+        Raises:
+            RevisionNotFoundError: the branch does not exist and ``create_branch`` is false.
+            EntryNotFoundError: a DeleteFile/DeleteFolder path does not exist.
+            StaleParentError: ``expected_head`` does not match.
+        """
+
+    @abstractmethod
+    def squash(self, key: str, *, branch: str, message: str, author: Signature) -> str:
+        """Replace a branch's history with one root commit holding its current tree."""
+
+    # --- reading trees and history -----------------------------------------------------------------
+
+    @abstractmethod
+    def get_entry(self, key: str, commit: str, path: str) -> TreeEntry | None:
+        """The file or directory at ``path`` in ``commit`` (``""`` is the root directory), or None."""
+
+    @abstractmethod
+    def list_tree(
+        self,
+        key: str,
+        commit: str,
+        path: str = "",
+        *,
+        recursive: bool = False,
+        start_after: str | None = None,
+    ) -> Iterator[TreeEntry]:
+        """Entries below directory ``path``: direct children, or every descendant when recursive.
+
+        Order is a pre-order walk (a directory before its contents, siblings sorted by name), stable
+        across calls, so ``start_after`` (a path previously yielded) resumes right after it without
+        re-reading the subtrees before it.
+
+        Raises:
+            EntryNotFoundError: ``path`` does not exist or is a file.
+        """
+
+    @abstractmethod
+    def log(self, key: str, commit: str, *, skip: int = 0, limit: int = 50) -> list[CommitInfo]:
+        """Commits reachable from ``commit``, newest first (first-parent order)."""
+
+    @abstractmethod
+    def count_commits(self, key: str, commit: str) -> int:
+        """Number of commits reachable from ``commit``."""
+
+    @abstractmethod
+    def last_commits(self, key: str, commit: str, paths: Sequence[str]) -> dict[str, CommitInfo]:
+        """For each path, the newest commit (from ``commit`` back) that changed it."""
+
+    @abstractmethod
+    def commit_info(self, key: str, commit: str) -> CommitInfo:
+        """One commit's metadata. RevisionNotFoundError if absent."""
