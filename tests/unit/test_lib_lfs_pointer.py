@@ -13,7 +13,7 @@ def test_make_pointer_exact_bytes():
         b"oid sha256:" + OID.encode() + b"\n"
         b"size 12345\n"
     )
-    assert len(make_pointer(OID, 0)) == 125  # fixed part + "0"
+    assert len(make_pointer(OID, 0)) == 126  # 43 + 76 + len("size 0\n")
 
 
 @pytest.mark.parametrize("oid", ["", "A" * 64, "a" * 63, "z" * 64])
