@@ -1,0 +1,397 @@
+"""GitBackend: the VersioningBackend port on bare git repositories, via pygit2/libgit2.
+
+Layout: the repo with key K is the bare repository ``<root>/K[:2]/K.git`` (a two-character fan-out keeps
+directories small with many repos). Each call opens its own ``pygit2.Repository`` (about 80 us), because
+Repository objects must not be shared between threads for writes; reads take no lock since git objects
+are immutable and libgit2 replaces refs atomically (lockfile + rename).
+
+Writes run under the repo lock (threads and processes) and publish with a compare-and-swap ref update,
+after the commit object is fully written: a process killed mid-commit leaves the branch untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import pygit2
+
+from kohakuhub.errors import (
+    ConflictError,
+    NotFoundError,
+    RepoNotFoundError,
+    RevisionNotFoundError,
+    StaleParentError,
+)
+from kohakuhub.types import CommitInfo, CommitOperation, Refs, Signature, TreeEntry
+from kohakuhub.versioning.base import VersioningBackend
+from kohakuhub.versioning.git import history, revisions, tree_reading
+from kohakuhub.versioning.git.locking import LOCK_FILE_NAME, RepoLocks
+from kohakuhub.versioning.git.naming import (
+    check_message,
+    is_full_hex,
+    make_signature,
+    validate_key,
+    validate_ref_name,
+)
+from kohakuhub.versioning.git.refs_writer import create_ref, delete_ref, move_ref
+from kohakuhub.versioning.git.tree_builder import apply_operations
+
+_HEADS = "refs/heads/"
+
+
+class GitBackend(VersioningBackend):
+    """History store keeping every hub repo as a bare git repository under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._locks = RepoLocks()
+
+    # --- repositories ------------------------------------------------------------------------------
+
+    def init_repo(self, key: str) -> None:
+        """Create an empty bare repository (HEAD -> refs/heads/main).
+
+        It is built in a temporary directory and renamed into place, so a half-initialised repository
+        is never visible and two concurrent inits cannot both succeed.
+
+        Raises:
+            ConflictError: the repository already exists.
+        """
+        path = self.repo_path(key)
+        if path.exists():
+            raise ConflictError(f"Repository {key} already exists")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.parent / f".init-{key}-{uuid.uuid4().hex}"
+        try:
+            repo = pygit2.init_repository(str(staging), bare=True, initial_head="main")
+            # Bare repos default to no reflogs; say so explicitly, they would only grow forever here.
+            repo.config["core.logallrefupdates"] = False
+            (staging / LOCK_FILE_NAME).touch()
+            os.rename(staging, path)  # fails if the target appeared meanwhile (non-empty directory)
+        except OSError as exc:
+            raise ConflictError(f"Repository {key} already exists") from exc
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def delete_repo(self, key: str) -> None:
+        """Remove a repository; waits for in-flight writes, and a missing repo is not an error."""
+        path = self.repo_path(key)
+        trash = path.parent / f".trash-{key}-{uuid.uuid4().hex}"
+        try:
+            with self._locks.hold(key, path):
+                os.rename(path, trash)  # atomic: readers see the whole repo or nothing
+        except (RepoNotFoundError, FileNotFoundError):
+            return
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def repo_exists(self, key: str) -> bool:
+        """True when the repository exists."""
+        return self.repo_path(key).is_dir()
+
+    def repo_path(self, key: str) -> Path:
+        """Directory of the bare repository for ``key``.
+
+        Raises:
+            ValueError: ``key`` is not a valid repo key.
+        """
+        validate_key(key)
+        return self.root / key[:2] / f"{key}.git"
+
+    @contextmanager
+    def repo_lock(self, key: str) -> Iterator[None]:
+        """Hold the repo's write lock (e.g. around ``git receive-pack``); reentrant in one thread.
+
+        Raises:
+            RepoNotFoundError: the repository does not exist.
+        """
+        with self._locks.hold(key, self.repo_path(key)):
+            yield
+
+    def _open(self, key: str) -> pygit2.Repository:
+        path = self.repo_path(key)
+        if not path.is_dir():
+            raise RepoNotFoundError()
+        try:
+            return pygit2.Repository(str(path))
+        except pygit2.GitError as exc:  # deleted between the check and the open
+            raise RepoNotFoundError() from exc
+
+    # --- objects -----------------------------------------------------------------------------------
+
+    def write_blob(self, key: str, data: bytes) -> str:
+        """Store ``data`` as a git blob and return its id."""
+        return str(self._open(key).create_blob(bytes(data)))
+
+    def write_blob_from_file(self, key: str, path: Path) -> str:
+        """Store a file's content as a blob; libgit2 streams it into the object store.
+
+        Raises:
+            FileNotFoundError: ``path`` does not exist.
+        """
+        repo = self._open(key)
+        if not Path(path).is_file():
+            raise FileNotFoundError(str(path))
+        return str(repo.create_blob_fromdisk(str(path)))
+
+    def read_blob(self, key: str, oid: str) -> bytes:
+        """Return a blob's bytes.
+
+        Raises:
+            NotFoundError: no blob with this id.
+        """
+        obj = self._get_object(self._open(key), oid)
+        if not isinstance(obj, pygit2.Blob):
+            raise NotFoundError(f"Blob not found: {oid}")
+        return obj.data
+
+    def blob_size(self, key: str, oid: str) -> int:
+        """Size of a blob, from its header only.
+
+        Raises:
+            NotFoundError: no blob with this id.
+        """
+        repo = self._open(key)
+        if not isinstance(oid, str) or not is_full_hex(oid):
+            raise NotFoundError(f"Blob not found: {oid}")
+        try:
+            obj_type, size = repo.odb.read_header(oid.lower())
+        except KeyError as exc:
+            raise NotFoundError(f"Blob not found: {oid}") from exc
+        if obj_type != pygit2.GIT_OBJECT_BLOB:
+            raise NotFoundError(f"Blob not found: {oid}")
+        return size
+
+    @staticmethod
+    def _get_object(repo: pygit2.Repository, oid: str) -> pygit2.Object:
+        if not isinstance(oid, str) or not is_full_hex(oid):
+            raise NotFoundError(f"Blob not found: {oid}")
+        obj = repo.get(oid.lower())
+        if obj is None:
+            raise NotFoundError(f"Blob not found: {oid}")
+        return obj
+
+    # --- refs ---------------------------------------------------------------------------------------
+
+    def resolve(self, key: str, revision: str) -> str:
+        """Resolve a branch, tag, full ref name or full/short commit id (branch > tag > id).
+
+        Raises:
+            RevisionNotFoundError: nothing matches, or a short id is ambiguous.
+        """
+        return str(revisions.resolve_commit(self._open(key), revision).id)
+
+    def refs(self, key: str) -> Refs:
+        """All branches and tags (tags peeled to their commit)."""
+        return revisions.list_refs(self._open(key))
+
+    def create_branch(self, key: str, name: str, commit: str) -> None:
+        """Create ``refs/heads/<name>`` at ``commit`` (any revision).
+
+        Raises:
+            InvalidRevisionError: bad branch name.
+            RevisionNotFoundError: ``commit`` does not resolve.
+            ConflictError: the branch exists, or clashes with one (``a`` vs ``a/b``).
+        """
+        ref_name = validate_ref_name(name, "heads")
+        target = revisions.resolve_commit(self._open(key), commit).id
+        with self._locks.hold(key, self.repo_path(key)):
+            create_ref(self._open(key), ref_name, target, label=f"Branch {name}")
+
+    def delete_branch(self, key: str, name: str) -> None:
+        """Delete a branch.
+
+        Raises:
+            RevisionNotFoundError: no such branch.
+        """
+        with self._locks.hold(key, self.repo_path(key)):
+            delete_ref(self._open(key), _HEADS + str(name), label=f"Branch {name}")
+
+    def create_tag(
+        self, key: str, name: str, commit: str, *, message: str | None, tagger: Signature
+    ) -> None:
+        """Create a tag: annotated (a tag object signed by ``tagger``) when ``message`` is given.
+
+        Raises:
+            InvalidRevisionError: bad tag name.
+            RevisionNotFoundError: ``commit`` does not resolve.
+            ConflictError: the tag exists.
+            BadRequestError: invalid tagger or message.
+        """
+        ref_name = validate_ref_name(name, "tags")
+        signature = make_signature(tagger) if message is not None else None
+        with self._locks.hold(key, self.repo_path(key)):
+            repo = self._open(key)
+            target = revisions.resolve_commit(repo, commit).id
+            if message is None:
+                create_ref(repo, ref_name, target, label=f"Tag {name}")
+                return
+            try:
+                # git_tag_create writes the tag object, then the ref without overwriting.
+                repo.create_tag(name, target, pygit2.GIT_OBJECT_COMMIT, signature, check_message(message))
+            except pygit2.AlreadyExistsError as exc:
+                raise ConflictError(f"Tag {name} already exists") from exc
+            except (pygit2.GitError, OSError) as exc:
+                raise ConflictError(f"Tag {name} conflicts with an existing reference") from exc
+
+    def delete_tag(self, key: str, name: str) -> None:
+        """Delete a tag.
+
+        Raises:
+            RevisionNotFoundError: no such tag.
+        """
+        with self._locks.hold(key, self.repo_path(key)):
+            delete_ref(self._open(key), "refs/tags/" + str(name), label=f"Tag {name}")
+
+    # --- commits -----------------------------------------------------------------------------------
+
+    def commit(
+        self,
+        key: str,
+        *,
+        branch: str,
+        operations: Sequence[CommitOperation],
+        message: str,
+        author: Signature,
+        expected_head: str | None = None,
+        create_branch: bool = False,
+        when: datetime | None = None,
+    ) -> str:
+        """Apply ``operations`` on the branch head and move the branch to the new commit atomically.
+
+        A commit whose tree equals its parent's is still created (the Hub allows empty commits).
+
+        Raises:
+            RevisionNotFoundError: the branch does not exist and ``create_branch`` is false.
+            InvalidRevisionError: ``create_branch`` with an invalid branch name.
+            EntryNotFoundError: a DeleteFile/DeleteFolder path does not exist.
+            InvalidPathError: an operation path is malformed.
+            NotFoundError: a PutFile blob is not in the repository.
+            StaleParentError: ``expected_head`` does not match.
+            BadRequestError: invalid author or message.
+        """
+        ref_name = self._branch_ref(branch, creating=create_branch)
+        signature = make_signature(author, when)
+        check_message(message)
+        with self._locks.hold(key, self.repo_path(key)):
+            repo = self._open(key)
+            head = revisions.head_of(repo, ref_name)
+            if head is None and not create_branch:
+                raise RevisionNotFoundError(f"Invalid rev id: {branch}")
+            if expected_head is not None and not revisions.matches_expected(head, expected_head):
+                raise StaleParentError()
+            base_tree = repo[head].tree if head is not None else None
+            tree_id = apply_operations(repo, base_tree, operations)
+            parents = [head] if head is not None else []
+            # The commit object is written before the ref moves: a crash in between leaves only an
+            # unreachable object behind, never a ref to a missing commit.
+            new = repo.create_commit(None, signature, signature, message, tree_id, parents)
+            move_ref(repo, ref_name, head, new)
+        return str(new)
+
+    def squash(self, key: str, *, branch: str, message: str, author: Signature) -> str:
+        """Replace a branch's history with one root commit holding its current tree.
+
+        Raises:
+            RevisionNotFoundError: the branch does not exist.
+            BadRequestError: invalid author or message.
+        """
+        ref_name = self._branch_ref(branch, creating=False)
+        signature = make_signature(author)
+        check_message(message)
+        with self._locks.hold(key, self.repo_path(key)):
+            repo = self._open(key)
+            head = revisions.head_of(repo, ref_name)
+            if head is None:
+                raise RevisionNotFoundError(f"Invalid rev id: {branch}")
+            tree_id = repo[head].tree_id
+            new = repo.create_commit(None, signature, signature, message, tree_id, [])
+            move_ref(repo, ref_name, head, new)
+        return str(new)
+
+    @staticmethod
+    def _branch_ref(branch: str, *, creating: bool) -> str:
+        if creating:
+            return validate_ref_name(branch, "heads")
+        ref_name = _HEADS + str(branch)
+        if "\0" in ref_name or not pygit2.reference_is_valid_name(ref_name):
+            raise RevisionNotFoundError(f"Invalid rev id: {branch}")
+        return ref_name
+
+    # --- reading trees and history -----------------------------------------------------------------
+
+    def _commit(self, key: str, commit: str) -> tuple[pygit2.Repository, pygit2.Commit]:
+        repo = self._open(key)
+        return repo, revisions.resolve_commit(repo, commit)
+
+    def get_entry(self, key: str, commit: str, path: str) -> TreeEntry | None:
+        """The file or directory at ``path`` in ``commit`` (``""`` is the root directory), or None.
+
+        Raises:
+            RevisionNotFoundError: ``commit`` does not resolve.
+        """
+        repo, obj = self._commit(key, commit)
+        return tree_reading.get_entry(repo, obj, path)
+
+    def list_tree(
+        self,
+        key: str,
+        commit: str,
+        path: str = "",
+        *,
+        recursive: bool = False,
+        start_after: str | None = None,
+    ) -> Iterator[TreeEntry]:
+        """Entries below directory ``path``, pre-order, siblings in git tree order.
+
+        Git tree order sorts names bytewise with a directory compared as ``name/``; ``start_after``
+        resumes right after that path, skipping the subtrees before it unread.
+
+        Raises:
+            RevisionNotFoundError: ``commit`` does not resolve.
+            EntryNotFoundError: ``path`` does not exist or is a file.
+            BadRequestError: ``start_after`` is not inside ``path``.
+        """
+        repo, obj = self._commit(key, commit)
+        return tree_reading.list_tree(repo, obj, path, recursive=recursive, start_after=start_after)
+
+    def log(self, key: str, commit: str, *, skip: int = 0, limit: int = 50) -> list[CommitInfo]:
+        """Commits of the first-parent chain from ``commit``, newest first.
+
+        Raises:
+            RevisionNotFoundError: ``commit`` does not resolve.
+        """
+        repo, obj = self._commit(key, commit)
+        return history.log(repo, obj, skip=skip, limit=limit)
+
+    def count_commits(self, key: str, commit: str) -> int:
+        """Number of commits in the first-parent chain from ``commit`` (what ``log`` pages through).
+
+        Raises:
+            RevisionNotFoundError: ``commit`` does not resolve.
+        """
+        repo, obj = self._commit(key, commit)
+        return history.count_commits(repo, obj)
+
+    def last_commits(self, key: str, commit: str, paths: Sequence[str]) -> dict[str, CommitInfo]:
+        """For each path present in ``commit``, the newest commit that changed it (first-parent).
+
+        Raises:
+            RevisionNotFoundError: ``commit`` does not resolve.
+        """
+        repo, obj = self._commit(key, commit)
+        return history.last_commits(repo, obj, paths)
+
+    def commit_info(self, key: str, commit: str) -> CommitInfo:
+        """One commit's metadata.
+
+        Raises:
+            RevisionNotFoundError: ``commit`` does not resolve.
+        """
+        _repo, obj = self._commit(key, commit)
+        return history.commit_info(obj)
