@@ -85,11 +85,21 @@ class ConflictError(HubError):
 
 
 class RepoExistsError(ConflictError):
-    """create_repo on an existing id; carries the repo URL the client needs for exist_ok."""
+    """create_repo on an existing id; the API adds the repo URL the client needs for exist_ok."""
 
-    def __init__(self, message: str, *, url: str) -> None:
+    def __init__(self, message: str, *, repo_type: str, repo_id: str) -> None:
         super().__init__(message)
-        self.url = url
+        self.repo_type = repo_type
+        self.repo_id = repo_id
+
+
+class RepoMovedError(HubError):
+    """The repo was moved; the caller is redirected to its new id."""
+
+    def __init__(self, *, old_id: str, new_id: str) -> None:
+        super().__init__(f"Repository moved to {new_id}")
+        self.old_id = old_id
+        self.new_id = new_id
 
 
 class StaleParentError(HubError):

@@ -1,0 +1,153 @@
+"""The one table from domain errors to HTTP answers.
+
+HF routes get ``X-Error-Code`` (protocol section 7) and ``X-Error-Message`` plus ``{"error": msg}``;
+LFS routes get the git-lfs JSON error shape; git routes get plain text and a Basic challenge.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kohakuhub.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConfigError,
+    ConflictError,
+    EntryNotFoundError,
+    ForbiddenError,
+    HubError,
+    InvalidPathError,
+    LoginRequiredError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RangeNotSatisfiableError,
+    RepoExistsError,
+    RepoMovedError,
+    RepoNotFoundError,
+    RevisionNotFoundError,
+    StaleParentError,
+)
+from kohakuhub.types import RepoType
+
+log = logging.getLogger("kohakuhub.api")
+
+LFS_CONTENT_TYPE = "application/vnd.git-lfs+json"
+BASIC_CHALLENGE = 'Basic realm="KohakuHub"'
+
+# (error class, status, X-Error-Code). Checked in order: subclasses first.
+ERROR_TABLE: list[tuple[type[HubError], int, str | None]] = [
+    (RepoNotFoundError, 404, "RepoNotFound"),
+    (RevisionNotFoundError, 404, "RevisionNotFound"),
+    (EntryNotFoundError, 404, "EntryNotFound"),
+    (NotFoundError, 404, None),
+    (RangeNotSatisfiableError, 416, None),
+    (InvalidPathError, 422, None),
+    (BadRequestError, 400, None),
+    (PayloadTooLargeError, 413, None),
+    (RepoExistsError, 409, None),
+    (ConflictError, 409, None),
+    (StaleParentError, 412, None),
+    (AuthenticationError, 401, None),
+    (LoginRequiredError, 401, None),
+    (ForbiddenError, 403, None),
+    (ConfigError, 500, None),
+]
+
+
+def status_and_code(exc: HubError) -> tuple[int, str | None]:
+    """HTTP status and HF error code for a domain error."""
+    for cls, status, code in ERROR_TABLE:
+        if isinstance(exc, cls):
+            if isinstance(exc, RepoNotFoundError) and exc.anonymous:
+                return 401, code  # anonymous callers get 401 so clients (and git) ask for credentials
+            return status, code
+    return 500, None
+
+
+def _header_safe(message: str) -> str:
+    # Header values must be latin-1 and single-line; the body carries the exact text.
+    return message.replace("\r", " ").replace("\n", " ").encode("latin-1", "replace").decode("latin-1")[:1000]
+
+
+def _surface(request: Request) -> str:
+    path = request.url.path
+    if "/info/lfs/" in path or path.startswith("/api/lfs/"):
+        return "lfs"
+    if path.endswith(("/info/refs", "/git-upload-pack", "/git-receive-pack")):
+        return "git"
+    return "hf"
+
+
+def repo_url(request: Request, repo_type: str, repo_id: str) -> str:
+    """Public URL of a repo page: ``{endpoint}/[datasets/|spaces/]{ns}/{name}``."""
+    return f"{base_url(request)}/{RepoType(repo_type).url_prefix}{repo_id}"
+
+
+def base_url(request: Request) -> str:
+    """The endpoint the client used (proxy headers are applied by uvicorn)."""
+    return str(request.base_url).rstrip("/")
+
+
+def error_response(request: Request, exc: HubError) -> Response:
+    """Build the answer for a domain error on any surface."""
+    if isinstance(exc, RepoMovedError):
+        return _moved(request, exc)
+    status, code = status_and_code(exc)
+    message = exc.message
+    headers = {"X-Error-Message": _header_safe(message)}
+    if code:
+        headers["X-Error-Code"] = code
+    if isinstance(exc, EntryNotFoundError) and exc.commit:
+        headers["X-Repo-Commit"] = exc.commit
+    if isinstance(exc, RangeNotSatisfiableError):
+        headers["Content-Range"] = f"bytes */{exc.size}"
+    surface = _surface(request)
+    if status == 401 and surface in ("lfs", "git"):
+        headers["WWW-Authenticate"] = BASIC_CHALLENGE
+    if surface == "lfs":
+        return JSONResponse({"message": message}, status, headers, media_type=LFS_CONTENT_TYPE)
+    if surface == "git":
+        return PlainTextResponse(message + "\n", status, headers)
+    body: dict[str, object] = {"error": message}
+    if isinstance(exc, RepoExistsError):
+        body["url"] = repo_url(request, exc.repo_type, exc.repo_id)
+    return JSONResponse(body, status, headers)
+
+
+def _moved(request: Request, exc: RepoMovedError) -> Response:
+    old = "/" + quote(exc.old_id)
+    new = "/" + quote(exc.new_id)
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    path = raw.decode("latin-1").replace(old + "/", new + "/", 1)
+    if path.endswith(old):
+        path = path[: -len(old)] + new
+    query = request.url.query
+    location = f"{base_url(request)}{path}" + (f"?{query}" if query else "")
+    return RedirectResponse(location, status_code=307, headers={"X-Error-Message": _header_safe(exc.message)})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on the app."""
+
+    @app.exception_handler(HubError)
+    async def _hub_error(request: Request, exc: HubError) -> Response:
+        return error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        return error_response(request, BadRequestError(f"Invalid request: {problems}"))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = str(exc.detail)
+        return JSONResponse({"error": message}, exc.status_code,
+                            {"X-Error-Message": _header_safe(message), **(exc.headers or {})})

@@ -1,0 +1,156 @@
+"""Reading files: tree, paths-info and resolve (protocol sections 2.5, 2.6 and 3)."""
+
+from __future__ import annotations
+
+import mimetypes
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import FileResponse, StreamingResponse
+
+from kohakuhub.api.deps import CallerDep, HubDep, find_repo
+from kohakuhub.api.middleware import param
+from kohakuhub.api.pagination import next_link, parse_bool, parse_limit
+from kohakuhub.api.schemas.repos import tree_entry
+from kohakuhub.errors import BadRequestError, PayloadTooLargeError
+from kohakuhub.lib.http_range import parse_range
+from kohakuhub.storage.base import BlobStore, lfs_key
+
+router = APIRouter(tags=["files"])
+
+TREE_PAGE = 1000
+TREE_PAGE_EXPANDED = 50  # as the Hub: lastCommit costs a history walk per page
+MAX_PATHS_INFO = 1000
+
+
+@router.get("/api/{plural}/{namespace}/{name}/tree/{revision}")
+@router.get("/api/{plural}/{namespace}/{name}/tree/{revision}/{path:path}")
+def list_tree(plural: str, namespace: str, name: str, revision: str, request: Request, response: Response,
+              caller: CallerDep, hub: HubDep, path: str = "") -> list:
+    ref = find_repo(hub, caller, plural, namespace, name)
+    commit = hub.files.resolve(ref, param(revision))
+    query = request.query_params
+    expand = parse_bool(query.get("expand"))
+    limit = parse_limit(query.get("limit"), default=TREE_PAGE_EXPANDED if expand else TREE_PAGE,
+                        maximum=TREE_PAGE_EXPANDED if expand else TREE_PAGE)
+    page, more = hub.files.tree(ref, commit, param(path), recursive=parse_bool(query.get("recursive")),
+                                start_after=query.get("cursor") or None, limit=limit)
+    last = hub.files.last_commits(ref, commit, [v.path for v in page]) if expand else {}
+    if more:
+        response.headers["Link"] = next_link(request, cursor=page[-1].path)
+    return [tree_entry(v, last.get(v.path)) for v in page]
+
+
+@router.post("/api/{plural}/{namespace}/{name}/paths-info/{revision}")
+async def paths_info(plural: str, namespace: str, name: str, revision: str, request: Request,
+                     caller: CallerDep, hub: HubDep) -> list:
+    # Form-encoded, not JSON (protocol section 2.6); a JSON body is accepted too.
+    if request.headers.get("content-type", "").startswith("application/json"):
+        body = await request.json()
+        paths, expand = body.get("paths", []), bool(body.get("expand", False))
+    else:
+        form = await request.form()
+        paths = [str(p) for p in form.getlist("paths")] or [str(p) for p in form.getlist("paths[]")]
+        expand = parse_bool(str(form.get("expand") or ""))
+    if not isinstance(paths, list):
+        raise BadRequestError("'paths' must be a list")
+    if len(paths) > MAX_PATHS_INFO:
+        raise PayloadTooLargeError(f"At most {MAX_PATHS_INFO} paths per request, got {len(paths)}")
+    def work() -> list:
+        ref = find_repo(hub, caller, plural, namespace, name)
+        commit = hub.files.resolve(ref, param(revision))
+        views = hub.files.paths_info(ref, commit, [str(p) for p in paths])
+        last = hub.files.last_commits(ref, commit, [v.path for v in views]) if expand else {}
+        return [tree_entry(v, last.get(v.path)) for v in views]
+
+    return await run_in_threadpool(work)
+
+
+class BlobFileResponse(FileResponse):
+    """FileResponse with larger reads: 64 KiB chunks cap throughput far below the disk's."""
+
+    chunk_size = 1 << 20
+
+
+def _disposition(path: str) -> str:
+    filename = path.rsplit("/", 1)[-1]
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_")
+    return f"inline; filename*=UTF-8''{quote(filename)}; filename=\"{ascii_name}\""
+
+
+def resolve_file(request: Request, hub: HubDep, caller: CallerDep, plural: str, namespace: str,
+                 name: str, revision: str, path: str) -> Response:
+    """HEAD/GET of a file: metadata headers the client requires, then the bytes (ranges allowed)."""
+    ref = find_repo(hub, caller, plural, namespace, name)
+    commit = hub.files.resolve(ref, param(revision))
+    view = hub.files.file(ref, commit, param(path))
+    headers = {
+        "X-Repo-Commit": commit,
+        "Accept-Ranges": "bytes",
+        "Content-Disposition": _disposition(view.path),
+        "Cache-Control": "private, max-age=0, must-revalidate" if ref.row.private else "public, max-age=0",
+    }
+    media_type = mimetypes.guess_type(view.path)[0] or "application/octet-stream"
+    if view.lfs is None:
+        headers["ETag"] = f'"{view.oid}"'
+        return _serve_bytes(request, hub.files.read_small(ref, view.oid), headers, media_type)
+    headers.update({
+        "ETag": f'"{view.lfs.oid}"',
+        "X-Linked-Etag": f'"{view.lfs.oid}"',
+        "X-Linked-Size": str(view.lfs.size),
+    })
+    store = hub.lfs.store
+    key = lfs_key(view.lfs.oid)
+    url = store.presigned_get_url(key, expires_in=hub.settings.lfs_url_ttl_seconds, filename=view.path)
+    if url is not None:
+        return RedirectResponse(url, status_code=302, headers=headers)
+    local = store.local_path(key)
+    if local is not None:
+        return BlobFileResponse(local, headers=headers, media_type=media_type)
+    return _serve_stream(request, store, key, view.lfs.size, headers, media_type)
+
+
+def _serve_bytes(request: Request, data: bytes, headers: dict[str, str], media_type: str) -> Response:
+    size = len(data)
+    span = parse_range(request.headers.get("range"), size)
+    status = 200
+    if span is not None:
+        start, end = span
+        data = data[start:end]
+        status = 206
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    headers["Content-Length"] = str(len(data))
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers, media_type=media_type)
+    return Response(data, status_code=status, headers=headers, media_type=media_type)
+
+
+def _serve_stream(request: Request, store: BlobStore, key: str, size: int, headers: dict[str, str],
+                  media_type: str) -> Response:
+    span = parse_range(request.headers.get("range"), size)
+    start, end = span if span is not None else (0, size)
+    if span is not None:
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    headers["Content-Length"] = str(end - start)
+    status = 206 if span is not None else 200
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers, media_type=media_type)
+    return StreamingResponse(store.read_range(key, start, end), status, headers, media_type)
+
+
+def _resolve_route(plural: str | None):
+    """A resolve endpoint for one URL family (``plural`` None: taken from the /api/{plural}/ path)."""
+
+    def endpoint(namespace: str, name: str, revision: str, path: str, request: Request, hub: HubDep,
+                 caller: CallerDep, plural_param: str = "") -> Response:
+        return resolve_file(request, hub, caller, plural or plural_param, namespace, name, revision, path)
+
+    return endpoint
+
+
+_RESOLVE = "{namespace}/{name}/resolve/{revision}/{path:path}"
+for _prefix, _plural in (("/datasets/", "datasets"), ("/spaces/", "spaces"), ("/", "models")):
+    router.add_api_route(_prefix + _RESOLVE, _resolve_route(_plural), methods=["GET", "HEAD"])
+router.add_api_route("/api/{plural_param}/" + _RESOLVE, _resolve_route(None), methods=["GET", "HEAD"])

@@ -1,0 +1,145 @@
+"""Repo lifecycle, info and listing (protocol sections 2.2-2.4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+
+from kohakuhub.api.deps import CallerDep, HubDep, UserDep, find_repo, repo_type_from_plural
+from kohakuhub.api.errors import repo_url
+from kohakuhub.api.middleware import param
+from kohakuhub.api.pagination import next_link, parse_bool, parse_limit
+from kohakuhub.api.schemas.repos import repo_info, repo_summary, sibling
+from kohakuhub.errors import BadRequestError
+from kohakuhub.services.auth import Access
+from kohakuhub.types import RepoType
+
+router = APIRouter(tags=["repos"])
+
+
+class CreateBody(BaseModel):
+    name: str
+    organization: str | None = None
+    type: str | None = None
+    visibility: str | None = None
+    private: bool | None = None
+    model_config = {"extra": "allow"}  # spaces send sdk, hardware, ...
+
+
+class DeleteBody(BaseModel):
+    name: str
+    organization: str | None = None
+    type: str | None = None
+
+
+class MoveBody(BaseModel):
+    fromRepo: str
+    toRepo: str
+    type: str | None = None
+
+
+class SettingsBody(BaseModel):
+    private: bool | None = None
+    visibility: str | None = None
+    gated: Any = None
+
+
+def _type(value: str | None) -> RepoType:
+    try:
+        return RepoType(value or "model")
+    except ValueError:
+        raise BadRequestError(f"Invalid repo type {value!r}: use model, dataset or space") from None
+
+
+def _private(visibility: str | None, private: bool | None) -> bool | None:
+    if visibility is None:
+        return private
+    if visibility not in ("public", "private", "protected"):
+        raise BadRequestError(f"Invalid visibility {visibility!r}")
+    return visibility == "private"
+
+
+@router.post("/api/repos/create")
+def create_repo(body: CreateBody, request: Request, caller: UserDep, hub: HubDep) -> dict:
+    repo_type = _type(body.type)
+    ref = hub.repos.create_repo(caller, repo_type, body.organization, body.name,
+                                private=bool(_private(body.visibility, body.private)))
+    return {"url": repo_url(request, repo_type.value, ref.id), "repo_id": ref.id, "id": ref.row.key}
+
+
+@router.delete("/api/repos/delete")
+def delete_repo(body: DeleteBody, caller: UserDep, hub: HubDep) -> dict:
+    hub.repos.delete_repo(caller, _type(body.type), body.organization or caller.username, body.name)
+    return {"success": True}
+
+
+@router.post("/api/repos/move")
+def move_repo(body: MoveBody, request: Request, caller: UserDep, hub: HubDep) -> dict:
+    repo_type = _type(body.type)
+    ref = hub.repos.move_repo(caller, repo_type, body.fromRepo, body.toRepo)
+    return {"success": True, "url": repo_url(request, repo_type.value, ref.id)}
+
+
+@router.put("/api/{plural}/{namespace}/{name}/settings")
+def update_settings(plural: str, namespace: str, name: str, body: SettingsBody, caller: UserDep,
+                    hub: HubDep) -> dict:
+    private = _private(body.visibility, body.private)
+    hub.repos.update_settings(caller, repo_type_from_plural(plural), param(namespace), param(name),
+                              private=private)
+    return {"success": True}
+
+
+@router.get("/api/{plural}/{namespace}/{name}/auth-check")
+def auth_check(plural: str, namespace: str, name: str, caller: CallerDep, hub: HubDep) -> dict:
+    find_repo(hub, caller, plural, namespace, name)
+    return {"success": True}
+
+
+@router.get("/api/{plural}/{namespace}/{name}/auth-check/write")
+def auth_check_write(plural: str, namespace: str, name: str, caller: CallerDep, hub: HubDep) -> dict:
+    find_repo(hub, caller, plural, namespace, name, Access.WRITE)
+    return {"success": True}
+
+
+def _info(request: Request, hub: HubDep, caller: CallerDep, plural: str, namespace: str, name: str,
+          revision: str) -> dict:
+    ref = find_repo(hub, caller, plural, namespace, name)
+    sha = hub.files.resolve(ref, revision)
+    metadata = parse_bool(request.query_params.get("blobs"))
+    siblings = [sibling(v, metadata=metadata) for v in hub.files.iter_files(ref, sha)]
+    return repo_info(ref.row, sha=sha, last_commit=hub.files.commit_info(ref, sha), siblings=siblings,
+                     card=hub.files.card_data(ref, sha))
+
+
+@router.get("/api/{plural}/{namespace}/{name}")
+def get_repo_info(plural: str, namespace: str, name: str, request: Request, caller: CallerDep,
+                  hub: HubDep) -> dict:
+    return _info(request, hub, caller, plural, namespace, name, "main")
+
+
+@router.get("/api/{plural}/{namespace}/{name}/revision/{revision}")
+def get_repo_info_at(plural: str, namespace: str, name: str, revision: str, request: Request,
+                     caller: CallerDep, hub: HubDep) -> dict:
+    return _info(request, hub, caller, plural, namespace, name, param(revision))
+
+
+@router.get("/api/{plural}")
+def list_repos(plural: str, request: Request, response: Response, caller: CallerDep, hub: HubDep) -> list:
+    repo_type = repo_type_from_plural(plural)
+    query = request.query_params
+    limit = parse_limit(query.get("limit"), default=1000, maximum=1000)
+    try:
+        offset = int(query.get("cursor") or 0)
+    except ValueError:
+        raise BadRequestError("Invalid cursor") from None
+    direction = query.get("direction")
+    rows = hub.repos.list_repos(
+        caller, repo_type, author=query.get("author"), search=query.get("search"),
+        sort=query.get("sort"), ascending=direction in ("1", "asc"), offset=max(offset, 0), limit=limit,
+    )
+    if len(rows) > limit:
+        rows = rows[:limit]
+        response.headers["Link"] = next_link(request, cursor=str(offset + limit))
+    return [repo_summary(row) for row in rows]

@@ -1,0 +1,69 @@
+"""The composition root: builds adapters and services from Settings and mounts the routers."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from kohakuhub import __version__
+from kohakuhub.api.deps import Hub
+from kohakuhub.api.errors import install_error_handlers
+from kohakuhub.api.middleware import RawPathMiddleware, RequestIdMiddleware
+from kohakuhub.api.routes import auth, commits, files, lfs, misc, refs, repos
+from kohakuhub.config import Settings
+from kohakuhub.db.database import open_database
+from kohakuhub.db.migrations import migrate
+from kohakuhub.lib.signing import UrlSigner
+from kohakuhub.services.accounts import AccountService
+from kohakuhub.services.commits import CommitService
+from kohakuhub.services.files import FileService
+from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.repos import RepoService
+from kohakuhub.storage.local import LocalBlobStore
+from kohakuhub.versioning.git.backend import GitBackend
+
+
+class HubApp(FastAPI):
+    """FastAPI whose outermost layers add request ids and route on the raw path.
+
+    They wrap Starlette's own error middleware, so even a crash answers with ``X-Request-Id``.
+    """
+
+    def build_middleware_stack(self):  # noqa: D102
+        return RequestIdMiddleware(RawPathMiddleware(super().build_middleware_stack()))
+
+
+def build_hub(settings: Settings) -> Hub:
+    """Create every adapter and service for ``settings`` (and bring the schema up to date)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = open_database(settings.resolved_database_url)
+    migrate(db)
+    versioning = GitBackend(settings.git_dir)
+    store = LocalBlobStore(settings.blob_dir)
+    repos = RepoService(db, versioning)
+    files_service = FileService(versioning)
+    lfs_service = LfsService(db, store, settings)
+    return Hub(
+        settings=settings,
+        db=db,
+        accounts=AccountService(db, session_hours=settings.session_expire_hours),
+        repos=repos,
+        files=files_service,
+        commits=CommitService(versioning, repos, files_service, lfs_service, settings),
+        lfs=lfs_service,
+        signer=UrlSigner(settings.effective_session_secret()),
+    )
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The hub's ASGI application."""
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = HubApp(title=settings.site_name, version=__version__, docs_url="/api/docs",
+                 openapi_url="/api/openapi.json", redoc_url=None)
+    app.state.hub = build_hub(settings)
+    install_error_handlers(app)
+    # Order matters: specific /api/... routes before the catch-all repo-id patterns.
+    for module in (misc, auth, repos, refs, commits, files, lfs):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,115 @@
+"""The ``kohakuhub`` command: serve, migrate and admin tasks.
+
+Every command finds its data the same way: ``--data-dir``, else ``KOHAKU_HUB_DATA_DIR``, else
+``./kohakuhub-data``. Admin commands talk to the database directly, so they work while the hub runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from kohakuhub.errors import HubError
+
+app = typer.Typer(help="KohakuHub: a self-hosted Hugging Face compatible hub.", no_args_is_help=True)
+admin = typer.Typer(help="Administration tasks (users and tokens).", no_args_is_help=True)
+app.add_typer(admin, name="admin")
+
+DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data directory (default ./kohakuhub-data).")]
+
+
+def _settings(data_dir: Path | None, **extra: object):
+    from kohakuhub.config import load_settings
+
+    try:
+        return load_settings(data_dir=data_dir, **extra)
+    except HubError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _hub(data_dir: Path | None):
+    from kohakuhub.app import build_hub
+
+    return build_hub(_settings(data_dir))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 28080,
+    data_dir: DataDir = None,
+    workers: Annotated[int, typer.Option(help="Number of worker processes.")] = 1,
+) -> None:
+    """Run the hub (embedded defaults: SQLite + local files under the data dir)."""
+    import uvicorn
+
+    settings = _settings(data_dir)
+    # Workers are separate processes that build the app from the environment: pass the choices on.
+    os.environ["KOHAKU_HUB_DATA_DIR"] = str(settings.data_dir.resolve())
+    if "KOHAKU_HUB_BASE_URL" not in os.environ and host not in ("0.0.0.0", "::"):
+        os.environ["KOHAKU_HUB_BASE_URL"] = f"http://{host}:{port}"
+    from kohakuhub.app import build_hub
+
+    build_hub(_settings(None))  # migrate once before workers start; fail early on bad config
+    typer.echo(f"KohakuHub serving on http://{host}:{port} (data: {settings.data_dir.resolve()})")
+    uvicorn.run("kohakuhub.main:app", host=host, port=port, workers=workers, proxy_headers=True,
+                forwarded_allow_ips="127.0.0.1", log_level=settings.log_level)
+
+
+@app.command("migrate")
+def migrate_command(data_dir: DataDir = None) -> None:
+    """Bring the database schema up to date (idempotent)."""
+    from kohakuhub.db.database import open_database
+    from kohakuhub.db.migrations import current_version, migrate
+
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = open_database(settings.resolved_database_url)
+    applied = migrate(db)
+    typer.echo(f"applied migrations: {applied or 'none'}; schema version {current_version(db)}")
+
+
+@admin.command("create-user")
+def create_user(
+    name: str,
+    email: Annotated[str, typer.Option(help="Email address.")],
+    password: Annotated[str, typer.Option(help="Password (at least 8 characters).")],
+    is_admin: Annotated[bool, typer.Option("--admin", help="Make the user a site administrator.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a user."""
+    hub = _hub(data_dir)
+    try:
+        user = hub.accounts.create_user(name, email, password, is_admin=is_admin)
+    except HubError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"created user {user.username}{' (admin)' if user.is_admin else ''}")
+
+
+@admin.command("create-token")
+def create_token(
+    name: str,
+    label: Annotated[str, typer.Option("--name", help="Token label.")] = "cli",
+    role: Annotated[str, typer.Option(help="read or write.")] = "write",
+    data_dir: DataDir = None,
+) -> None:
+    """Create an API token for user NAME; the token alone is the last line of output."""
+    hub = _hub(data_dir)
+    try:
+        user = hub.accounts.get_user(name)
+        _, secret = hub.accounts.create_token(user.id, label, role)
+    except HubError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"token for {user.username} ({role}):", err=True)
+    sys.stdout.write(secret + "\n")
+
+
+if __name__ == "__main__":
+    app()

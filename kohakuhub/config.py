@@ -1,0 +1,155 @@
+"""Settings: the only module that reads the environment.
+
+Sources, strongest first: explicit keyword arguments (the CLI's flags), ``KOHAKU_HUB_*`` environment
+variables, the TOML file named by ``KOHAKU_HUB_CONFIG`` (keys are the field names in lower case), then the
+defaults below. Unknown keys in either source, and invalid values, stop the hub at start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from kohakuhub.errors import ConfigError
+
+ENV_PREFIX = "KOHAKU_HUB_"
+CONFIG_FILE_ENV = f"{ENV_PREFIX}CONFIG"
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Every setting of the hub. Defaults give the embedded mode (SQLite + local files)."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    base_url: str = "http://127.0.0.1:28080"
+    data_dir: Path = Path("./kohakuhub-data")
+    database_url: str = ""  # empty: SQLite file in the data dir
+    session_secret: str = ""  # empty: generated once and kept in the data dir
+    session_expire_hours: int = 24 * 7
+    site_name: str = "KohakuHub"
+
+    lfs_threshold_bytes: int = 10 * MiB
+    lfs_multipart_threshold_bytes: int = 100 * MiB
+    lfs_multipart_chunk_size_bytes: int = 50 * MiB
+    lfs_url_ttl_seconds: int = 3600
+    # auto: preupload answers "regular" so clients with hf_xet upload inline (protocol section 6, A);
+    # lfs: "lfs" at or above the threshold, for clients with HF_HUB_DISABLE_XET=1 (section 6, B).
+    upload_mode: Literal["auto", "lfs"] = "auto"
+    max_commit_body_bytes: int = 64 * 1024 * MiB
+    max_lfs_object_bytes: int = 1024 * 1024 * MiB
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator(
+        "lfs_threshold_bytes",
+        "lfs_multipart_threshold_bytes",
+        "lfs_multipart_chunk_size_bytes",
+        "lfs_url_ttl_seconds",
+        "max_commit_body_bytes",
+        "session_expire_hours",
+    )
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be a positive integer")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_FILE_ENV)
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    # --- derived values ------------------------------------------------------------------------------
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data dir."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'hub.db'}"
+
+    @property
+    def git_dir(self) -> Path:
+        """Where the bare git repositories live."""
+        return self.data_dir / "repos"
+
+    @property
+    def blob_dir(self) -> Path:
+        """Where the local blob store keeps LFS objects."""
+        return self.data_dir / "blobs"
+
+    @property
+    def spool_dir(self) -> Path:
+        """Scratch space for request bodies being received (same disk as the blob store)."""
+        return self.data_dir / "blobs" / ".tmp"
+
+    def effective_session_secret(self) -> str:
+        """The session/URL-signing secret; generated once into the data dir when not configured.
+
+        Keeping it in the data dir lets every worker and the CLI share it without configuration.
+        """
+        if self.session_secret:
+            return self.session_secret
+        path = self.data_dir / ".session_secret"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(secrets.token_hex(32))
+            os.chmod(tmp, 0o600)
+            try:
+                os.link(tmp, path)  # first writer wins; others read its value
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+        return path.read_text().strip()
+
+
+def _unknown_env_keys() -> list[str]:
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields} | {CONFIG_FILE_ENV}
+    return sorted(k for k in os.environ if k.startswith(ENV_PREFIX) and k not in known)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings from overrides, environment and TOML file, failing with a clear message.
+
+    Raises:
+        ConfigError: an unknown ``KOHAKU_HUB_*`` variable or TOML key, or an invalid value.
+    """
+    unknown = _unknown_env_keys()
+    if unknown:
+        raise ConfigError(f"Unknown setting(s) in the environment: {', '.join(unknown)}")
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"Invalid configuration: {problems}") from exc

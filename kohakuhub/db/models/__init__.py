@@ -1,0 +1,21 @@
+"""Every table of the hub."""
+
+from kohakuhub.db.models.accounts import Session, Token, User
+from kohakuhub.db.models.base import utcnow
+from kohakuhub.db.models.lfs import LfsGrant, LfsObject, RepoLfsObject
+from kohakuhub.db.models.repos import Repo, RepoRedirect
+
+ALL_MODELS = [User, Session, Token, Repo, RepoRedirect, LfsObject, RepoLfsObject, LfsGrant]
+
+__all__ = [
+    "ALL_MODELS",
+    "LfsGrant",
+    "LfsObject",
+    "Repo",
+    "RepoLfsObject",
+    "RepoRedirect",
+    "Session",
+    "Token",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,45 @@
+"""LFS objects and who may reach them.
+
+Object bytes are shared across repos (stored once by sha256) but an object is reachable only through a
+repo whose history references it, or by the user who uploaded and verified it (before it is committed).
+"""
+
+from __future__ import annotations
+
+from peewee import AutoField, BigIntegerField, CharField, DateTimeField, ForeignKeyField
+
+from kohakuhub.db.models.accounts import User
+from kohakuhub.db.models.base import BaseModel, utcnow
+from kohakuhub.db.models.repos import Repo
+
+
+class LfsObject(BaseModel):
+    """A stored object whose sha256 and size were verified."""
+
+    oid = CharField(max_length=64, primary_key=True)
+    size = BigIntegerField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class RepoLfsObject(BaseModel):
+    """The repo's history references the object."""
+
+    id = AutoField()
+    repo = ForeignKeyField(Repo, backref="lfs_objects", on_delete="CASCADE")
+    oid = CharField(max_length=64, index=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("repo", "oid"), True),)
+
+
+class LfsGrant(BaseModel):
+    """The user proved possession of the object's bytes (uploaded them) and may commit it."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="lfs_grants", on_delete="CASCADE")
+    oid = CharField(max_length=64, index=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "oid"), True),)

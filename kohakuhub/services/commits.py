@@ -1,0 +1,346 @@
+"""Writing repos: preupload, the NDJSON commit, branches, tags and squash."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kohakuhub.config import Settings
+from kohakuhub.errors import (
+    BadRequestError,
+    EntryNotFoundError,
+    IntegrityError,
+    InvalidRevisionError,
+    RevisionNotFoundError,
+)
+from kohakuhub.lib.gitattributes import DEFAULT_GITATTRIBUTES, is_lfs_tracked, with_lfs_path
+from kohakuhub.lib.hashing import is_sha256_hex
+from kohakuhub.lib.lfs_pointer import make_pointer
+from kohakuhub.lib.ndjson_commit import CommitLine
+from kohakuhub.lib.paths import normalize_folder_path, normalize_repo_path
+from kohakuhub.services.auth import Caller
+from kohakuhub.services.files import FileService
+from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.repos import RepoRef, RepoService, signature_of
+from kohakuhub.types import CommitOperation, DeleteFile, DeleteFolder, PutFile, Refs
+from kohakuhub.versioning.base import VersioningBackend
+
+PARENT_RE = re.compile(r"^[0-9a-fA-F]{5,40}$")
+MAX_PREUPLOAD_FILES = 1000
+
+
+def branch_name(revision: str) -> str:
+    """The branch a commit-like revision names (``main`` or ``refs/heads/main``)."""
+    return revision.removeprefix("refs/heads/")
+
+
+@dataclass
+class CommitSession:
+    """One NDJSON commit being received: blobs are written as lines arrive, the ref moves at the end."""
+
+    service: CommitService
+    caller: Caller
+    repo: RepoRef
+    branch: str
+    summary: str = ""
+    description: str = ""
+    parent: str | None = None
+    operations: list[CommitOperation] = field(default_factory=list)
+    lfs_oids: list[str] = field(default_factory=list)
+    lfs_paths: list[str] = field(default_factory=list)
+    gitattributes: bytes | None = None
+    seen_header: bool = False
+
+    def add_lines(self, lines: list[CommitLine]) -> None:
+        """Apply a batch of parsed lines (blob writes happen here, the commit in ``finish``)."""
+        for line in lines:
+            try:
+                self._add(line)
+            except (BadRequestError, EntryNotFoundError) as exc:
+                exc.message = f"line {line.number}: {exc.message}"
+                exc.args = (exc.message,)
+                raise
+
+    def _add(self, line: CommitLine) -> None:
+        handler = {
+            "header": self._header,
+            "file": self._file,
+            "lfsFile": self._lfs_file,
+            "deletedFile": self._deleted_file,
+            "deletedFolder": self._deleted_folder,
+            "copyFile": self._copy_file,
+        }.get(line.key)
+        if handler is None:
+            raise BadRequestError(f"Unknown commit operation key {line.key!r}")
+        if line.key != "header" and not self.seen_header:
+            raise BadRequestError("The first line of a commit must be its header")
+        handler(line)
+
+    def _header(self, line: CommitLine) -> None:
+        if self.seen_header:
+            raise BadRequestError("A commit has exactly one header line")
+        self.seen_header = True
+        value = line.value
+        self.summary = str(value.get("summary") or "").strip()
+        self.description = str(value.get("description") or "")
+        parent = value.get("parentCommit")
+        if parent is not None:
+            if not isinstance(parent, str) or not PARENT_RE.match(parent):
+                raise BadRequestError(f"parentCommit must be 5-40 hex digits, got {parent!r}")
+            self.parent = parent.lower()
+
+    def _file(self, line: CommitLine) -> None:
+        path = _path(line.value)
+        git = self.service.versioning
+        if line.content_size >= self.service.lfs_threshold:
+            oid, size = self.service.lfs.store_file(_as_file(line, self.service.spool_dir), uploader=self.caller)
+            self._put_lfs(path, oid, size)
+            return
+        if line.content_file is not None:
+            blob = git.write_blob_from_file(self.repo.key, line.content_file)
+            line.content_file.unlink(missing_ok=True)
+        else:
+            data = line.content or b""
+            blob = git.write_blob(self.repo.key, data)
+            if path == ".gitattributes":
+                self.gitattributes = data
+        self.operations.append(PutFile(path, blob))
+
+    def _lfs_file(self, line: CommitLine) -> None:
+        value = line.value
+        path = _path(value)
+        oid = value.get("oid")
+        if value.get("algo", "sha256") != "sha256" or not isinstance(oid, str) or not is_sha256_hex(oid):
+            raise BadRequestError(f"lfsFile {path!r}: oid must be a sha256 (64 lowercase hex)")
+        if not self.service.lfs.reachable(self.caller, self.repo, oid):
+            raise BadRequestError(f"lfsFile {path!r}: LFS object {oid} was never uploaded")
+        stored = self.service.lfs.object_size(oid) or 0
+        size = value.get("size")
+        if size is not None and size != stored:
+            raise IntegrityError(f"lfsFile {path!r}: size {size} does not match the uploaded object ({stored})")
+        self._put_lfs(path, oid, stored)
+
+    def _put_lfs(self, path: str, oid: str, size: int) -> None:
+        blob = self.service.versioning.write_blob(self.repo.key, make_pointer(oid, size))
+        self.operations.append(PutFile(path, blob))
+        self.lfs_oids.append(oid)
+        self.lfs_paths.append(path)
+
+    def _deleted_file(self, line: CommitLine) -> None:
+        self.operations.append(DeleteFile(_path(line.value)))
+
+    def _deleted_folder(self, line: CommitLine) -> None:
+        raw = line.value.get("path")
+        if not isinstance(raw, str):
+            raise BadRequestError("deletedFolder needs a string 'path'")
+        self.operations.append(DeleteFolder(normalize_folder_path(raw)))
+
+    def _copy_file(self, line: CommitLine) -> None:
+        value = line.value
+        path = _path(value)
+        src = value.get("srcPath")
+        if not isinstance(src, str):
+            raise BadRequestError("copyFile needs a string 'srcPath'")
+        files = self.service.files
+        commit = files.resolve(self.repo, str(value.get("srcRevision") or self.branch))
+        view = files.file(self.repo, commit, normalize_repo_path(src))
+        if view.lfs is not None:
+            self.lfs_oids.append(view.lfs.oid)
+        self.operations.append(PutFile(path, view.oid))
+
+    def finish(self) -> str:
+        """Write the commit and move the branch (compare-and-swap). Returns the commit id.
+
+        Raises:
+            BadRequestError: no header line.
+            StaleParentError: parentCommit is not the head any more.
+            EntryNotFoundError: a deleted path does not exist.
+        """
+        if not self.seen_header:
+            raise BadRequestError("The commit payload is empty: a header line is required")
+        self._track_lfs_paths()
+        # Linking first errs on the safe side: a crash after it leaves an unreferenced link, never a
+        # commit whose object the repo cannot serve.
+        self.service.lfs.link(self.repo, self.lfs_oids)
+        message = self.summary or "Upload files"
+        if self.description:
+            message = f"{message}\n\n{self.description}"
+        commit = self.service.versioning.commit(
+            self.repo.key, branch=self.branch, operations=self.operations, message=message,
+            author=signature_of(self.caller.username), expected_head=self.parent,
+        )
+        self.service.repos.touch(self.repo)
+        return commit
+
+    def _track_lfs_paths(self) -> None:
+        """Add LFS paths no pattern covers to .gitattributes, so git-lfs clones get real bytes."""
+        if not self.lfs_paths:
+            return
+        text = self._current_gitattributes()
+        updated = text
+        for path in self.lfs_paths:
+            if not is_lfs_tracked(path, updated):
+                updated = with_lfs_path(updated, path)
+        if updated != text:
+            blob = self.service.versioning.write_blob(self.repo.key, updated.encode())
+            self.operations.append(PutFile(".gitattributes", blob))
+
+    def _current_gitattributes(self) -> str:
+        if self.gitattributes is not None:
+            return self.gitattributes.decode("utf-8", "replace")
+        git = self.service.versioning
+        head = git.resolve(self.repo.key, self.branch)
+        entry = git.get_entry(self.repo.key, head, ".gitattributes")
+        if entry is None or entry.type != "file":
+            return ""
+        return git.read_blob(self.repo.key, entry.oid).decode("utf-8", "replace")
+
+    def discard(self, lines: list[CommitLine] | None = None) -> None:
+        """Remove spooled files of lines that were not consumed."""
+        for line in lines or []:
+            if line.content_file is not None:
+                line.content_file.unlink(missing_ok=True)
+
+
+def _path(value: dict[str, Any]) -> str:
+    raw = value.get("path")
+    if not isinstance(raw, str):
+        raise BadRequestError("Each operation needs a string 'path'")
+    return normalize_repo_path(raw)
+
+
+def _as_file(line: CommitLine, spool_dir: Path) -> Path:
+    if line.content_file is not None:
+        return line.content_file
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=spool_dir, delete=False, prefix="inline-") as tmp:
+        tmp.write(line.content or b"")
+    return Path(tmp.name)
+
+
+class CommitService:
+    """Write-side use cases of a repo."""
+
+    def __init__(self, versioning: VersioningBackend, repos: RepoService, files: FileService,
+                 lfs: LfsService, settings: Settings) -> None:
+        self.versioning = versioning
+        self.repos = repos
+        self.files = files
+        self.lfs = lfs
+        self.lfs_threshold = settings.lfs_threshold_bytes
+        self.upload_mode = settings.upload_mode
+        self.spool_dir = settings.spool_dir
+
+    # --- commits ---------------------------------------------------------------------------------
+
+    def begin(self, caller: Caller, repo: RepoRef, revision: str) -> CommitSession:
+        """Start receiving a commit to a branch.
+
+        Raises:
+            RevisionNotFoundError: the branch does not exist.
+        """
+        branch = branch_name(revision)
+        if branch not in self.versioning.refs(repo.key).branches:
+            raise RevisionNotFoundError(f"Invalid rev id: {revision} (commits go to an existing branch)")
+        return CommitSession(self, caller, repo, branch)
+
+    def preupload(self, repo: RepoRef, revision: str, files: list[Any]) -> list[dict[str, Any]]:
+        """Upload mode, ignore flag and current oid for each announced file.
+
+        Raises:
+            BadRequestError: malformed entries or too many files.
+            RevisionNotFoundError: the revision does not resolve.
+        """
+        if not isinstance(files, list) or len(files) > MAX_PREUPLOAD_FILES:
+            raise BadRequestError(f"'files' must be a list of at most {MAX_PREUPLOAD_FILES} entries")
+        commit = self.files.resolve(repo, revision)
+        gitattributes = self._gitattributes_at(repo, commit)
+        answers = []
+        for item in files:
+            if not isinstance(item, dict) or not isinstance(item.get("size", 0), int):
+                raise BadRequestError("Each preupload entry needs 'path' and an integer 'size'")
+            path = _path(item)
+            size = item.get("size", 0)
+            answers.append({
+                "path": path,
+                "uploadMode": self._upload_mode(path, size, gitattributes),
+                "shouldIgnore": False,
+                "oid": self._remote_oid(repo, commit, path),
+            })
+        return answers
+
+    def _upload_mode(self, path: str, size: int, gitattributes: str) -> str:
+        # "auto" keeps hf_xet clients on the inline path (protocol section 6, option A).
+        if self.upload_mode == "auto" or size <= 0:
+            return "regular"
+        if size >= self.lfs_threshold or is_lfs_tracked(path, gitattributes):
+            return "lfs"
+        return "regular"
+
+    def _remote_oid(self, repo: RepoRef, commit: str, path: str) -> str | None:
+        entry = self.versioning.get_entry(repo.key, commit, path)
+        if entry is None or entry.type != "file":
+            return None
+        view = self.files.view(repo, entry)
+        # The client compares this with the sha256 for lfs-mode files and the git blob id otherwise.
+        return view.lfs.oid if view.lfs else view.oid
+
+    def _gitattributes_at(self, repo: RepoRef, commit: str) -> str:
+        entry = self.versioning.get_entry(repo.key, commit, ".gitattributes")
+        if entry is None or entry.type != "file":
+            return DEFAULT_GITATTRIBUTES
+        return self.versioning.read_blob(repo.key, entry.oid).decode("utf-8", "replace")
+
+    # --- refs ------------------------------------------------------------------------------------
+
+    def refs(self, repo: RepoRef) -> Refs:
+        return self.versioning.refs(repo.key)
+
+    def create_branch(self, repo: RepoRef, branch: str, starting_point: str | None) -> None:
+        """Raises InvalidRevisionError, ConflictError, RevisionNotFoundError."""
+        if branch.startswith("refs/"):
+            raise InvalidRevisionError(f"Invalid branch name {branch!r}")
+        commit = self.files.resolve(repo, starting_point or "main")
+        self.versioning.create_branch(repo.key, branch, commit)
+        self.repos.touch(repo)
+
+    def delete_branch(self, repo: RepoRef, branch: str) -> None:
+        """Raises BadRequestError for the default branch, RevisionNotFoundError when missing."""
+        branch = branch_name(branch)
+        if branch == "main":
+            raise BadRequestError("The default branch 'main' cannot be deleted")
+        self.versioning.delete_branch(repo.key, branch)
+        self.repos.touch(repo)
+
+    def create_tag(self, caller: Caller, repo: RepoRef, revision: str, tag: str, message: str | None) -> None:
+        """Raises RevisionNotFoundError, InvalidRevisionError, ConflictError."""
+        if not isinstance(tag, str) or not tag or tag.startswith("refs/"):
+            raise InvalidRevisionError(f"Invalid tag name {tag!r}")
+        commit = self.files.resolve(repo, revision)
+        self.versioning.create_tag(repo.key, tag, commit, message=message or None,
+                                   tagger=signature_of(caller.username))
+
+    def delete_tag(self, repo: RepoRef, tag: str) -> None:
+        self.versioning.delete_tag(repo.key, tag.removeprefix("refs/tags/"))
+
+    def super_squash(self, caller: Caller, repo: RepoRef, revision: str, message: str | None) -> str:
+        """Squash a branch's history into one commit.
+
+        Raises:
+            BadRequestError: the revision is a tag or a commit id, not a branch.
+            RevisionNotFoundError: unknown revision.
+        """
+        branch = branch_name(revision)
+        refs = self.versioning.refs(repo.key)
+        if branch not in refs.branches:
+            if branch in refs.tags:
+                raise BadRequestError(f"Cannot squash a tag ({branch}); squash a branch")
+            self.files.resolve(repo, revision)  # RevisionNotFoundError if unknown
+            raise BadRequestError(f"Cannot squash {revision!r}: it is not a branch")
+        commit = self.versioning.squash(repo.key, branch=branch, message=message or "Super-squash branch",
+                                        author=signature_of(caller.username))
+        self.repos.touch(repo)
+        return commit

@@ -1,0 +1,162 @@
+"""LFS objects: verified storage, who may reach them, and the batch API's decisions.
+
+An object enters the blob store only after its sha256 and size were checked, and is reachable only
+through a repo whose history references it (RepoLfsObject) or by the user who uploaded it (LfsGrant).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from peewee import Database
+
+from kohakuhub.config import Settings
+from kohakuhub.db.database import write_transaction
+from kohakuhub.db.models import LfsGrant, LfsObject, RepoLfsObject
+from kohakuhub.errors import IntegrityError, NotFoundError, PayloadTooLargeError
+from kohakuhub.lib.hashing import is_sha256_hex, sha256_file
+from kohakuhub.services.auth import Caller
+from kohakuhub.services.repos import RepoRef
+from kohakuhub.storage.base import BlobStore, lfs_key
+
+
+@dataclass(frozen=True)
+class BatchDecision:
+    """What the batch API answers for one object.
+
+    ``action`` is "none" (already stored and reachable), "upload", "download" or "error".
+    For multipart uploads ``parts`` > 0 and ``chunk_size`` is set.
+    """
+
+    oid: str
+    size: int
+    action: str
+    parts: int = 0
+    chunk_size: int = 0
+    error_code: int = 0
+    error_message: str = ""
+
+
+class LfsService:
+    """Stores verified LFS objects and decides who may reach them."""
+
+    def __init__(self, db: Database, store: BlobStore, settings: Settings) -> None:
+        self._db = db
+        self._store = store
+        self._multipart_threshold = settings.lfs_multipart_threshold_bytes
+        self._chunk_size = settings.lfs_multipart_chunk_size_bytes
+        self._max_size = settings.max_lfs_object_bytes
+
+    @property
+    def store(self) -> BlobStore:
+        return self._store
+
+    # --- storing ---------------------------------------------------------------------------------
+
+    def store_file(self, src: Path, *, oid: str | None = None, size: int | None = None,
+                   uploader: Caller | None = None, hashed: tuple[str, int] | None = None) -> tuple[str, int]:
+        """Check ``src`` against the announced oid/size and publish it as an LFS object.
+
+        ``src`` is consumed. The uploader (if any) is granted the object. ``hashed`` is the
+        (sha256, size) already computed while the bytes were received, to avoid reading them twice.
+
+        Raises:
+            IntegrityError: the bytes do not match ``oid`` or ``size`` (nothing is stored).
+        """
+        try:
+            actual_oid, actual_size = hashed or sha256_file(src)
+            if size is not None and actual_size != size:
+                raise IntegrityError(f"Size mismatch for {oid}: expected {size} bytes, received {actual_size}")
+            if oid is not None and actual_oid != oid:
+                raise IntegrityError(f"sha256 mismatch: expected {oid}, received bytes hash to {actual_oid}")
+            if self._store.stat(lfs_key(actual_oid)) != actual_size:
+                self._store.put_file(lfs_key(actual_oid), src)
+        finally:
+            src.unlink(missing_ok=True)
+        with write_transaction(self._db):
+            LfsObject.insert(oid=actual_oid, size=actual_size).on_conflict_ignore().execute()
+            if uploader is not None:
+                LfsGrant.insert(user=uploader.user_id, oid=actual_oid).on_conflict_ignore().execute()
+        return actual_oid, actual_size
+
+    def assemble_parts(self, parts: list[Path], dest: Path) -> None:
+        """Concatenate multipart upload parts, in order, into ``dest``."""
+        with dest.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as src:
+                    shutil.copyfileobj(src, out, 8 << 20)
+
+    # --- reachability ----------------------------------------------------------------------------
+
+    def object_size(self, oid: str) -> int | None:
+        """Size of a verified object, or None."""
+        row = LfsObject.get_or_none(LfsObject.oid == oid)
+        return None if row is None else row.size
+
+    def reachable(self, caller: Caller | None, repo: RepoRef, oid: str) -> bool:
+        """True when the object is verified and reachable through ``repo`` or uploaded by the caller."""
+        if not LfsObject.select().where(LfsObject.oid == oid).exists():
+            return False
+        if RepoLfsObject.select().where((RepoLfsObject.repo == repo.row.id) & (RepoLfsObject.oid == oid)).exists():
+            return True
+        return caller is not None and LfsGrant.select().where(
+            (LfsGrant.user == caller.user_id) & (LfsGrant.oid == oid)).exists()
+
+    def link(self, repo: RepoRef, oids: Iterable[str]) -> None:
+        """Record that the repo's history references these objects."""
+        rows = [{"repo": repo.row.id, "oid": oid} for oid in dict.fromkeys(oids)]
+        if not rows:
+            return
+        with write_transaction(self._db):
+            for start in range(0, len(rows), 500):
+                RepoLfsObject.insert_many(rows[start:start + 500]).on_conflict_ignore().execute()
+
+    # --- batch API -------------------------------------------------------------------------------
+
+    def batch(self, caller: Caller | None, repo: RepoRef, operation: str,
+              objects: list[tuple[str, int]]) -> list[BatchDecision]:
+        """Decide, per object, what the client must do."""
+        return [self._decide(caller, repo, operation, oid, size) for oid, size in objects]
+
+    def _decide(self, caller: Caller | None, repo: RepoRef, operation: str, oid: str,
+                size: int) -> BatchDecision:
+        if not is_sha256_hex(oid) or size < 0:
+            return BatchDecision(oid, size, "error", error_code=422,
+                                 error_message=f"Invalid object: oid must be 64 hex sha256, size >= 0")
+        if operation == "download":
+            if not self.reachable(caller, repo, oid):
+                return BatchDecision(oid, size, "error", error_code=404, error_message="Object does not exist")
+            return BatchDecision(oid, self.object_size(oid) or size, "download")
+        if size > self._max_size:
+            return BatchDecision(oid, size, "error", error_code=422,
+                                 error_message=f"Object of {size} bytes exceeds the limit of {self._max_size}")
+        # Existing bytes count as "present" only when this caller may already reach them; otherwise
+        # the caller must upload (prove possession), so no one can claim another tenant's object by oid.
+        if self.object_size(oid) == size and self.reachable(caller, repo, oid):
+            return BatchDecision(oid, size, "none")
+        if size >= self._multipart_threshold:
+            parts = max(1, math.ceil(size / self._chunk_size))
+            return BatchDecision(oid, size, "upload", parts=parts, chunk_size=self._chunk_size)
+        return BatchDecision(oid, size, "upload")
+
+    def verify(self, oid: str, size: int) -> None:
+        """Confirm an upload landed.
+
+        Raises:
+            NotFoundError: no verified object with that oid.
+            IntegrityError: stored with another size.
+        """
+        stored = self.object_size(oid)
+        if stored is None:
+            raise NotFoundError(f"Object {oid} was not uploaded")
+        if stored != size:
+            raise IntegrityError(f"Object {oid} has size {stored}, not {size}")
+
+    def check_upload_size(self, size: int) -> None:
+        """Raises PayloadTooLargeError above the configured object limit."""
+        if size > self._max_size:
+            raise PayloadTooLargeError(f"Object of {size} bytes exceeds the limit of {self._max_size} bytes")

@@ -1,0 +1,251 @@
+"""Repo lifecycle and lookup: create, delete, move, settings, listing, and access checks."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from peewee import Database, IntegrityError, fn
+
+from kohakuhub.db.database import write_transaction
+from kohakuhub.db.models import Repo, RepoRedirect, User, utcnow
+from kohakuhub.errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    RepoExistsError,
+    RepoMovedError,
+    RepoNotFoundError,
+)
+from kohakuhub.lib.gitattributes import DEFAULT_GITATTRIBUTES
+from kohakuhub.lib.repo_ids import validate_name
+from kohakuhub.services.auth import Access, Caller, may_create_in, repo_access
+from kohakuhub.types import PutFile, RepoType, Signature
+from kohakuhub.versioning.base import VersioningBackend
+
+SORT_FIELDS = {
+    "lastModified": Repo.updated_at,
+    "createdAt": Repo.created_at,
+    "downloads": Repo.downloads,
+    "likes": Repo.likes,
+    "trendingScore": Repo.likes,
+    "id": Repo.full_key,
+}
+
+
+def full_key(repo_type: RepoType, namespace: str, name: str) -> str:
+    """Case-insensitive unique key of a repo id."""
+    return f"{repo_type.value}/{namespace}/{name}".lower()
+
+
+def repo_id(repo: Repo) -> str:
+    return f"{repo.namespace}/{repo.name}"
+
+
+def signature_of(username: str) -> Signature:
+    """Commit author for a user. A no-reply address keeps users' emails out of git history."""
+    return Signature(username, f"{username}@users.noreply.kohakuhub")
+
+
+@dataclass(frozen=True)
+class RepoRef:
+    """A repo the caller has been checked against, with the access they hold."""
+
+    row: Repo
+    access: Access
+
+    @property
+    def key(self) -> str:
+        return self.row.key
+
+    @property
+    def type(self) -> RepoType:
+        return RepoType(self.row.repo_type)
+
+    @property
+    def id(self) -> str:
+        return repo_id(self.row)
+
+
+class RepoService:
+    """Repos as metadata rows plus one git repository each."""
+
+    def __init__(self, db: Database, versioning: VersioningBackend) -> None:
+        self._db = db
+        self._git = versioning
+
+    # --- lookup and permission -------------------------------------------------------------------
+
+    def get(self, caller: Caller | None, repo_type: RepoType, namespace: str, name: str,
+            need: Access = Access.READ) -> RepoRef:
+        """Find a repo and check the caller holds ``need`` on it.
+
+        Raises:
+            RepoNotFoundError: missing, or not readable by the caller (indistinguishable).
+            RepoMovedError: the id belonged to a repo that was moved.
+            ForbiddenError: readable but the caller lacks write/admin rights.
+        """
+        row = Repo.get_or_none(Repo.full_key == full_key(repo_type, namespace, name))
+        if row is None:
+            redirect = (
+                RepoRedirect.select(RepoRedirect, Repo).join(Repo)
+                .where(RepoRedirect.full_key == full_key(repo_type, namespace, name)).first()
+            )
+            if redirect is not None and repo_access(
+                caller, namespace=redirect.repo.namespace, private=redirect.repo.private
+            ):
+                raise RepoMovedError(old_id=f"{namespace}/{name}", new_id=repo_id(redirect.repo))
+            raise RepoNotFoundError(anonymous=caller is None)
+        access = repo_access(caller, namespace=row.namespace, private=row.private)
+        if access == Access.NONE:
+            raise RepoNotFoundError(anonymous=caller is None)
+        if access < need:
+            raise ForbiddenError(
+                f"You don't have the rights to {'write to' if need == Access.WRITE else 'administer'} "
+                f"{repo_type.value} {repo_id(row)}"
+                + (" (this token is read-only)" if caller and not caller.can_write else "")
+            )
+        return RepoRef(row, access)
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def create_repo(self, caller: Caller, repo_type: RepoType, namespace: str | None, name: str,
+                    *, private: bool) -> RepoRef:
+        """Create a repo whose history starts with the "initial commit" holding ``.gitattributes``.
+
+        Raises:
+            InvalidRepoIdError: bad namespace or name.
+            ForbiddenError: the caller may not create repos in ``namespace``.
+            RepoExistsError: the id is taken (case-insensitively).
+        """
+        namespace = namespace or caller.username
+        validate_name(namespace, "namespace")
+        validate_name(name, "repo name")
+        if not may_create_in(caller, namespace):
+            raise ForbiddenError(f"You don't have the rights to create a repo under {namespace!r}")
+        if User.get_or_none(User.username_key == namespace.lower()) is None:
+            raise BadRequestError(f"Namespace {namespace!r} does not exist")
+        key = full_key(repo_type, namespace, name)
+        existing = Repo.get_or_none(Repo.full_key == key)
+        if existing is not None:
+            raise self._exists(repo_type, existing)
+        storage_key = uuid.uuid4().hex
+        self._git.init_repo(storage_key)
+        try:
+            blob = self._git.write_blob(storage_key, DEFAULT_GITATTRIBUTES.encode())
+            self._git.commit(
+                storage_key, branch="main", operations=[PutFile(".gitattributes", blob)],
+                message="initial commit", author=signature_of(caller.username), create_branch=True,
+            )
+            with write_transaction(self._db):
+                RepoRedirect.delete().where(RepoRedirect.full_key == key).execute()
+                row = Repo.create(
+                    key=storage_key, repo_type=repo_type.value, namespace=namespace, name=name,
+                    full_key=key, private=private, owner=caller.user_id,
+                )
+        except IntegrityError:
+            self._git.delete_repo(storage_key)
+            raise self._exists(repo_type, Repo.get(Repo.full_key == key)) from None
+        except BaseException:
+            self._git.delete_repo(storage_key)
+            raise
+        return RepoRef(row, Access.ADMIN)
+
+    @staticmethod
+    def _exists(repo_type: RepoType, row: Repo) -> RepoExistsError:
+        label = repo_type.value.capitalize()
+        return RepoExistsError(
+            f"{label} repository {repo_id(row)} already exists",
+            repo_type=repo_type.value, repo_id=repo_id(row),
+        )
+
+    def delete_repo(self, caller: Caller, repo_type: RepoType, namespace: str, name: str) -> None:
+        """Delete a repo and its history.
+
+        Raises:
+            RepoNotFoundError, ForbiddenError: as for ``get``.
+        """
+        ref = self.get(caller, repo_type, namespace, name, need=Access.ADMIN)
+        with write_transaction(self._db):
+            ref.row.delete_instance(recursive=True)
+        self._git.delete_repo(ref.key)
+
+    def move_repo(self, caller: Caller, repo_type: RepoType, from_id: str, to_id: str) -> RepoRef:
+        """Rename or move a repo; history, branches and tags stay (only metadata changes).
+
+        Raises:
+            BadRequestError / InvalidRepoIdError: malformed ids.
+            RepoExistsError: the target id is taken.
+            ForbiddenError: the caller may not administer the repo or create in the target namespace.
+        """
+        from_ns, from_name = _split(from_id)
+        to_ns, to_name = _split(to_id)
+        ref = self.get(caller, repo_type, from_ns, from_name, need=Access.ADMIN)
+        if not may_create_in(caller, to_ns):
+            raise ForbiddenError(f"You don't have the rights to move a repo to {to_ns!r}")
+        if User.get_or_none(User.username_key == to_ns.lower()) is None:
+            raise BadRequestError(f"Namespace {to_ns!r} does not exist")
+        new_key = full_key(repo_type, to_ns, to_name)
+        old_key = ref.row.full_key
+        try:
+            with write_transaction(self._db):
+                other = Repo.get_or_none(Repo.full_key == new_key)
+                if other is not None and other.id != ref.row.id:
+                    raise ConflictError(
+                        f"A {repo_type.value} repository called {to_ns}/{to_name} already exists"
+                    )
+                Repo.update(namespace=to_ns, name=to_name, full_key=new_key, updated_at=utcnow()).where(
+                    Repo.id == ref.row.id).execute()
+                RepoRedirect.delete().where(RepoRedirect.full_key.in_([new_key, old_key])).execute()
+                if new_key != old_key:
+                    RepoRedirect.create(full_key=old_key, repo=ref.row.id)
+        except IntegrityError as exc:
+            raise ConflictError(
+                f"A {repo_type.value} repository called {to_ns}/{to_name} already exists") from exc
+        return RepoRef(Repo.get_by_id(ref.row.id), ref.access)
+
+    def update_settings(self, caller: Caller, repo_type: RepoType, namespace: str, name: str,
+                        *, private: bool | None) -> RepoRef:
+        """Change visibility. Raises as ``get`` with admin rights required."""
+        ref = self.get(caller, repo_type, namespace, name, need=Access.ADMIN)
+        if private is not None:
+            with write_transaction(self._db):
+                Repo.update(private=private).where(Repo.id == ref.row.id).execute()
+        return RepoRef(Repo.get_by_id(ref.row.id), ref.access)
+
+    def touch(self, ref: RepoRef) -> None:
+        """Record that the repo changed now (its lastModified)."""
+        with write_transaction(self._db):
+            Repo.update(updated_at=utcnow()).where(Repo.id == ref.row.id).execute()
+
+    # --- listing ---------------------------------------------------------------------------------
+
+    def list_repos(self, caller: Caller | None, repo_type: RepoType, *, author: str | None,
+                   search: str | None, sort: str | None, ascending: bool, offset: int,
+                   limit: int) -> list[Repo]:
+        """Repos the caller may see, filtered and sorted; ``limit + 1`` rows to detect a next page.
+
+        Raises:
+            BadRequestError: unknown sort field.
+        """
+        query = Repo.select().where(Repo.repo_type == repo_type.value)
+        if caller is None:
+            query = query.where(Repo.private == False)  # noqa: E712 (peewee expression)
+        elif not caller.is_admin:
+            query = query.where((Repo.private == False) | (fn.LOWER(Repo.namespace) == caller.username.lower()))  # noqa: E712
+        if author:
+            query = query.where(fn.LOWER(Repo.namespace) == author.lower())
+        if search:
+            query = query.where(Repo.full_key.contains(search.lower()))
+        if sort and sort not in SORT_FIELDS:
+            raise BadRequestError(f"Unknown sort {sort!r}; use one of {', '.join(SORT_FIELDS)}")
+        field = SORT_FIELDS[sort] if sort else Repo.created_at
+        order = field.asc() if ascending else field.desc()
+        return list(query.order_by(order, Repo.id.desc()).offset(offset).limit(limit + 1))
+
+
+def _split(repo_id_str: str) -> tuple[str, str]:
+    parts = (repo_id_str or "").split("/")
+    if len(parts) != 2:
+        raise BadRequestError(f"Invalid repo id {repo_id_str!r}: expected 'namespace/name'")
+    return validate_name(parts[0], "namespace"), validate_name(parts[1], "repo name")
