@@ -1,0 +1,660 @@
+"""Contract suite of the VersioningBackend port, run on every adapter.
+
+To add an adapter (LakeFS...), add one entry to ``ADAPTERS``: a factory taking a scratch directory. The
+factory is looked up by name again in child processes (cross-process locking test), so it must not need
+pytest fixtures. Tests after the "git adapter only" marker check GitBackend specifics: the repository
+is real git (ids agree with the git binary, fsck is clean), the on-disk layout, the lock API.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+import subprocess
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from kohakuhub.errors import (
+    BadRequestError,
+    ConflictError,
+    EntryNotFoundError,
+    InvalidPathError,
+    InvalidRevisionError,
+    NotFoundError,
+    RepoNotFoundError,
+    RevisionNotFoundError,
+    StaleParentError,
+)
+from kohakuhub.types import DeleteFile, DeleteFolder, PutFile, Signature, TreeEntry
+from kohakuhub.versioning.base import VersioningBackend
+from kohakuhub.versioning.git import GitBackend
+
+ADAPTERS: dict[str, Callable[[Path], VersioningBackend]] = {
+    "git": lambda root: GitBackend(root / "repos"),
+}
+
+KEY = "0f3c2a9e7b6d4c1a8e5f0b2d9c7a6e41"
+AUTHOR = Signature("Ada Lovelace", "ada@example.com")
+HEX40 = re.compile(r"[0-9a-f]{40}")
+
+
+@pytest.fixture(params=list(ADAPTERS))
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> VersioningBackend:
+    backend = ADAPTERS[request.param](tmp_path)
+    backend.adapter_name = request.param  # type: ignore[attr-defined]  # for child processes
+    return backend
+
+
+@pytest.fixture
+def repo(backend: VersioningBackend) -> str:
+    """A repo whose main branch holds one initial commit with ``.gitattributes``."""
+    backend.init_repo(KEY)
+    commit(backend, [put(backend, ".gitattributes", b"*.bin filter=lfs\n")], create_branch=True)
+    return KEY
+
+
+def put(backend: VersioningBackend, path: str, data: bytes, *, executable: bool = False) -> PutFile:
+    return PutFile(path, backend.write_blob(KEY, data), executable)
+
+
+def commit(backend: VersioningBackend, ops, message: str = "update", branch: str = "main", **kw) -> str:
+    return backend.commit(KEY, branch=branch, operations=ops, message=message, author=AUTHOR, **kw)
+
+
+def files(backend: VersioningBackend, rev: str = "main") -> dict[str, bytes]:
+    """path -> content of every file at ``rev``."""
+    return {
+        e.path: backend.read_blob(KEY, e.oid)
+        for e in backend.list_tree(KEY, rev, recursive=True)
+        if e.type == "file"
+    }
+
+
+def paths(entries) -> list[str]:
+    return [e.path for e in entries]
+
+
+# --- repositories ----------------------------------------------------------------------------------
+
+
+def test_init_creates_an_empty_repo(backend):
+    assert not backend.repo_exists(KEY)
+    backend.init_repo(KEY)
+    assert backend.repo_exists(KEY)
+    refs = backend.refs(KEY)
+    assert refs.branches == {} and refs.tags == {}
+    with pytest.raises(RevisionNotFoundError):
+        backend.resolve(KEY, "main")
+    with pytest.raises(ConflictError):
+        backend.init_repo(KEY)
+
+
+def test_delete_repo_is_idempotent(backend, repo):
+    backend.delete_repo(KEY)
+    assert not backend.repo_exists(KEY)
+    backend.delete_repo(KEY)
+    backend.init_repo(KEY)  # the key can be reused
+    assert backend.refs(KEY).branches == {}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda b: b.resolve(KEY, "main"),
+        lambda b: b.refs(KEY),
+        lambda b: b.write_blob(KEY, b"x"),
+        lambda b: b.read_blob(KEY, "0" * 40),
+        lambda b: list(b.list_tree(KEY, "main")),
+        lambda b: b.log(KEY, "main"),
+        lambda b: b.create_branch(KEY, "dev", "main"),
+        lambda b: commit(b, [], create_branch=True),
+    ],
+)
+def test_operations_on_a_missing_repo(backend, call):
+    with pytest.raises(RepoNotFoundError):
+        call(backend)
+
+
+# --- objects ---------------------------------------------------------------------------------------
+
+
+def test_blob_round_trip(backend, repo, tmp_path):
+    oid = backend.write_blob(KEY, b"hello world")
+    assert HEX40.fullmatch(oid)
+    assert backend.read_blob(KEY, oid) == b"hello world"
+    assert backend.blob_size(KEY, oid) == 11
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(range(256)) * 40_000)
+    big_oid = backend.write_blob_from_file(KEY, big)
+    assert backend.blob_size(KEY, big_oid) == big.stat().st_size
+    assert backend.read_blob(KEY, big_oid) == big.read_bytes()
+    assert big_oid == backend.write_blob(KEY, big.read_bytes())  # same content, same id
+
+
+@pytest.mark.parametrize("oid", ["0" * 40, "zz", "", "../../HEAD", "a" * 41])
+def test_missing_blob(backend, repo, oid):
+    with pytest.raises(NotFoundError):
+        backend.read_blob(KEY, oid)
+    with pytest.raises(NotFoundError):
+        backend.blob_size(KEY, oid)
+
+
+def test_a_tree_id_is_not_a_blob(backend, repo):
+    tree_oid = backend.get_entry(KEY, "main", "").oid
+    with pytest.raises(NotFoundError):
+        backend.read_blob(KEY, tree_oid)
+
+
+# --- commits ---------------------------------------------------------------------------------------
+
+
+def test_first_commit_on_a_new_branch(backend):
+    backend.init_repo(KEY)
+    with pytest.raises(RevisionNotFoundError):
+        commit(backend, [put(backend, "a.txt", b"a")])
+    cid = commit(backend, [put(backend, "a.txt", b"a")], message="first\n\nbody", create_branch=True)
+    assert HEX40.fullmatch(cid)
+    assert backend.resolve(KEY, "main") == cid
+    info = backend.commit_info(KEY, cid)
+    assert info.parents == () and info.title == "first" and info.message == "first\n\nbody"
+    assert (info.author_name, info.author_email) == (AUTHOR.name, AUTHOR.email)
+    assert files(backend) == {"a.txt": b"a"}
+
+
+def test_put_overwrite_delete(backend, repo):
+    head = commit(backend, [put(backend, "a.txt", b"one"), put(backend, "b.txt", b"b")])
+    assert backend.commit_info(KEY, "main").parents == (backend.log(KEY, "main")[1].id,)
+    commit(backend, [put(backend, "a.txt", b"two")])
+    assert files(backend)["a.txt"] == b"two"
+    assert files(backend, head)["a.txt"] == b"one"  # history keeps the old content
+    commit(backend, [DeleteFile("a.txt")])
+    assert backend.get_entry(KEY, "main", "a.txt") is None
+    assert set(files(backend)) == {".gitattributes", "b.txt"}
+
+
+def test_nested_dirs_and_delete_folder(backend, repo):
+    commit(
+        backend,
+        [put(backend, "d/e/f/g.txt", b"g"), put(backend, "d/e/h.txt", b"h"), put(backend, "d/i", b"i")],
+    )
+    assert backend.get_entry(KEY, "main", "d/e/f").type == "directory"
+    commit(backend, [DeleteFolder("d/e")])
+    assert set(files(backend)) == {".gitattributes", "d/i"}
+    commit(backend, [DeleteFile("d/i")])  # a directory left empty disappears
+    assert backend.get_entry(KEY, "main", "d") is None
+
+
+def test_file_and_directory_replace_each_other(backend, repo):
+    commit(backend, [put(backend, "a", b"file")])
+    commit(backend, [put(backend, "a/b", b"nested")])  # file "a" becomes directory "a"
+    assert backend.get_entry(KEY, "main", "a").type == "directory"
+    assert files(backend)["a/b"] == b"nested"
+    commit(backend, [put(backend, "a", b"file again")])  # and back
+    assert backend.get_entry(KEY, "main", "a").type == "file"
+    assert set(files(backend)) == {".gitattributes", "a"}
+
+
+def test_operations_apply_in_order(backend, repo):
+    commit(backend, [put(backend, "x/old.txt", b"old")])
+    commit(backend, [DeleteFolder("x"), put(backend, "x/new.txt", b"new"), put(backend, "y", b"1")])
+    commit(backend, [put(backend, "z", b"tmp"), DeleteFile("z"), put(backend, "y", b"2")])
+    assert files(backend) == {".gitattributes": b"*.bin filter=lfs\n", "x/new.txt": b"new", "y": b"2"}
+
+
+def test_executable_bit(backend, repo):
+    commit(backend, [put(backend, "run.sh", b"#!/bin/sh\n", executable=True), put(backend, "r", b"")])
+    assert backend.get_entry(KEY, "main", "run.sh").mode == 0o100755
+    assert backend.get_entry(KEY, "main", "r").mode == 0o100644
+    cid = commit(backend, [put(backend, "run.sh", b"#!/bin/sh\n")])  # same blob, mode change only
+    assert backend.get_entry(KEY, "main", "run.sh").mode == 0o100644
+    assert backend.last_commits(KEY, "main", ["run.sh"])["run.sh"].id == cid
+
+
+@pytest.mark.parametrize(
+    "op",
+    [DeleteFile("missing.txt"), DeleteFile("dir"), DeleteFile("dir/nope"), DeleteFile("f.txt/x"),
+     DeleteFolder("missing"), DeleteFolder("f.txt"), DeleteFolder("dir/f.txt")],
+)
+def test_deleting_a_missing_entry_fails_and_changes_nothing(backend, repo, op):
+    head = commit(backend, [put(backend, "f.txt", b"f"), put(backend, "dir/f.txt", b"g")])
+    with pytest.raises(EntryNotFoundError):
+        commit(backend, [put(backend, "new.txt", b"n"), op])
+    assert backend.resolve(KEY, "main") == head
+
+
+@pytest.mark.parametrize("path", ["", "/abs", "a//b", "a/", "../x", "a/./b", ".git/config", "a\0b"])
+def test_invalid_paths_are_refused(backend, repo, path):
+    with pytest.raises(InvalidPathError):
+        commit(backend, [put(backend, path, b"x")])
+
+
+def test_put_of_a_missing_blob_is_refused(backend, repo):
+    with pytest.raises(NotFoundError):
+        commit(backend, [PutFile("a.txt", "1" * 40)])
+
+
+def test_empty_commit_is_created(backend, repo):
+    head = backend.resolve(KEY, "main")
+    cid = commit(backend, [], message="nothing")
+    assert cid != head and backend.commit_info(KEY, cid).parents == (head,)
+
+
+def test_expected_head(backend, repo):
+    first = backend.resolve(KEY, "main")
+    second = commit(backend, [put(backend, "a", b"1")], expected_head=first)
+    for stale in (first, first[:7], "zzzzzzz"):
+        with pytest.raises(StaleParentError):
+            commit(backend, [put(backend, "b", b"2")], expected_head=stale)
+    with pytest.raises(StaleParentError):  # a prefix needs at least 5 hex digits
+        commit(backend, [put(backend, "b", b"2")], expected_head=second[:4])
+    third = commit(backend, [put(backend, "b", b"2")], expected_head=second[:5])
+    commit(backend, [put(backend, "c", b"3")], expected_head=third.upper())
+    assert backend.count_commits(KEY, "main") == 4
+
+
+def test_commit_date_and_multiline_message(backend, repo):
+    when = datetime(2024, 2, 29, 12, 30, 5, tzinfo=UTC)
+    cid = commit(backend, [], message="Title line\n\nDetails\nmore", when=when)
+    info = backend.commit_info(KEY, cid)
+    assert info.date == when and info.date.tzinfo is not None
+    assert info.title == "Title line" and info.message == "Title line\n\nDetails\nmore"
+    tokyo = datetime(2024, 3, 1, 9, 0, tzinfo=timezone(timedelta(hours=9)))
+    assert backend.commit_info(KEY, commit(backend, [], when=tokyo)).date == tokyo  # same instant
+
+
+def test_squash(backend, repo):
+    for i in range(3):
+        commit(backend, [put(backend, f"f{i}", str(i).encode())])
+    before = files(backend)
+    cid = backend.squash(KEY, branch="main", message="squashed", author=AUTHOR)
+    assert backend.resolve(KEY, "main") == cid
+    assert backend.count_commits(KEY, "main") == 1
+    assert backend.commit_info(KEY, cid).parents == ()
+    assert files(backend) == before
+    with pytest.raises(RevisionNotFoundError):
+        backend.squash(KEY, branch="nope", message="m", author=AUTHOR)
+
+
+# --- revisions -------------------------------------------------------------------------------------
+
+
+def test_resolve_branches_tags_and_ids(backend, repo):
+    c1 = backend.resolve(KEY, "main")
+    c2 = commit(backend, [put(backend, "a", b"a")])
+    backend.create_branch(KEY, "dev", c1)
+    backend.create_tag(KEY, "v1", c1, message=None, tagger=AUTHOR)
+    backend.create_tag(KEY, "v2", c2, message="release 2\n", tagger=AUTHOR)
+    assert backend.resolve(KEY, "main") == c2
+    assert backend.resolve(KEY, "dev") == c1
+    assert backend.resolve(KEY, "refs/heads/dev") == c1
+    assert backend.resolve(KEY, "v1") == c1
+    assert backend.resolve(KEY, "v2") == c2  # annotated tag peeled to its commit
+    assert backend.resolve(KEY, "refs/tags/v2") == c2
+    assert backend.resolve(KEY, c1) == c1
+    assert backend.resolve(KEY, c1.upper()) == c1
+    assert backend.resolve(KEY, c2[:7]) == c2
+    for rev in ("nope", "refs/heads/nope", "0" * 40, "0000000", c1[:3]):
+        with pytest.raises(RevisionNotFoundError, match="Invalid rev id"):
+            backend.resolve(KEY, rev)
+
+
+def test_resolve_precedence_branch_then_tag_then_id(backend, repo):
+    c1 = backend.resolve(KEY, "main")
+    c2 = commit(backend, [put(backend, "a", b"a")])
+    c3 = commit(backend, [put(backend, "b", b"b")])
+    backend.create_tag(KEY, "same", c2, message=None, tagger=AUTHOR)
+    backend.create_branch(KEY, "same", c1)
+    assert backend.resolve(KEY, "same") == c1
+    backend.create_tag(KEY, c3[:8], c1, message=None, tagger=AUTHOR)  # a tag that looks like an id
+    assert backend.resolve(KEY, c3[:8]) == c1
+    assert backend.resolve(KEY, c3[:9]) == c3
+
+
+def test_a_blob_id_is_not_a_revision(backend, repo):
+    blob = backend.write_blob(KEY, b"not a commit")
+    with pytest.raises(RevisionNotFoundError):
+        backend.resolve(KEY, blob)
+
+
+@pytest.mark.parametrize(
+    "rev",
+    ["", " ", "..", "main..dev", "ma in", "main\0", "\0", "x" * 5000, "refs/heads/../x", "refs/",
+     "@{-1}", "main~1", "main^", ":/msg", "-", "~", "refs/heads/main.lock", "ü", "\n", "/main", "a" * 40],
+)
+def test_resolve_never_crashes_on_garbage(backend, repo, rev):
+    with pytest.raises(RevisionNotFoundError):
+        backend.resolve(KEY, rev)
+
+
+def test_branches_create_delete_conflict(backend, repo):
+    head = backend.resolve(KEY, "main")
+    backend.create_branch(KEY, "feature/x", "main")
+    assert backend.refs(KEY).branches == {"main": head, "feature/x": head}
+    with pytest.raises(ConflictError):
+        backend.create_branch(KEY, "feature/x", head)
+    with pytest.raises(ConflictError):  # "feature/x" exists, so "feature/x/y" cannot
+        backend.create_branch(KEY, "feature/x/y", head)
+    with pytest.raises(ConflictError):
+        backend.create_branch(KEY, "feature", head)
+    with pytest.raises(RevisionNotFoundError):
+        backend.create_branch(KEY, "other", "no-such-rev")
+    cid = commit(backend, [put(backend, "f", b"f")], branch="feature/x")
+    assert backend.resolve(KEY, "feature/x") == cid and backend.resolve(KEY, "main") == head
+    backend.delete_branch(KEY, "feature/x")
+    assert set(backend.refs(KEY).branches) == {"main"}
+    with pytest.raises(RevisionNotFoundError):
+        backend.delete_branch(KEY, "feature/x")
+    with pytest.raises(RevisionNotFoundError):
+        backend.delete_branch(KEY, "bad..name")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["", "a..b", "a b", "a~b", "a^b", "a:b", "a?b", "a*b", "a[b", "a\\b", "/a", "a/", "a//b", "a.lock",
+     ".a", "a/.b", "a@{b", "@", "HEAD", "-a", "refs/heads/x", "a\0b", "a\nb", "ab" * 20, "x" * 300],
+)
+def test_invalid_ref_names(backend, repo, name):
+    with pytest.raises(InvalidRevisionError):
+        backend.create_branch(KEY, name, "main")
+    with pytest.raises(InvalidRevisionError):
+        backend.create_tag(KEY, name, "main", message=None, tagger=AUTHOR)
+    with pytest.raises(InvalidRevisionError):
+        commit(backend, [], branch=name, create_branch=True)
+
+
+def test_tags_create_delete_conflict(backend, repo):
+    c1 = backend.resolve(KEY, "main")
+    c2 = commit(backend, [put(backend, "a", b"a")])
+    backend.create_tag(KEY, "v1.0", c1, message=None, tagger=AUTHOR)
+    backend.create_tag(KEY, "v2.0", "main", message="Release 2", tagger=AUTHOR)
+    assert backend.refs(KEY).tags == {"v1.0": c1, "v2.0": c2}
+    for message in (None, "again"):
+        with pytest.raises(ConflictError):
+            backend.create_tag(KEY, "v1.0", c2, message=message, tagger=AUTHOR)
+    with pytest.raises(RevisionNotFoundError):
+        backend.create_tag(KEY, "v3", "nope", message=None, tagger=AUTHOR)
+    backend.delete_tag(KEY, "v2.0")
+    assert backend.refs(KEY).tags == {"v1.0": c1}
+    with pytest.raises(RevisionNotFoundError):
+        backend.delete_tag(KEY, "v2.0")
+    assert backend.resolve(KEY, "main") == c2  # deleting a tag leaves the commits alone
+
+
+# --- reading trees ---------------------------------------------------------------------------------
+
+TREE_FILES = [
+    "README.md", "a", "a.txt", "a-b/c", "b/c.txt", "b/c/d/e.txt", "b/c/d/f.txt", "b/c/g", "b/h/i.txt",
+    "b.json", "c/d", "model.safetensors", "sub/deep/er/than/you/think.txt", "z",
+]
+
+
+@pytest.fixture
+def tree_repo(backend, repo) -> str:
+    commit(backend, [put(backend, p, p.encode() * 3) for p in TREE_FILES if p != "a"])
+    commit(backend, [put(backend, "a/x", b"x"), put(backend, "a/y/z", b"z")])
+    return repo
+
+
+def test_list_tree_root_and_entries(backend, tree_repo):
+    entries = {e.path: e for e in backend.list_tree(KEY, "main")}
+    assert set(entries) == {".gitattributes", "README.md", "a", "a.txt", "a-b", "b", "b.json", "c",
+                            "model.safetensors", "sub", "z"}
+    readme = entries["README.md"]
+    assert readme.type == "file" and readme.size == len(b"README.md" * 3)
+    assert backend.read_blob(KEY, readme.oid) == b"README.md" * 3
+    assert entries["b"].type == "directory" and entries["b"].size == 0
+    assert entries["b"] == backend.get_entry(KEY, "main", "b")
+    assert readme == backend.get_entry(KEY, "main", "README.md")
+
+
+def test_list_tree_recursive_is_a_pre_order_walk(backend, tree_repo):
+    listing = paths(backend.list_tree(KEY, "main", recursive=True))
+    expected_files = {".gitattributes", "a/x", "a/y/z", *TREE_FILES} - {"a"}
+    dirs = {"a", "a/y", "a-b", "b", "b/c", "b/c/d", "b/h", "c", "sub", "sub/deep", "sub/deep/er",
+            "sub/deep/er/than", "sub/deep/er/than/you"}
+    assert len(listing) == len(set(listing)) and set(listing) == expected_files | dirs
+    for d in dirs:  # a directory comes first, then all of its contents without interruption
+        inside = [i for i, p in enumerate(listing) if p.startswith(d + "/")]
+        assert inside == list(range(listing.index(d) + 1, listing.index(d) + 1 + len(inside)))
+    again = paths(backend.list_tree(KEY, "main", recursive=True))
+    assert again == listing  # stable
+
+
+def test_list_tree_of_a_subdirectory(backend, tree_repo):
+    assert set(paths(backend.list_tree(KEY, "main", "b"))) == {"b/c.txt", "b/c", "b/h"}
+    deep = paths(backend.list_tree(KEY, "main", "b/c", recursive=True))
+    assert set(deep) == {"b/c/d", "b/c/d/e.txt", "b/c/d/f.txt", "b/c/g"}
+    assert paths(backend.list_tree(KEY, "main", "b/c/")) == paths(backend.list_tree(KEY, "main", "b/c"))
+
+
+@pytest.mark.parametrize("path", ["README.md", "b/c.txt", "missing", "b/missing", "../b", "b\0"])
+def test_list_tree_of_a_file_or_missing_path(backend, tree_repo, path):
+    with pytest.raises(EntryNotFoundError):
+        list(backend.list_tree(KEY, "main", path))
+
+
+@pytest.mark.parametrize("path,recursive", [("", True), ("", False), ("b", True), ("b/c", False)])
+def test_start_after_resumes_after_every_cursor(backend, tree_repo, path, recursive):
+    full = paths(backend.list_tree(KEY, "main", path, recursive=recursive))
+    for i, cursor in enumerate(full):  # files, directories, nested entries, the last entry
+        page = paths(backend.list_tree(KEY, "main", path, recursive=recursive, start_after=cursor))
+        assert page == full[i + 1 :], cursor
+
+
+@pytest.mark.parametrize("page_size", [1, 3, 7])
+def test_pages_concatenate_to_the_full_listing(backend, tree_repo, page_size):
+    full = paths(backend.list_tree(KEY, "main", recursive=True))
+    pages: list[str] = []
+    cursor = None
+    while True:
+        it = backend.list_tree(KEY, "main", recursive=True, start_after=cursor)
+        page = [e.path for _, e in zip(range(page_size), it)]
+        if not page:
+            break
+        pages += page
+        cursor = page[-1]
+    assert pages == full
+
+
+def test_start_after_a_cursor_that_was_deleted(backend, tree_repo):
+    old = paths(backend.list_tree(KEY, "main", recursive=True))
+    commit(backend, [DeleteFolder("b/c"), DeleteFile("a.txt")])
+    new = paths(backend.list_tree(KEY, "main", recursive=True))
+    for cursor in ("b/c/d/e.txt", "b/c", "a.txt", "b/c/g"):
+        after = old[old.index(cursor) + 1 :]
+        expected = [p for p in new if p in after]
+        page = paths(backend.list_tree(KEY, "main", recursive=True, start_after=cursor))
+        # A vanished cursor must never make a page skip entries. A vanished *directory* cursor may
+        # repeat a few (git order puts "c.txt" between file "c" and directory "c", and the cursor does
+        # not say which it was), so only the suffix property is required for it.
+        assert page == new[len(new) - len(page) :] and set(expected) <= set(page), cursor
+        if cursor != "b/c":
+            assert page == expected, cursor
+
+
+def test_start_after_outside_the_listed_directory(backend, tree_repo):
+    with pytest.raises(BadRequestError):
+        list(backend.list_tree(KEY, "main", "b", start_after="c/d"))
+
+
+def test_get_entry(backend, tree_repo):
+    root = backend.get_entry(KEY, "main", "")
+    assert root.type == "directory" and root.path == ""
+    assert backend.get_entry(KEY, "main", "b/c/d/e.txt") == TreeEntry(
+        "b/c/d/e.txt", "file", backend.write_blob(KEY, b"b/c/d/e.txt" * 3), len(b"b/c/d/e.txt") * 3, 0o100644
+    )
+    for missing in ("nope", "b/nope", "README.md/x", "a\0", "../a", "a//x"):
+        assert backend.get_entry(KEY, "main", missing) is None
+    with pytest.raises(RevisionNotFoundError):
+        backend.get_entry(KEY, "nope", "a")
+
+
+# --- history ---------------------------------------------------------------------------------------
+
+
+def test_log_count_skip_limit(backend, repo):
+    ids = [backend.resolve(KEY, "main")]
+    for i in range(5):
+        ids.append(commit(backend, [put(backend, f"f{i}", b"x")], message=f"commit {i}\n\nbody {i}"))
+    newest_first = ids[::-1]
+    assert [c.id for c in backend.log(KEY, "main")] == newest_first
+    assert [c.id for c in backend.log(KEY, "main", skip=1, limit=2)] == newest_first[1:3]
+    assert backend.log(KEY, "main", skip=10) == []
+    assert backend.log(KEY, ids[2]) == backend.log(KEY, "main", skip=3)
+    assert backend.count_commits(KEY, "main") == 6 and backend.count_commits(KEY, ids[1]) == 2
+    top = backend.log(KEY, "main", limit=1)[0]
+    assert top.title == "commit 4" and top.message == "commit 4\n\nbody 4"
+    assert top.parents == (ids[4],) and top.date.utcoffset() == timedelta(0)
+    assert top == backend.commit_info(KEY, "main")
+    with pytest.raises(RevisionNotFoundError):
+        backend.commit_info(KEY, "0" * 40)
+
+
+def test_last_commits(backend, repo):
+    first = backend.resolve(KEY, "main")
+    c_a = commit(backend, [put(backend, "a.txt", b"1"), put(backend, "d/x", b"x"), put(backend, "d/y", b"y")])
+    c_b = commit(backend, [put(backend, "b.txt", b"1")])
+    c_y = commit(backend, [put(backend, "d/y", b"y2")])
+    commit(backend, [])  # an empty commit changes nothing
+    c_b2 = commit(backend, [put(backend, "b.txt", b"2"), put(backend, "a.txt", b"1")])  # a.txt unchanged
+    result = backend.last_commits(KEY, "main", [".gitattributes", "a.txt", "b.txt", "d", "d/x", "d/y", "no"])
+    assert {p: c.id for p, c in result.items()} == {
+        ".gitattributes": first, "a.txt": c_a, "b.txt": c_b2, "d": c_y, "d/x": c_a, "d/y": c_y,
+    }
+    assert backend.last_commits(KEY, c_y, ["b.txt"])["b.txt"].id == c_b
+
+
+def test_last_commits_sees_deletion_and_recreation(backend, repo):
+    commit(backend, [put(backend, "a", b"1")])
+    commit(backend, [DeleteFile("a")])
+    again = commit(backend, [put(backend, "a", b"1")])  # same content as two commits ago
+    assert backend.last_commits(KEY, "main", ["a"])["a"].id == again
+
+
+# --- concurrency -----------------------------------------------------------------------------------
+
+
+def assert_linear(backend: VersioningBackend, expected_count: int) -> None:
+    log = backend.log(KEY, "main", limit=expected_count + 10)
+    assert len(log) == expected_count == backend.count_commits(KEY, "main")
+    for newer, older in zip(log, log[1:]):
+        assert newer.parents == (older.id,)
+    assert log[-1].parents == ()
+
+
+def test_concurrent_commits_from_threads(backend, repo):
+    barrier = threading.Barrier(20)
+    errors: list[BaseException] = []
+
+    def worker(i: int) -> None:
+        try:
+            op = put(backend, f"t/{i}.txt", str(i).encode())
+            barrier.wait()
+            commit(backend, [op], message=f"thread {i}")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert {p for p in files(backend) if p.startswith("t/")} == {f"t/{i}.txt" for i in range(20)}
+    assert_linear(backend, 21)
+
+
+def _process_worker(adapter: str, tmp: str, index: int, count: int, barrier) -> None:
+    backend = ADAPTERS[adapter](Path(tmp))
+    barrier.wait()
+    for j in range(count):
+        op = put(backend, f"p{index}/{j}.txt", f"{index}-{j}".encode())
+        commit(backend, [op], message=f"process {index} commit {j}")
+
+
+def test_concurrent_commits_from_processes(backend, repo, tmp_path):
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(4)
+    procs = [
+        ctx.Process(target=_process_worker, args=(backend.adapter_name, str(tmp_path), i, 10, barrier))
+        for i in range(4)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    assert [p.exitcode for p in procs] == [0] * 4
+    expected = {f"p{i}/{j}.txt" for i in range(4) for j in range(10)}
+    assert {p for p in files(backend) if p.startswith("p")} == expected
+    assert_linear(backend, 41)
+
+
+# --- git adapter only ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def git_backend(tmp_path: Path) -> GitBackend:
+    backend = GitBackend(tmp_path / "repos")
+    backend.init_repo(KEY)
+    commit(backend, [put(backend, ".gitattributes", b"*.bin filter=lfs\n")], create_branch=True)
+    return backend
+
+
+def git(backend: GitBackend, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "--git-dir", str(backend.repo_path(KEY)), *args],
+        capture_output=True, text=True, check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_ids_are_real_git_ids(git_backend):
+    b = git_backend
+    cid = commit(b, [put(b, "dir/file.txt", b"content\n"), put(b, "run", b"x", executable=True)])
+    b.create_branch(KEY, "dev", cid)
+    b.create_tag(KEY, "v1", cid, message="annotated", tagger=AUTHOR)
+    assert git(b, "rev-parse", "main") == cid == git(b, "rev-parse", "dev") == git(b, "rev-parse", "v1^{}")
+    assert git(b, "cat-file", "-t", "v1") == "tag"
+    assert git(b, "rev-parse", "main:dir/file.txt") == b.get_entry(KEY, "main", "dir/file.txt").oid
+    assert git(b, "rev-parse", "main:dir") == b.get_entry(KEY, "main", "dir").oid
+    assert git(b, "rev-parse", "main^{tree}") == b.get_entry(KEY, "main", "").oid
+    assert git(b, "cat-file", "-p", "main:dir/file.txt") == "content"
+    assert "100755 blob" in git(b, "ls-tree", "main", "run")
+    assert git(b, "log", "--format=%an <%ae>|%s", "-1", "main") == "Ada Lovelace <ada@example.com>|update"
+    assert git(b, "symbolic-ref", "HEAD") == "refs/heads/main"
+    git(b, "fsck", "--strict", "--no-dangling")
+
+
+def test_git_listing_order_matches_git_ls_tree(git_backend):
+    b = git_backend
+    commit(b, [put(b, p, b"x") for p in TREE_FILES if p != "a"] + [put(b, "a/x", b"x")])
+    ours = [e.path for e in b.list_tree(KEY, "main", recursive=True)]
+    theirs = git(b, "ls-tree", "-r", "-t", "--name-only", "main").splitlines()
+    assert ours == theirs
+
+
+def test_repo_layout_and_key_validation(git_backend, tmp_path):
+    assert git_backend.repo_path(KEY) == tmp_path / "repos" / KEY[:2] / f"{KEY}.git"
+    for bad in ("", "UPPER", "a/b", "..", "x" * 65, "a.b"):
+        with pytest.raises(ValueError):
+            git_backend.repo_path(bad)
+
+
+def test_pull_request_refs_resolve_but_are_not_branches(git_backend):
+    b = git_backend
+    cid = commit(b, [put(b, "pr.txt", b"pr")], branch="pr-branch", create_branch=True)
+    git(b, "update-ref", "refs/pr/1", cid)
+    b.delete_branch(KEY, "pr-branch")
+    assert b.resolve(KEY, "refs/pr/1") == cid
+    assert set(b.refs(KEY).branches) == {"main"}
+
+
+def test_repo_lock_is_reentrant(git_backend):
+    b = git_backend
+    with b.repo_lock(KEY):
+        cid = commit(b, [put(b, "locked.txt", b"x")])
+    assert b.resolve(KEY, "main") == cid
