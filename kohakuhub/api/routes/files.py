@@ -108,6 +108,8 @@ def resolve_file(request: Request, hub: HubDep, caller: CallerDep, plural: str, 
         return RedirectResponse(url, status_code=302, headers=headers)
     local = store.local_path(key)
     if local is not None:
+        # Validate here so an unsatisfiable range gets the hub's error headers, not Starlette's bare 416.
+        parse_range(request.headers.get("range"), view.lfs.size)
         return BlobFileResponse(local, headers=headers, media_type=media_type)
     return _serve_stream(request, store, key, view.lfs.size, headers, media_type)
 

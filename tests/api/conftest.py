@@ -1,0 +1,37 @@
+"""Fixtures for API tests: hubs built with non-default settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kohakuhub.app import create_app
+from kohakuhub.config import load_settings
+from tests.conftest import PASSWORD, HubClient
+
+
+@pytest.fixture
+def make_hub(tmp_path: Path) -> Iterator[Callable[..., HubClient]]:
+    """Factory: ``make_hub(upload_mode="lfs")`` -> a HubClient on a fresh hub with those settings."""
+    clients: list[TestClient] = []
+
+    def build(**overrides: object) -> HubClient:
+        data_dir = tmp_path / f"hub{len(clients)}"
+        options = dict(data_dir=data_dir, lfs_threshold_bytes=1024, lfs_multipart_threshold_bytes=64 * 1024,
+                       lfs_multipart_chunk_size_bytes=16 * 1024)
+        options.update(overrides)
+        app = create_app(load_settings(**options))
+        client = TestClient(app, base_url="http://testserver")
+        client.__enter__()
+        clients.append(client)
+        accounts = app.state.hub.accounts
+        user = accounts.create_user("alice", "alice@example.com", PASSWORD)
+        token = accounts.create_token(user.id, "test")[1]
+        return HubClient(client, data_dir, "alice", token)
+
+    yield build
+    for client in clients:
+        client.__exit__(None, None, None)
