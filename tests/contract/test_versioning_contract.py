@@ -8,6 +8,8 @@ is real git (ids agree with the git binary, fsck is clean), the on-disk layout, 
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import multiprocessing
 import re
 import subprocess
@@ -216,8 +218,15 @@ def test_executable_bit(backend, repo):
 
 @pytest.mark.parametrize(
     "op",
-    [DeleteFile("missing.txt"), DeleteFile("dir"), DeleteFile("dir/nope"), DeleteFile("f.txt/x"),
-     DeleteFolder("missing"), DeleteFolder("f.txt"), DeleteFolder("dir/f.txt")],
+    [
+        DeleteFile("missing.txt"),
+        DeleteFile("dir"),
+        DeleteFile("dir/nope"),
+        DeleteFile("f.txt/x"),
+        DeleteFolder("missing"),
+        DeleteFolder("f.txt"),
+        DeleteFolder("dir/f.txt"),
+    ],
 )
 def test_deleting_a_missing_entry_fails_and_changes_nothing(backend, repo, op):
     head = commit(backend, [put(backend, "f.txt", b"f"), put(backend, "dir/f.txt", b"g")])
@@ -322,8 +331,29 @@ def test_a_blob_id_is_not_a_revision(backend, repo):
 
 @pytest.mark.parametrize(
     "rev",
-    ["", " ", "..", "main..dev", "ma in", "main\0", "\0", "x" * 5000, "refs/heads/../x", "refs/",
-     "@{-1}", "main~1", "main^", ":/msg", "-", "~", "refs/heads/main.lock", "ü", "\n", "/main", "a" * 40],
+    [
+        "",
+        " ",
+        "..",
+        "main..dev",
+        "ma in",
+        "main\0",
+        "\0",
+        "x" * 5000,
+        "refs/heads/../x",
+        "refs/",
+        "@{-1}",
+        "main~1",
+        "main^",
+        ":/msg",
+        "-",
+        "~",
+        "refs/heads/main.lock",
+        "ü",
+        "\n",
+        "/main",
+        "a" * 40,
+    ],
 )
 def test_resolve_never_crashes_on_garbage(backend, repo, rev):
     with pytest.raises(RevisionNotFoundError):
@@ -354,8 +384,33 @@ def test_branches_create_delete_conflict(backend, repo):
 
 @pytest.mark.parametrize(
     "name",
-    ["", "a..b", "a b", "a~b", "a^b", "a:b", "a?b", "a*b", "a[b", "a\\b", "/a", "a/", "a//b", "a.lock",
-     ".a", "a/.b", "a@{b", "@", "HEAD", "-a", "refs/heads/x", "a\0b", "a\nb", "ab" * 20, "x" * 300],
+    [
+        "",
+        "a..b",
+        "a b",
+        "a~b",
+        "a^b",
+        "a:b",
+        "a?b",
+        "a*b",
+        "a[b",
+        "a\\b",
+        "/a",
+        "a/",
+        "a//b",
+        "a.lock",
+        ".a",
+        "a/.b",
+        "a@{b",
+        "@",
+        "HEAD",
+        "-a",
+        "refs/heads/x",
+        "a\0b",
+        "a\nb",
+        "ab" * 20,
+        "x" * 300,
+    ],
 )
 def test_invalid_ref_names(backend, repo, name):
     with pytest.raises(InvalidRevisionError):
@@ -387,8 +442,20 @@ def test_tags_create_delete_conflict(backend, repo):
 # --- reading trees ---------------------------------------------------------------------------------
 
 TREE_FILES = [
-    "README.md", "a", "a.txt", "a-b/c", "b/c.txt", "b/c/d/e.txt", "b/c/d/f.txt", "b/c/g", "b/h/i.txt",
-    "b.json", "c/d", "model.safetensors", "sub/deep/er/than/you/think.txt", "z",
+    "README.md",
+    "a",
+    "a.txt",
+    "a-b/c",
+    "b/c.txt",
+    "b/c/d/e.txt",
+    "b/c/d/f.txt",
+    "b/c/g",
+    "b/h/i.txt",
+    "b.json",
+    "c/d",
+    "model.safetensors",
+    "sub/deep/er/than/you/think.txt",
+    "z",
 ]
 
 
@@ -401,8 +468,19 @@ def tree_repo(backend, repo) -> str:
 
 def test_list_tree_root_and_entries(backend, tree_repo):
     entries = {e.path: e for e in backend.list_tree(KEY, "main")}
-    assert set(entries) == {".gitattributes", "README.md", "a", "a.txt", "a-b", "b", "b.json", "c",
-                            "model.safetensors", "sub", "z"}
+    assert set(entries) == {
+        ".gitattributes",
+        "README.md",
+        "a",
+        "a.txt",
+        "a-b",
+        "b",
+        "b.json",
+        "c",
+        "model.safetensors",
+        "sub",
+        "z",
+    }
     readme = entries["README.md"]
     assert readme.type == "file" and readme.size == len(b"README.md" * 3)
     assert backend.read_blob(KEY, readme.oid) == b"README.md" * 3
@@ -414,8 +492,21 @@ def test_list_tree_root_and_entries(backend, tree_repo):
 def test_list_tree_recursive_is_a_pre_order_walk(backend, tree_repo):
     listing = paths(backend.list_tree(KEY, "main", recursive=True))
     expected_files = {".gitattributes", "a/x", "a/y/z", *TREE_FILES} - {"a"}
-    dirs = {"a", "a/y", "a-b", "b", "b/c", "b/c/d", "b/h", "c", "sub", "sub/deep", "sub/deep/er",
-            "sub/deep/er/than", "sub/deep/er/than/you"}
+    dirs = {
+        "a",
+        "a/y",
+        "a-b",
+        "b",
+        "b/c",
+        "b/c/d",
+        "b/h",
+        "c",
+        "sub",
+        "sub/deep",
+        "sub/deep/er",
+        "sub/deep/er/than",
+        "sub/deep/er/than/you",
+    }
     assert len(listing) == len(set(listing)) and set(listing) == expected_files | dirs
     for d in dirs:  # a directory comes first, then all of its contents without interruption
         inside = [i for i, p in enumerate(listing) if p.startswith(d + "/")]
@@ -523,7 +614,12 @@ def test_last_commits(backend, repo):
     c_b2 = commit(backend, [put(backend, "b.txt", b"2"), put(backend, "a.txt", b"1")])  # a.txt unchanged
     result = backend.last_commits(KEY, "main", [".gitattributes", "a.txt", "b.txt", "d", "d/x", "d/y", "no"])
     assert {p: c.id for p, c in result.items()} == {
-        ".gitattributes": first, "a.txt": c_a, "b.txt": c_b2, "d": c_y, "d/x": c_a, "d/y": c_y,
+        ".gitattributes": first,
+        "a.txt": c_a,
+        "b.txt": c_b2,
+        "d": c_y,
+        "d/x": c_a,
+        "d/y": c_y,
     }
     assert backend.last_commits(KEY, c_y, ["b.txt"])["b.txt"].id == c_b
 
@@ -541,7 +637,7 @@ def test_last_commits_sees_deletion_and_recreation(backend, repo):
 def assert_linear(backend: VersioningBackend, expected_count: int) -> None:
     log = backend.log(KEY, "main", limit=expected_count + 10)
     assert len(log) == expected_count == backend.count_commits(KEY, "main")
-    for newer, older in zip(log, log[1:]):
+    for newer, older in itertools.pairwise(log):
         assert newer.parents == (older.id,)
     assert log[-1].parents == ()
 
@@ -593,6 +689,39 @@ def test_concurrent_commits_from_processes(backend, repo, tmp_path):
     assert_linear(backend, 41)
 
 
+def test_readers_run_alongside_writers(backend, repo):
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer(i: int) -> None:
+        try:
+            for j in range(10):
+                commit(backend, [put(backend, f"w{i}/{j}", b"x" * j)])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def reader() -> None:
+        try:
+            while not stop.is_set():
+                head = backend.resolve(KEY, "main")
+                listing = list(backend.list_tree(KEY, head, recursive=True))
+                assert listing and backend.log(KEY, head, limit=5)[0].id == head
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    readers = [threading.Thread(target=reader) for _ in range(4)]
+    writers = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
+    for t in readers + writers:
+        t.start()
+    for t in writers:
+        t.join()
+    stop.set()
+    for t in readers:
+        t.join()
+    assert errors == []
+    assert_linear(backend, 41)
+
+
 # --- git adapter only ------------------------------------------------------------------------------
 
 
@@ -607,7 +736,9 @@ def git_backend(tmp_path: Path) -> GitBackend:
 def git(backend: GitBackend, *args: str) -> str:
     result = subprocess.run(
         ["git", "--git-dir", str(backend.repo_path(KEY)), *args],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout.strip()
 
@@ -658,3 +789,44 @@ def test_repo_lock_is_reentrant(git_backend):
     with b.repo_lock(KEY):
         cid = commit(b, [put(b, "locked.txt", b"x")])
     assert b.resolve(KEY, "main") == cid
+
+
+def test_recreated_repo_does_not_serve_stale_objects(git_backend):
+    b = git_backend
+    old = commit(b, [put(b, "old.txt", b"old")])
+    git(b, "gc", "--quiet")  # pack everything: a stale pack handle would still find `old`
+    assert b.resolve(KEY, old) == old
+    b.delete_repo(KEY)
+    b.init_repo(KEY)
+    with pytest.raises(RevisionNotFoundError):
+        b.resolve(KEY, old)
+    with pytest.raises(NotFoundError):
+        b.read_blob(KEY, git_blob_id(b"old"))
+
+
+def git_blob_id(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _die_before_ref_update(root: str) -> None:
+    """Child process: build a commit, then die (SIGKILL-like) right before the branch moves."""
+    import os
+
+    from kohakuhub.versioning.git import backend as backend_module
+
+    backend_module.move_ref = lambda *args, **kwargs: os._exit(9)
+    b = GitBackend(Path(root) / "repos")
+    commit(b, [put(b, "lost.txt", b"never published")])
+
+
+def test_a_writer_killed_mid_commit_leaves_the_branch_and_lock_intact(git_backend, tmp_path):
+    b = git_backend
+    head = b.resolve(KEY, "main")
+    proc = multiprocessing.get_context("spawn").Process(target=_die_before_ref_update, args=(str(tmp_path),))
+    proc.start()
+    proc.join(timeout=60)
+    assert proc.exitcode == 9
+    assert b.resolve(KEY, "main") == head  # the orphan commit object is unreachable, the ref untouched
+    after = commit(b, [put(b, "next.txt", b"n")])  # the dead process's flock died with it
+    assert b.commit_info(KEY, after).parents == (head,)
+    git(b, "fsck", "--strict", "--no-dangling")

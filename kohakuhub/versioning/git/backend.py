@@ -1,9 +1,9 @@
 """GitBackend: the VersioningBackend port on bare git repositories, via pygit2/libgit2.
 
 Layout: the repo with key K is the bare repository ``<root>/K[:2]/K.git`` (a two-character fan-out keeps
-directories small with many repos). Each call opens its own ``pygit2.Repository`` (about 80 us), because
-Repository objects must not be shared between threads for writes; reads take no lock since git objects
-are immutable and libgit2 replaces refs atomically (lockfile + rename).
+directories small with many repos). ``pygit2.Repository`` objects are never shared between threads: each
+thread keeps a few open ones (opening.py). Reads take no lock since git objects are immutable and libgit2
+replaces refs atomically (lockfile + rename).
 
 Writes run under the repo lock (threads and processes) and publish with a compare-and-swap ref update,
 after the commit object is fully written: a process killed mid-commit leaves the branch untouched.
@@ -39,6 +39,7 @@ from kohakuhub.versioning.git.naming import (
     validate_key,
     validate_ref_name,
 )
+from kohakuhub.versioning.git.opening import RepoCache, open_fresh
 from kohakuhub.versioning.git.refs_writer import create_ref, delete_ref, move_ref
 from kohakuhub.versioning.git.tree_builder import apply_operations
 
@@ -51,6 +52,7 @@ class GitBackend(VersioningBackend):
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._locks = RepoLocks()
+        self._repos = RepoCache()
 
     # --- repositories ------------------------------------------------------------------------------
 
@@ -114,13 +116,8 @@ class GitBackend(VersioningBackend):
             yield
 
     def _open(self, key: str) -> pygit2.Repository:
-        path = self.repo_path(key)
-        if not path.is_dir():
-            raise RepoNotFoundError()
-        try:
-            return pygit2.Repository(str(path))
-        except pygit2.GitError as exc:  # deleted between the check and the open
-            raise RepoNotFoundError() from exc
+        # For use within this call on this thread only (see opening.py).
+        return self._repos.open(self.repo_path(key))
 
     # --- objects -----------------------------------------------------------------------------------
 
@@ -212,9 +209,7 @@ class GitBackend(VersioningBackend):
         with self._locks.hold(key, self.repo_path(key)):
             delete_ref(self._open(key), _HEADS + str(name), label=f"Branch {name}")
 
-    def create_tag(
-        self, key: str, name: str, commit: str, *, message: str | None, tagger: Signature
-    ) -> None:
+    def create_tag(self, key: str, name: str, commit: str, *, message: str | None, tagger: Signature) -> None:
         """Create a tag: annotated (a tag object signed by ``tagger``) when ``message`` is given.
 
         Raises:
@@ -357,7 +352,10 @@ class GitBackend(VersioningBackend):
             EntryNotFoundError: ``path`` does not exist or is a file.
             BadRequestError: ``start_after`` is not inside ``path``.
         """
-        repo, obj = self._commit(key, commit)
+        # The iterator outlives this call and may be resumed on another thread (a streaming response
+        # runs in the threadpool), so it gets a repository of its own instead of this thread's cached one.
+        repo = open_fresh(self.repo_path(key))
+        obj = revisions.resolve_commit(repo, commit)
         return tree_reading.list_tree(repo, obj, path, recursive=recursive, start_after=start_after)
 
     def log(self, key: str, commit: str, *, skip: int = 0, limit: int = 50) -> list[CommitInfo]:

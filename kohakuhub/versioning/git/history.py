@@ -15,9 +15,6 @@ import pygit2
 from kohakuhub.types import CommitInfo
 from kohakuhub.versioning.git.naming import split_read_path
 
-# (entry id, file mode) of a path in some commit; a mode-only change (chmod +x) is a change too.
-_EntryState = tuple[pygit2.Oid, int]
-
 
 def commit_info(commit: pygit2.Commit) -> CommitInfo:
     """The API view of a commit: title is the first line of the message, date the author date in UTC."""
@@ -67,13 +64,15 @@ def last_commits(
 
     One walk serves every path: at each step a path whose entry differs from the one in the first
     parent is settled, and the walk stops as soon as none is left. Steps whose root tree did not change
-    (empty commits) are skipped without any lookup. Paths absent from ``commit`` are left out.
+    (empty commits) cost no lookup, and a path is compared top-down so that an unchanged parent
+    directory settles it without reading the (possibly huge) directory itself. Paths absent from
+    ``commit`` are left out.
     """
-    pending: dict[str, _EntryState] = {}
+    pending: dict[str, list[str]] = {}
     for path in dict.fromkeys(paths):
-        state = _entry_state(commit.tree, path)
-        if state is not None:
-            pending[path] = state
+        parts = split_read_path(path)
+        if parts is not None and (not parts or _lookup(commit.tree, parts) is not None):
+            pending[path] = parts
     found: dict[str, CommitInfo] = {}
     chain = first_parent_chain(repo, commit)
     current = next(chain)
@@ -92,25 +91,50 @@ def last_commits(
 def _settle_changed(
     commit: pygit2.Commit,
     parent_tree: pygit2.Tree,
-    pending: dict[str, _EntryState],
+    pending: dict[str, list[str]],
     found: dict[str, CommitInfo],
 ) -> None:
     info: CommitInfo | None = None
-    for path, state in list(pending.items()):
-        if _entry_state(parent_tree, path) != state:
+    tree = commit.tree
+    for path, parts in list(pending.items()):
+        if _path_changed(tree, parent_tree, parts):
             info = info or commit_info(commit)
             found[path] = info
             del pending[path]
 
 
-def _entry_state(tree: pygit2.Tree, path: str) -> _EntryState | None:
-    parts = split_read_path(path)
-    if parts is None:
-        return None
-    if not parts:
-        return tree.id, int(pygit2.GIT_FILEMODE_TREE)
+def _path_changed(new: pygit2.Tree, old: pygit2.Tree, parts: list[str]) -> bool:
+    """Whether the entry at ``parts`` differs between two different root trees.
+
+    A mode-only change (chmod +x) counts; so does an entry appearing, vanishing or changing type.
+    """
+    if not parts:  # the root itself: the trees differ, that is why we were called
+        return True
+    last = len(parts) - 1
+    for depth, name in enumerate(parts):
+        new_entry, old_entry = _child(new, name), _child(old, name)
+        if new_entry is None or old_entry is None:
+            return new_entry is not old_entry
+        if new_entry.id == old_entry.id:
+            # Same id, same content below; only the leaf's own mode can still differ.
+            return depth == last and new_entry.filemode != old_entry.filemode
+        if depth == last:
+            return True
+        if not (isinstance(new_entry, pygit2.Tree) and isinstance(old_entry, pygit2.Tree)):
+            return True
+        new, old = new_entry, old_entry
+    return False
+
+
+def _lookup(tree: pygit2.Tree, parts: list[str]) -> pygit2.Object | None:
     try:
-        obj = tree["/".join(parts)]
+        return tree["/".join(parts)]
     except KeyError:
         return None
-    return obj.id, int(obj.filemode)
+
+
+def _child(tree: pygit2.Tree, name: str) -> pygit2.Object | None:
+    try:
+        return tree[name]
+    except KeyError:
+        return None

@@ -28,9 +28,7 @@ def create_ref(repo: pygit2.Repository, ref_name: str, target: pygit2.Oid, *, la
         raise ConflictError(f"{label} conflicts with an existing reference") from exc
 
 
-def move_ref(
-    repo: pygit2.Repository, ref_name: str, old: pygit2.Oid | None, new: pygit2.Oid
-) -> None:
+def move_ref(repo: pygit2.Repository, ref_name: str, old: pygit2.Oid | None, new: pygit2.Oid) -> None:
     """Point ``ref_name`` at ``new`` if it still points at ``old`` (None: if it does not exist yet).
 
     Raises:

@@ -98,4 +98,3 @@ def matches_expected(head: pygit2.Oid | None, expected: str) -> bool:
     if not is_hex(expected) or not (5 <= len(expected) <= 40):
         return False
     return str(head).startswith(expected.lower())
-
