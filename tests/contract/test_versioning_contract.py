@@ -567,6 +567,12 @@ def test_start_after_a_cursor_that_was_deleted(backend, tree_repo):
             assert page == expected, cursor
 
 
+def test_empty_start_after_means_from_the_start(backend, tree_repo):
+    full = paths(backend.list_tree(KEY, "main", "b", recursive=True))
+    assert paths(backend.list_tree(KEY, "main", "b", recursive=True, start_after="")) == full
+    assert paths(backend.list_tree(KEY, "main", "b", recursive=True, start_after="b")) == full
+
+
 def test_start_after_outside_the_listed_directory(backend, tree_repo):
     with pytest.raises(BadRequestError):
         list(backend.list_tree(KEY, "main", "b", start_after="c/d"))

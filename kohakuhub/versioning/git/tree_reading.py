@@ -89,7 +89,7 @@ def _directory(commit: pygit2.Commit, parts: list[str] | None) -> pygit2.Tree | 
 
 def _cursor_parts(prefix: str, start_after: str | None) -> list[str]:
     """The cursor relative to the listed directory, as components ([] means from the start)."""
-    if start_after is None:
+    if start_after is None or start_after == "":
         return []
     if not isinstance(start_after, str) or "\0" in start_after:
         raise BadRequestError(f"Invalid start_after cursor: {start_after!r}")
