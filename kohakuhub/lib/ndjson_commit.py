@@ -56,6 +56,27 @@ def _malformed(number: int, reason: str) -> BadRequestError:
     return BadRequestError(f"Malformed commit payload: line {number}: {reason}")
 
 
+def _no_duplicate_content(pairs: list[tuple[str, Any]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs) and sum(key == "content" for key, _ in pairs) > 1:
+        raise ValueError("duplicate 'content'")
+    return obj
+
+
+def _loads(number: int, raw: bytes | bytearray) -> Any:
+    """json.loads that refuses a repeated "content" key (json.loads would keep the last one)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _malformed(number, "not valid UTF-8") from None
+    try:
+        if raw.count(b'"content"') > 1:
+            return json.loads(text, object_pairs_hook=_no_duplicate_content)
+        return json.loads(text)
+    except ValueError as exc:
+        raise _malformed(number, f"invalid JSON ({exc})") from None
+
+
 def _check_object(number: int, obj: Any) -> tuple[str, dict]:
     if not isinstance(obj, dict):
         raise _malformed(number, "expected a JSON object")
@@ -84,13 +105,7 @@ def _spool(spool_dir: Path, data: bytes) -> Path:
 
 
 def _small_line(number: int, raw: bytes | bytearray, spool_dir: Path, spool_threshold: int) -> CommitLine:
-    try:
-        obj = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise _malformed(number, "not valid UTF-8") from None
-    except ValueError as exc:
-        raise _malformed(number, f"invalid JSON ({exc})") from None
-    key, value = _check_object(number, obj)
+    key, value = _check_object(number, _loads(number, raw))
     if "content" not in value:
         return CommitLine(number, key, value)
     text = value.pop("content")
@@ -109,7 +124,7 @@ def _small_line(number: int, raw: bytes | bytearray, spool_dir: Path, spool_thre
     return CommitLine(number, key, value, decoded, None, len(decoded))
 
 
-_ESCAPE_RE = re.compile(rb"\\(?:(/)|[nr])")
+_HARD_ESCAPE_RE = re.compile(rb"\\(?:[^/nr]|\Z)")
 _B64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _HEX_RE = re.compile(rb"[0-9a-fA-F]{4}")
 
@@ -196,23 +211,32 @@ class _ContentSink:
             self.escape = b""
         quote = data.find(b'"', pos)
         while True:
-            if quote != -1 and quote < pos:
+            if quote != -1 and quote < pos:  # the quote was part of an escape
                 quote = data.find(b'"', pos)
             end = quote if quote != -1 else n
+            # Up to the first escape other than \/, \n, \r (or one cut at the end), the string is
+            # handled in C; only such escapes (rare) go through _unescape.
             if data.find(b"\\", pos, end) == -1:
-                self._b64(data[pos:end])
+                hard = None
+            else:
+                hard = _HARD_ESCAPE_RE.search(data, pos, end)
+            stop = end if hard is None else hard.start()
+            if stop > pos:
+                segment = data[pos:stop]
+                if b"\\" in segment:
+                    # Every backslash here starts \/, \n or \r (no \\ pair), so plain replaces are exact.
+                    if b"\\n" in segment or b"\\r" in segment:
+                        segment = segment.replace(b"\\/", b"/").replace(b"\\n", b"").replace(b"\\r", b"")
+                    else:
+                        segment = segment.translate(None, b"\\")
+                self._b64(segment)
+            if hard is None:
                 return -1 if quote == -1 else quote + 1
-            cleaned = _ESCAPE_RE.sub(rb"\1", data[pos:end])
-            if b"\\" not in cleaned:  # only \/, \n and \r escapes: handled in C
-                self._b64(cleaned)
-                return -1 if quote == -1 else quote + 1
-            slash = data.find(b"\\", pos, end)
-            self._b64(data[pos:slash])
-            used = self._unescape(data, slash)
+            used = self._unescape(data, stop)
             if not used:
-                self.escape = data[slash:]
+                self.escape = data[stop:]
                 return -1
-            pos = slash + used
+            pos = stop + used
 
     def finish(self) -> tuple[bytes | None, Path | None, int]:
         """Close the sink once the closing quote was seen; return (content, content_file, size)."""
@@ -354,13 +378,7 @@ class _LineScanner:
         """Validate the complete line and return it."""
         if self.sink is not None and self.result is None:
             raise _malformed(self.number, "truncated line (unterminated 'content' string)")
-        try:
-            obj = json.loads(self.skeleton.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise _malformed(self.number, "not valid UTF-8") from None
-        except ValueError as exc:
-            raise _malformed(self.number, f"invalid JSON ({exc})") from None
-        key, value = _check_object(self.number, obj)
+        key, value = _check_object(self.number, _loads(self.number, self.skeleton))
         if self.result is None:
             if "content" in value:
                 raise _malformed(self.number, "'content' must be a string")
