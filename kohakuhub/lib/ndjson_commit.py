@@ -9,7 +9,8 @@ A ``file`` line carries the whole file as base64 and can exceed a gigabyte, so t
 memory. Lines up to ``max_line_bytes`` are parsed with :func:`json.loads`. A longer line must owe its size
 to ``value.content``: it goes through :class:`_LineScanner`, a small streaming JSON tokenizer that keeps
 everything except that string (the "skeleton", at most ``max_line_bytes``) and pipes the string through
-:class:`_ContentSink`, which base64-decodes it incrementally into a temporary file.
+:class:`~kohakuhub.lib.base64_stream.JsonBase64Decoder`, which base64-decodes it incrementally into a
+temporary file.
 
 Both paths accept the same input: JSON escapes inside the base64 are decoded (clients may escape ``/``
 as ``\\/``), escaped line breaks (``\\n``, ``\\r``, as in MIME base64) are ignored, and any other
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from kohakuhub.errors import BadRequestError, PayloadTooLargeError
+from kohakuhub.lib.base64_stream import Base64StreamError, JsonBase64Decoder
 
 __all__ = ["CommitLine", "iter_commit_lines", "parse_commit_stream"]
 
@@ -91,7 +93,8 @@ def _check_object(number: int, obj: Any) -> tuple[str, dict]:
 
 def _check_encoding(number: int, value: dict) -> None:
     if value.get("encoding") != "base64":
-        raise _malformed(number, f"unsupported content encoding {value.get('encoding')!r} (expected 'base64')")
+        encoding = value.get("encoding")
+        raise _malformed(number, f"unsupported content encoding {encoding!r} (expected 'base64')")
 
 
 def _spool(spool_dir: Path, data: bytes) -> Path:
@@ -118,144 +121,10 @@ def _small_line(number: int, raw: bytes | bytearray, spool_dir: Path, spool_thre
             data = data.replace(b"\n", b"").replace(b"\r", b"")
         decoded = base64.b64decode(data, validate=True)
     except (UnicodeEncodeError, binascii.Error) as exc:
-        raise _malformed(number, f"invalid base64 in 'content' ({exc})") from None
+        raise _malformed(number, f"invalid base64 ({exc}) in 'content'") from None
     if len(decoded) >= spool_threshold:
         return CommitLine(number, key, value, None, _spool(spool_dir, decoded), len(decoded))
     return CommitLine(number, key, value, decoded, None, len(decoded))
-
-
-_HARD_ESCAPE_RE = re.compile(rb"\\(?:[^/nr]|\Z)")
-_B64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
-_HEX_RE = re.compile(rb"[0-9a-fA-F]{4}")
-
-
-class _ContentSink:
-    """Receives the raw bytes of a JSON string holding base64 and writes the decoded bytes."""
-
-    def __init__(self, number: int, spool_dir: Path, spool_threshold: int) -> None:
-        self.number = number
-        self.spool_dir = spool_dir
-        self.spool_threshold = spool_threshold
-        self.memory: bytearray | None = bytearray()
-        self.file: Any = None
-        self.path: Path | None = None
-        self.size = 0
-        self.carry = b""  # base64 characters not yet forming a quartet
-        self.padded = False
-        self.escape = b""  # an escape sequence cut by a chunk boundary
-
-    def _write(self, out: bytes) -> None:
-        self.size += len(out)
-        if self.memory is None:
-            self.file.write(out)
-            return
-        self.memory += out
-        if len(self.memory) >= self.spool_threshold:
-            self.file = tempfile.NamedTemporaryFile(
-                dir=self.spool_dir, prefix="commit-", suffix=".bin", delete=False
-            )
-            self.path = Path(self.file.name)
-            self.file.write(self.memory)
-            self.memory = None
-
-    def _b64(self, text: bytes) -> None:
-        if not text:
-            return
-        if self.padded:
-            raise _malformed(self.number, "invalid base64 in 'content' (data after padding)")
-        if self.carry:
-            text = self.carry + text
-        n = len(text) & ~3
-        if n:
-            try:
-                self._write(binascii.a2b_base64(text[:n] if n < len(text) else text, strict_mode=True))
-            except binascii.Error as exc:
-                raise _malformed(self.number, f"invalid base64 in 'content' ({exc})") from None
-            self.padded = text[n - 1] == 0x3D  # '='
-        self.carry = text[n:]
-
-    def _unescape(self, buf: bytes, i: int) -> int:
-        """Handle the escape at ``buf[i] == '\\\\'``; return its length, or 0 if it is incomplete."""
-        if i + 1 >= len(buf):
-            return 0
-        c = buf[i + 1]
-        if c == 0x75:  # \uXXXX
-            if i + 6 > len(buf):
-                return 0
-            if not _HEX_RE.fullmatch(buf, i + 2, i + 6):
-                raise _malformed(self.number, "invalid JSON (bad \\u escape in 'content')")
-            code = int(buf[i + 2 : i + 6], 16)
-            if code not in (10, 13):
-                if code not in _B64_CHARS:
-                    raise _malformed(self.number, f"invalid base64 in 'content' (character U+{code:04X})")
-                self._b64(bytes((code,)))
-            return 6
-        if c == 0x2F:  # \/
-            self._b64(b"/")
-        elif c not in b"nr":
-            if c in b'"\\bft':
-                raise _malformed(self.number, f"invalid base64 in 'content' (escaped {chr(c)!r})")
-            raise _malformed(self.number, f"invalid JSON (bad escape \\{chr(c)} in 'content')")
-        return 2
-
-    def feed(self, data: bytes) -> int:
-        """Consume string bytes; return the index just past the closing quote, or -1 if not seen yet."""
-        pos, n = 0, len(data)
-        if self.escape:
-            buf = self.escape + data[:6]
-            used = self._unescape(buf, 0)
-            if not used:
-                self.escape = buf
-                return -1
-            pos = used - len(self.escape)
-            self.escape = b""
-        quote = data.find(b'"', pos)
-        while True:
-            if quote != -1 and quote < pos:  # the quote was part of an escape
-                quote = data.find(b'"', pos)
-            end = quote if quote != -1 else n
-            # Up to the first escape other than \/, \n, \r (or one cut at the end), the string is
-            # handled in C; only such escapes (rare) go through _unescape.
-            if data.find(b"\\", pos, end) == -1:
-                hard = None
-            else:
-                hard = _HARD_ESCAPE_RE.search(data, pos, end)
-            stop = end if hard is None else hard.start()
-            if stop > pos:
-                segment = data[pos:stop]
-                if b"\\" in segment:
-                    # Every backslash here starts \/, \n or \r (no \\ pair), so plain replaces are exact.
-                    if b"\\n" in segment or b"\\r" in segment:
-                        segment = segment.replace(b"\\/", b"/").replace(b"\\n", b"").replace(b"\\r", b"")
-                    else:
-                        segment = segment.translate(None, b"\\")
-                self._b64(segment)
-            if hard is None:
-                return -1 if quote == -1 else quote + 1
-            used = self._unescape(data, stop)
-            if not used:
-                self.escape = data[stop:]
-                return -1
-            pos = stop + used
-
-    def finish(self) -> tuple[bytes | None, Path | None, int]:
-        """Close the sink once the closing quote was seen; return (content, content_file, size)."""
-        if self.carry:
-            raise _malformed(self.number, "invalid base64 in 'content' (incorrect padding)")
-        if self.file is not None:
-            self.file.close()
-            self.file = None
-            return None, self.path, self.size
-        return bytes(self.memory or b""), None, self.size
-
-    def abort(self) -> None:
-        """Drop the temporary file, if any."""
-        if self.file is not None:
-            self.file.close()
-            self.file = None
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
-            self.path = None
 
 
 _WS_RE = re.compile(rb"[ \t\r\n]*")
@@ -263,7 +132,7 @@ _LITERAL_RE = re.compile(rb'[^ \t\r\n{}\[\],:"]+')
 
 
 class _LineScanner:
-    """Incremental tokenizer for one over-long line; streams ``value.content`` to a :class:`_ContentSink`.
+    """Incremental tokenizer for one over-long line; streams ``value.content`` to a decoder.
 
     The tokenizer only tracks structure (containers, current keys, string boundaries) to find that one
     string; everything else is kept in ``skeleton``, where the content string is replaced by ``""``,
@@ -279,17 +148,20 @@ class _LineScanner:
         self.pos = 0
         self.string_resume = -1  # where to resume looking for the end of a string cut by a chunk
         self.stack: list[list[Any]] = []  # frames: [is_object, current_key, expecting_key]
-        self.sink: _ContentSink | None = None
+        self.sink: JsonBase64Decoder | None = None
         self.result: tuple[bytes | None, Path | None, int] | None = None
 
     def feed(self, data: bytes) -> None:
         """Consume the next bytes of the line (never containing the terminating newline)."""
         while data:
             if self.sink is not None and self.result is None:
-                end = self.sink.feed(data)
-                if end == -1:
-                    return
-                self.result = self.sink.finish()
+                try:
+                    end = self.sink.feed(data)
+                    if end == -1:
+                        return
+                    self.result = self.sink.finish()
+                except Base64StreamError as exc:
+                    raise _malformed(self.number, f"{exc} in 'content'") from None
                 self.skeleton += b'"'
                 self.pos = len(self.skeleton)
                 data = data[end:]
@@ -298,7 +170,8 @@ class _LineScanner:
             data = self._tokenize()
             if len(self.skeleton) > self.budget:
                 raise PayloadTooLargeError(
-                    f"Commit payload line {self.number} has more than {self.budget} bytes outside file content"
+                    f"Commit payload line {self.number} has more than {self.budget} bytes outside"
+                    " file content"
                 )
 
     def _at_content(self) -> bool:
@@ -341,7 +214,7 @@ class _LineScanner:
                 if self._at_content():
                     if self.sink is not None:
                         raise _malformed(self.number, "duplicate 'content'")
-                    self.sink = _ContentSink(self.number, self.spool_dir, self.spool_threshold)
+                    self.sink = JsonBase64Decoder(self.spool_dir, self.spool_threshold)
                     rest = bytes(skeleton[pos + 1 :])
                     del skeleton[pos + 1 :]
                     return rest

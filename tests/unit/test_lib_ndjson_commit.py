@@ -418,7 +418,9 @@ def test_early_close_leaves_yielded_files_to_caller(spool):
     body = ndjson(file_line(os.urandom(5000)), file_line(os.urandom(5000)))
 
     async def run():
-        stream = parse_commit_stream(_chunks(body, 100), spool_dir=spool, max_body_bytes=1 << 30, spool_threshold=10)
+        stream = parse_commit_stream(
+            _chunks(body, 100), spool_dir=spool, max_body_bytes=1 << 30, spool_threshold=10
+        )
         first = await stream.__anext__()
         await stream.aclose()
         return first

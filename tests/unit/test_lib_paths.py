@@ -82,7 +82,9 @@ def test_non_string():
         normalize_repo_path(None)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("path", "expected"), [("dir/", "dir"), ("a/b/", "a/b"), ("dir", "dir"), ("a/b", "a/b")])
+@pytest.mark.parametrize(
+    ("path", "expected"), [("dir/", "dir"), ("a/b/", "a/b"), ("dir", "dir"), ("a/b", "a/b")]
+)
 def test_folder_paths(path, expected):
     assert normalize_folder_path(path) == expected
 
