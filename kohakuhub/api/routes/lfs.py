@@ -31,6 +31,7 @@ from kohakuhub.errors import (
     PayloadTooLargeError,
 )
 from kohakuhub.lib.hashing import is_sha256_hex
+from kohakuhub.lib.http_range import parse_range
 from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.lfs import BatchDecision
 from kohakuhub.storage.base import lfs_key
@@ -196,6 +197,7 @@ def download_object(oid: str, request: Request, hub: HubDep) -> Response:
     local = store.local_path(lfs_key(oid))
     if local is None or not is_sha256_hex(oid):
         raise NotFoundError(f"Object {oid} not found")
+    parse_range(request.headers.get("range"), local.stat().st_size)  # a bad range gets the hub's 416
     return BlobFileResponse(local, media_type="application/octet-stream", headers={"ETag": f'"{oid}"'})
 
 
