@@ -66,21 +66,34 @@ class JsonBase64Decoder:
             self.file.write(self.memory)
             self.memory = None
 
+    def _decode(self, quartets: bytes | memoryview) -> None:
+        try:
+            self._write(binascii.a2b_base64(quartets, strict_mode=True))
+        except binascii.Error as exc:
+            raise Base64StreamError(f"invalid base64 ({exc})") from None
+        self.padded = quartets[-1] == 0x3D  # '='
+
     def _b64(self, text: bytes) -> None:
         if not text:
             return
         if self.padded:
             raise Base64StreamError("invalid base64 (data after padding)")
-        if self.carry:
-            text = self.carry + text
-        n = len(text) & ~3
+        start = 0
+        if self.carry:  # complete the pending quartet first, so the bulk is decoded without a copy
+            start = 4 - len(self.carry)
+            if len(text) < start:
+                self.carry += text
+                return
+            self._decode(self.carry + text[:start])
+            self.carry = b""
+            if start == len(text):
+                return
+            if self.padded:
+                raise Base64StreamError("invalid base64 (data after padding)")
+        n = (len(text) - start) & ~3
         if n:
-            try:
-                self._write(binascii.a2b_base64(text[:n] if n < len(text) else text, strict_mode=True))
-            except binascii.Error as exc:
-                raise Base64StreamError(f"invalid base64 ({exc})") from None
-            self.padded = text[n - 1] == 0x3D  # '='
-        self.carry = text[n:]
+            self._decode(memoryview(text)[start : start + n] if n < len(text) else text)
+        self.carry = text[start + n :]
 
     def _unescape(self, buf: bytes, i: int) -> int:
         """Handle the escape at ``buf[i] == '\\\\'``; return its length, or 0 if it is incomplete."""
