@@ -71,8 +71,10 @@ def status_and_code(exc: HubError) -> tuple[int, str | None]:
 
 
 def _header_safe(message: str) -> str:
-    # Header values must be latin-1 and single-line; the body carries the exact text.
-    return message.replace("\r", " ").replace("\n", " ").encode("latin-1", "replace").decode("latin-1")[:1000]
+    # Header values must be single-line ASCII (clients decode non-ASCII bytes inconsistently, some crash);
+    # the body carries the exact text.
+    flat = message.replace("\r", " ").replace("\n", " ")
+    return flat.encode("ascii", "backslashreplace").decode("ascii")[:1000]
 
 
 def _surface(request: Request) -> str:

@@ -15,9 +15,10 @@ from kohakuhub.errors import (
     IntegrityError,
     InvalidRevisionError,
     RevisionNotFoundError,
+    StaleParentError,
 )
 from kohakuhub.lib.gitattributes import DEFAULT_GITATTRIBUTES, is_lfs_tracked, with_lfs_path
-from kohakuhub.lib.hashing import is_sha256_hex
+from kohakuhub.lib.hashing import is_sha256_hex, sha256_file
 from kohakuhub.lib.lfs_pointer import make_pointer
 from kohakuhub.lib.ndjson_commit import CommitLine
 from kohakuhub.lib.paths import normalize_folder_path, normalize_repo_path
@@ -53,6 +54,9 @@ class CommitSession:
     lfs_paths: list[str] = field(default_factory=list)
     gitattributes: bytes | None = None
     seen_header: bool = False
+    # Inline contents at or above the LFS threshold: (spooled file, sha256, size), published as LFS
+    # objects only in ``finish`` so a rejected commit stores nothing.
+    pending_lfs: list[tuple[Path, str, int]] = field(default_factory=list)
 
     def add_lines(self, lines: list[CommitLine]) -> None:
         """Apply a batch of parsed lines (blob writes happen here, the commit in ``finish``)."""
@@ -96,7 +100,11 @@ class CommitSession:
         path = _path(line.value)
         git = self.service.versioning
         if line.content_size >= self.service.lfs_threshold:
-            oid, size = self.service.lfs.store_file(_as_file(line, self.service.spool_dir), uploader=self.caller)
+            src = _as_file(line, self.service.spool_dir)
+            line.content_file = src  # owned by the line until it is pending (discard() cleans up)
+            oid, size = sha256_file(src)
+            self.pending_lfs.append((src, oid, size))
+            line.content_file = None
             self._put_lfs(path, oid, size)
             return
         if line.content_file is not None:
@@ -115,9 +123,13 @@ class CommitSession:
         oid = value.get("oid")
         if value.get("algo", "sha256") != "sha256" or not isinstance(oid, str) or not is_sha256_hex(oid):
             raise BadRequestError(f"lfsFile {path!r}: oid must be a sha256 (64 lowercase hex)")
-        if not self.service.lfs.reachable(self.caller, self.repo, oid):
+        pending = {p_oid: p_size for _, p_oid, p_size in self.pending_lfs}
+        if oid in pending:
+            stored = pending[oid]
+        elif self.service.lfs.reachable(self.caller, self.repo, oid):
+            stored = self.service.lfs.object_size(oid) or 0
+        else:
             raise BadRequestError(f"lfsFile {path!r}: LFS object {oid} was never uploaded")
-        stored = self.service.lfs.object_size(oid) or 0
         size = value.get("size")
         if size is not None and size != stored:
             raise IntegrityError(f"lfsFile {path!r}: size {size} does not match the uploaded object ({stored})")
@@ -162,6 +174,15 @@ class CommitSession:
         if not self.seen_header:
             raise BadRequestError("The commit payload is empty: a header line is required")
         self._track_lfs_paths()
+        if self.pending_lfs and self.parent is not None:
+            # Cheap early answer for the common stale-parent case, before any object is published;
+            # the versioning commit re-checks under the repo lock.
+            head = self.service.versioning.resolve(self.repo.key, self.branch)
+            if not head.startswith(self.parent):
+                raise StaleParentError()
+        while self.pending_lfs:
+            src, oid, size = self.pending_lfs.pop()
+            self.service.lfs.store_file(src, oid=oid, size=size, uploader=self.caller, hashed=(oid, size))
         # Linking first errs on the safe side: a crash after it leaves an unreferenced link, never a
         # commit whose object the repo cannot serve.
         self.service.lfs.link(self.repo, self.lfs_oids)
@@ -203,6 +224,8 @@ class CommitSession:
         for line in lines or []:
             if line.content_file is not None:
                 line.content_file.unlink(missing_ok=True)
+        while self.pending_lfs:
+            self.pending_lfs.pop()[0].unlink(missing_ok=True)
 
 
 def _path(value: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from kohakuhub.errors import (
     BadRequestError,
     ConflictError,
     ForbiddenError,
+    LoginRequiredError,
     RepoExistsError,
     RepoMovedError,
     RepoNotFoundError,
@@ -83,6 +84,7 @@ class RepoService:
         Raises:
             RepoNotFoundError: missing, or not readable by the caller (indistinguishable).
             RepoMovedError: the id belonged to a repo that was moved.
+            LoginRequiredError: readable, but writing needs a signed-in caller.
             ForbiddenError: readable but the caller lacks write/admin rights.
         """
         row = Repo.get_or_none(Repo.full_key == full_key(repo_type, namespace, name))
@@ -100,6 +102,8 @@ class RepoService:
         if access == Access.NONE:
             raise RepoNotFoundError(anonymous=caller is None)
         if access < need:
+            if caller is None:  # the repo exists and is readable: ask for credentials
+                raise LoginRequiredError("You must be authenticated to do this")
             raise ForbiddenError(
                 f"You don't have the rights to {'write to' if need == Access.WRITE else 'administer'} "
                 f"{repo_type.value} {repo_id(row)}"

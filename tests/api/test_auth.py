@@ -213,3 +213,19 @@ def test_secrets_are_stored_hashed(hub_client):
     assert row.token_hash != secret and secret not in row.token_hash
     for token_row in Token.select():
         assert not token_row.token_hash.startswith("khub_")
+
+
+def test_anonymous_writes_ask_for_credentials(hub_client):
+    client = hub_client.client
+    create_repo(client, hub_client.token, "pub")
+    before = head(client, hub_client.token, "alice/pub")
+    # The repo is readable, so the answer is "log in" (401), not "not found".
+    resp = commit(client, None, "alice/pub", [file_op("a.txt", b"x")], expect=None)
+    assert_error(resp, 401, None)
+    for url in (f"{api('alice/pub')}/branch/dev", f"{api('alice/pub')}/preupload/main"):
+        assert_error(client.post(url, json={"files": []}), 401, None)
+    assert_error(client.put(f"{api('alice/pub')}/settings", json={"visibility": "private"}), 401, None)
+    # A missing (or private) repo stays indistinguishable: 401 RepoNotFound.
+    resp = commit(client, None, "alice/missing", [file_op("a.txt", b"x")], expect=None)
+    assert_error(resp, 401, "RepoNotFound")
+    assert head(client, hub_client.token, "alice/pub") == before

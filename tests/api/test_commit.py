@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 
+from kohakuhub.db.models import LfsObject
+
 from tests.api.helpers import (
     NDJSON,
     api,
@@ -140,6 +142,12 @@ def test_parent_commit(hub_client):
         "The branch was updated since you opened this page. Please refresh and try again.")
     assert head(client, token, "alice/c") == ok2
     assert "c" not in files(client, token, "alice/c")
+    # A stale commit carrying inline LFS-sized content publishes no LFS object.
+    objects = LfsObject.select().count()
+    stale = commit(client, token, "alice/c", [file_op("big.txt", BIG)], parent=base, expect=None)
+    assert_error(stale, 412, None)
+    assert LfsObject.select().count() == objects
+    assert list(hub_client.hub.settings.spool_dir.iterdir()) == []
     bad = commit(client, token, "alice/c", [file_op("c", b"3")], parent="xyz", expect=None)
     assert_error(bad, 400)
     assert head(client, token, "alice/c") == ok2
@@ -259,3 +267,11 @@ def test_commit_lfs_size_mismatch_rejected(hub_client):
     resp = commit(client, token, "alice/c", [lfs_op("z.bin", oid=oid, size=1999)], expect=None)
     assert 400 <= resp.status_code < 500 and resp.headers["x-error-message"]
     assert head(client, token, "alice/c") == before
+
+
+def test_inline_lfs_content_referenced_again_in_same_commit(hub_client):
+    client, token = hub_client.client, hub_client.token
+    create_repo(client, token, "c")
+    commit(client, token, "alice/c", [file_op("a.dat", BIG), lfs_op("b.dat", oid=sha256(BIG), size=len(BIG))])
+    assert _read(client, token, "b.dat") == BIG
+    assert list(hub_client.hub.settings.spool_dir.iterdir()) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from kohakuhub.api.deps import HubDep, UserDep, find_repo
+from kohakuhub.api.deps import CallerDep, HubDep, find_repo
 from kohakuhub.api.errors import repo_url
 from kohakuhub.api.middleware import param
 from kohakuhub.errors import BadRequestError
@@ -21,7 +21,7 @@ BATCH_BYTES = 8 << 20
 
 
 @router.post("/api/{plural}/{namespace}/{name}/preupload/{revision}")
-def preupload(plural: str, namespace: str, name: str, revision: str, body: dict, caller: UserDep,
+def preupload(plural: str, namespace: str, name: str, revision: str, body: dict, caller: CallerDep,
               hub: HubDep) -> dict:
     ref = find_repo(hub, caller, plural, namespace, name, Access.WRITE)
     files = hub.commits.preupload(ref, param(revision), body.get("files"))
@@ -29,7 +29,7 @@ def preupload(plural: str, namespace: str, name: str, revision: str, body: dict,
 
 
 @router.post("/api/{plural}/{namespace}/{name}/commit/{revision}")
-async def commit(plural: str, namespace: str, name: str, revision: str, request: Request, caller: UserDep,
+async def commit(plural: str, namespace: str, name: str, revision: str, request: Request, caller: CallerDep,
                  hub: HubDep) -> dict:
     if request.query_params.get("create_pr") in ("1", "true"):
         raise BadRequestError("Pull requests are not supported by this hub yet; commit to a branch")

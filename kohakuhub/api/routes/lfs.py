@@ -26,7 +26,6 @@ from kohakuhub.errors import (
     BadRequestError,
     ForbiddenError,
     IntegrityError,
-    LoginRequiredError,
     NotFoundError,
     PayloadTooLargeError,
 )
@@ -69,8 +68,6 @@ async def _batch(request: Request, hub: Hub, caller: Caller | None, plural: str,
 
     def decide() -> list[BatchDecision]:
         need = Access.WRITE if operation == "upload" else Access.READ
-        if need == Access.WRITE and caller is None:
-            raise LoginRequiredError("Authentication required to upload LFS objects")
         ref = find_repo(hub, caller, plural, namespace, name, need)
         return hub.lfs.batch(caller, ref, operation, pairs)
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from kohakuhub.api.deps import CallerDep, HubDep, UserDep, find_repo
+from kohakuhub.api.deps import CallerDep, HubDep, find_repo
 from kohakuhub.api.middleware import param
 from kohakuhub.api.pagination import next_link, parse_limit
 from kohakuhub.api.schemas.repos import commit_item
@@ -48,7 +48,7 @@ def list_refs(plural: str, namespace: str, name: str, request: Request, caller: 
 
 
 @router.post("/api/{plural}/{namespace}/{name}/branch/{branch}")
-def create_branch(plural: str, namespace: str, name: str, branch: str, caller: UserDep, hub: HubDep,
+def create_branch(plural: str, namespace: str, name: str, branch: str, caller: CallerDep, hub: HubDep,
                   body: BranchBody | None = None) -> dict:
     ref = find_repo(hub, caller, plural, namespace, name, Access.WRITE)
     hub.commits.create_branch(ref, param(branch), body.startingPoint if body else None)
@@ -56,14 +56,14 @@ def create_branch(plural: str, namespace: str, name: str, branch: str, caller: U
 
 
 @router.delete("/api/{plural}/{namespace}/{name}/branch/{branch}")
-def delete_branch(plural: str, namespace: str, name: str, branch: str, caller: UserDep, hub: HubDep) -> dict:
+def delete_branch(plural: str, namespace: str, name: str, branch: str, caller: CallerDep, hub: HubDep) -> dict:
     ref = find_repo(hub, caller, plural, namespace, name, Access.WRITE)
     hub.commits.delete_branch(ref, param(branch))
     return {"success": True}
 
 
 @router.post("/api/{plural}/{namespace}/{name}/tag/{revision}")
-def create_tag(plural: str, namespace: str, name: str, revision: str, body: TagBody, caller: UserDep,
+def create_tag(plural: str, namespace: str, name: str, revision: str, body: TagBody, caller: CallerDep,
                hub: HubDep) -> dict:
     ref = find_repo(hub, caller, plural, namespace, name, Access.WRITE)
     hub.commits.create_tag(caller, ref, param(revision), body.tag, body.message)
@@ -71,7 +71,7 @@ def create_tag(plural: str, namespace: str, name: str, revision: str, body: TagB
 
 
 @router.delete("/api/{plural}/{namespace}/{name}/tag/{tag}")
-def delete_tag(plural: str, namespace: str, name: str, tag: str, caller: UserDep, hub: HubDep) -> dict:
+def delete_tag(plural: str, namespace: str, name: str, tag: str, caller: CallerDep, hub: HubDep) -> dict:
     ref = find_repo(hub, caller, plural, namespace, name, Access.WRITE)
     hub.commits.delete_tag(ref, param(tag))
     return {"success": True}
@@ -100,7 +100,7 @@ def list_commits(plural: str, namespace: str, name: str, revision: str, request:
 
 
 @router.post("/api/{plural}/{namespace}/{name}/super-squash/{revision}")
-def super_squash(plural: str, namespace: str, name: str, revision: str, caller: UserDep, hub: HubDep,
+def super_squash(plural: str, namespace: str, name: str, revision: str, caller: CallerDep, hub: HubDep,
                  body: SquashBody | None = None) -> dict:
     ref = find_repo(hub, caller, plural, namespace, name, Access.WRITE)
     oid = hub.commits.super_squash(caller, ref, param(revision), body.message if body else None)

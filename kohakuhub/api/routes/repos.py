@@ -83,7 +83,7 @@ def move_repo(body: MoveBody, request: Request, caller: UserDep, hub: HubDep) ->
 
 
 @router.put("/api/{plural}/{namespace}/{name}/settings")
-def update_settings(plural: str, namespace: str, name: str, body: SettingsBody, caller: UserDep,
+def update_settings(plural: str, namespace: str, name: str, body: SettingsBody, caller: CallerDep,
                     hub: HubDep) -> dict:
     private = _private(body.visibility, body.private)
     hub.repos.update_settings(caller, repo_type_from_plural(plural), param(namespace), param(name),
