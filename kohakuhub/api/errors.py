@@ -7,6 +7,7 @@ LFS routes get the git-lfs JSON error shape; git routes get plain text and a Bas
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -123,12 +124,10 @@ def error_response(request: Request, exc: HubError) -> Response:
 
 
 def _moved(request: Request, exc: RepoMovedError) -> Response:
-    old = "/" + quote(exc.old_id)
-    new = "/" + quote(exc.new_id)
+    # The id is followed by "/", the end, or ".git" (LFS batch and git URLs: /{ns}/{name}.git/info/...).
+    old = re.compile(re.escape("/" + quote(exc.old_id)) + r"(?=/|\.git(?:/|$)|$)")
     raw = request.scope.get("raw_path") or request.url.path.encode()
-    path = raw.decode("latin-1").replace(old + "/", new + "/", 1)
-    if path.endswith(old):
-        path = path[: -len(old)] + new
+    path = old.sub(lambda _: "/" + quote(exc.new_id), raw.decode("latin-1"), count=1)
     query = request.url.query
     location = f"{base_url(request)}{path}" + (f"?{query}" if query else "")
     return RedirectResponse(location, status_code=307, headers={"X-Error-Message": _header_safe(exc.message)})

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.e2e.conftest import LFS_THRESHOLD
+
 pytestmark = pytest.mark.e2e
 
 SHA1 = re.compile(r"^[0-9a-f]{40}$")
@@ -89,9 +91,10 @@ def test_not_found_errors(hf):
 
 def test_move_repo_keeps_old_id_working(hf):
     old, new = hf.repo_id("before-move"), hf.repo_id("after-move")
-    r = hf.run("repos:move", repo_id=old, new_id=new).result
+    r = hf.run("repos:move", repo_id=old, new_id=new, big_size=LFS_THRESHOLD + 1000).result
     assert r["new_id"] == new and r["new_sha"] == r["commit"]
-    assert sorted(r["new_files"]) == [".gitattributes", "a/file.txt"]
+    assert r["after_move_sha"] == r["after_move_commit"] and r["after_move_download_ok"]
+    assert sorted(r["new_files"]) == [".gitattributes", "a/file.txt", "after-move.dat"]
     assert r["old_info_id"] == new  # the old id redirects to the new one
     assert r["old_download"] == r["new_download"] == "moved content\n"
     assert r["old_exists"] is True

@@ -6,7 +6,7 @@ from typing import Any
 
 from huggingface_hub import HfApi, hf_hub_download
 
-from tests.e2e.scripts.common import error_of, http_error_of
+from tests.e2e.scripts.common import error_of, file_sha256, http_error_of, random_file, sha256, workdir
 
 
 def lifecycle(ctx: Any, model_id: str, dataset_id: str, space_id: str, private_id: str) -> dict:
@@ -140,17 +140,25 @@ def errors(ctx: Any, repo_id: str) -> dict:
     return observed
 
 
-def move(ctx: Any, repo_id: str, new_id: str) -> dict:
+def move(ctx: Any, repo_id: str, new_id: str, big_size: int) -> dict:
     """move_repo keeps history; the old id still resolves (redirect) for downloads and API calls."""
     api = HfApi()
     api.create_repo(repo_id)
     commit = api.upload_file(path_or_fileobj=b"moved content\n", path_in_repo="a/file.txt", repo_id=repo_id)
     api.move_repo(repo_id, new_id)
     info = api.repo_info(new_id)
+    # Writing through the old id follows the redirect too, including the LFS batch URL ({id}.git/...).
+    big_path = workdir(ctx, "move") / "big.dat"
+    big = random_file(big_path, big_size)
+    after = api.upload_file(path_or_fileobj=str(big_path), path_in_repo="after-move.dat", repo_id=repo_id)
     return {
         "commit": commit.oid,
         "new_sha": info.sha,
         "new_id": info.id,
+        "after_move_commit": after.oid,
+        "after_move_sha": api.repo_info(new_id).sha,
+        "after_move_download_ok": file_sha256(hf_hub_download(repo_id, "after-move.dat",
+                                                              cache_dir=f"{ctx.workdir}/c3")) == sha256(big),
         "new_files": api.list_repo_files(new_id),
         "old_info_id": api.repo_info(repo_id).id,
         "old_download": open(hf_hub_download(repo_id, "a/file.txt", cache_dir=f"{ctx.workdir}/c1")).read(),
