@@ -123,12 +123,17 @@ class HfClient:
             env["HF_HUB_DISABLE_XET"] = "1"
         return env
 
-    def run(self, target: str, timeout: float = 180, **kwargs: Any) -> Run:
-        """Run ``module:function`` of tests/e2e/scripts in a fresh interpreter; fail the test on error."""
+    def run(self, target: str, timeout: float = 180, extra_env: dict[str, str] | None = None,
+            **kwargs: Any) -> Run:
+        """Run ``module:function`` of tests/e2e/scripts in a fresh interpreter; fail the test on error.
+
+        ``extra_env`` overrides the mode's environment (e.g. ``HF_ENDPOINT`` pointing at a dead port).
+        """
         out = self.workdir / f"result-{uuid.uuid4().hex}.json"
         proc = subprocess.run(
             [sys.executable, "-m", "tests.e2e.scripts.runner", target, str(out)],
-            input=json.dumps(kwargs), env=self.env(), cwd=ROOT, capture_output=True, text=True,
+            input=json.dumps(kwargs), env={**self.env(), **(extra_env or {})}, cwd=ROOT, capture_output=True,
+            text=True,
             timeout=timeout,
         )
         if proc.returncode != 0:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import LFS_THRESHOLD
+from tests.e2e.scripts.downloads import DEAD_ENDPOINT
 
 pytestmark = pytest.mark.e2e
 
 
 def test_branches_tags_and_cached_downloads(hf):
-    r = hf.run("downloads:refs_and_revisions", repo_id=hf.repo_id("refs")).result
+    repo_id = hf.repo_id("refs")
+    r = hf.run("downloads:refs_and_revisions", repo_id=repo_id).result
     c1, c2, c3 = r["c1"], r["c2"], r["c3"]
     assert r["branches"]["main"] == c1 and r["branches"]["dev"] != c2  # dev moved on after c2
     assert r["branches"]["feature/slash"] == c3
@@ -24,8 +26,15 @@ def test_branches_tags_and_cached_downloads(hf):
     assert cached["sha"] == "v2\n" and cached["sha_requests"] == []
     assert cached["local_only_dev"] == "v2\n" and cached["local_only_tag"] == "v1\n"
     assert cached["local_only_requests"] == []
-    assert cached["dead_endpoint_main"] == "v1\n"
-    assert cached["dead_endpoint_hub_requests"] == []
+
+    # A new offline process whose HF_ENDPOINT is dead gets every revision it downloaded from the cache.
+    offline = hf.run("downloads:from_cache", extra_env={"HF_ENDPOINT": DEAD_ENDPOINT, "HF_HUB_OFFLINE": "1"},
+                     repo_id=repo_id, commit=c2).result
+    assert offline["endpoint"] == DEAD_ENDPOINT
+    assert (offline["by_main"], offline["by_sha"], offline["by_branch"], offline["by_tag"]) == (
+        "v1\n", "v2\n", "v2\n", "v1\n")
+    assert offline["missing"] == "LocalEntryNotFoundError"
+    assert offline["requests"] == []
 
     assert r["exists"] == {
         "file": True, "missing_file": False, "dev_only_on_main": False, "dev_only_on_dev": True,

@@ -55,8 +55,6 @@ def refs_and_revisions(ctx: Any, repo_id: str) -> dict:
         "local_only_dev": _read(repo_id, "file.txt", cache, revision="dev", local_files_only=True),
         "local_only_tag": _read(repo_id, "file.txt", cache, revision="v1.0", local_files_only=True),
         "local_only_requests": ctx.take_requests(),
-        "dead_endpoint_main": _read(repo_id, "file.txt", cache, endpoint=DEAD_ENDPOINT),
-        "dead_endpoint_hub_requests": [r for r in ctx.take_requests() if "@127.0.0.1:9" not in r],
     }
     result["exists"] = {
         "file": api.file_exists(repo_id, "file.txt"),
@@ -96,6 +94,20 @@ def refs_and_revisions(ctx: Any, repo_id: str) -> dict:
         "delete_missing_tag": error_of(api.delete_tag, repo_id, tag="v1.0"),
     }
     return result
+
+
+def from_cache(ctx: Any, repo_id: str, commit: str) -> dict:
+    """Run offline with HF_ENDPOINT on a dead port: what refs_and_revisions downloaded comes from the cache."""
+    cache = f"{ctx.workdir}/cache"
+    return {
+        "endpoint": ctx.endpoint,
+        "by_main": _read(repo_id, "file.txt", cache),
+        "by_sha": _read(repo_id, "file.txt", cache, revision=commit),
+        "by_branch": _read(repo_id, "file.txt", cache, revision="dev"),
+        "by_tag": _read(repo_id, "file.txt", cache, revision="v1.0"),
+        "missing": error_of(hf_hub_download, repo_id, "never-downloaded.txt", cache_dir=cache),
+        "requests": ctx.take_requests(),
+    }
 
 
 def filesystem(ctx: Any, repo_id: str, big_size: int) -> dict:
