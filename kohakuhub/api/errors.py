@@ -147,6 +147,13 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return error_response(request, BadRequestError(f"Invalid request: {problems}"))
 
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        # Starlette's ServerErrorMiddleware calls this for unhandled errors (and still re-raises them for
+        # logging); without it the 500 is a bare text answer without X-Error-Message.
+        message = "Internal server error"
+        return JSONResponse({"error": message}, 500, {"X-Error-Message": message})
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = str(exc.detail)

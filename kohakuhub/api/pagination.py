@@ -30,6 +30,22 @@ def parse_limit(raw: str | None, *, default: int, maximum: int) -> int:
     return min(value, maximum)
 
 
+MAX_OFFSET = 2**62  # anything larger is no real position, and would overflow the database's integers
+
+
+def parse_offset(raw: str | None, name: str) -> int:
+    """A non-negative integer position (``cursor`` of listings, ``p`` of commits). Raises BadRequestError."""
+    if raw is None or raw == "":
+        return 0
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequestError(f"{name} must be an integer, not {raw!r}") from None
+    if not 0 <= value <= MAX_OFFSET:
+        raise BadRequestError(f"{name} must be between 0 and {MAX_OFFSET}")
+    return value
+
+
 def parse_bool(raw: str | None, default: bool = False) -> bool:
     """Query booleans as the client sends them (``true``/``false``; ``1``/``0`` accepted)."""
     if raw is None or raw == "":

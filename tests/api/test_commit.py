@@ -126,6 +126,17 @@ def test_delete_missing_file_is_404_entry_not_found(hub_client):
     assert head(client, token, "alice/c") == before
     resp = commit(client, token, "alice/c", [{"key": "deletedFolder", "value": {"path": "nodir/"}}], expect=None)
     assert_error(resp, 404, "EntryNotFound")
+    commit(client, token, "alice/c", [file_op("dir/f.txt", b"f")])
+    before = head(client, token, "alice/c")
+    # deletedFile does not delete folders, deletedFolder does not delete files.
+    resp = commit(client, token, "alice/c", [{"key": "deletedFile", "value": {"path": "dir"}}], expect=None)
+    assert_error(resp, 404, "EntryNotFound")
+    assert "A file with this name doesn't exist" in resp.json()["error"]
+    resp = commit(client, token, "alice/c", [{"key": "deletedFolder", "value": {"path": "dir/f.txt"}}], expect=None)
+    assert_error(resp, 404, "EntryNotFound")
+    resp = commit(client, token, "alice/c", [{"key": "copyFile", "value": {"path": "x", "srcPath": "nope"}}],
+                  expect=None)
+    assert_error(resp, 404, "EntryNotFound")
     assert head(client, token, "alice/c") == before
 
 

@@ -282,3 +282,28 @@ def test_base64_content_of_invalid_utf8_path_bytes(bad):
     with Unchanged(bad):
         resp = _post(bad, raw)
         assert resp.status_code in (400, 422) and resp.headers["x-error-message"]
+
+
+def test_out_of_range_numbers_are_400_not_500(hub_client):
+    client = hub_client.client
+    create_repo(client, hub_client.token, "n")
+    huge = "9" * 25
+    for url in (f"/api/models?cursor={huge}", "/api/models?cursor=-1", f"{api('alice/n')}/commits/main?p={huge}",
+                f"{api('alice/n')}/commits/main?p=4611686018427387904&limit=2"):
+        assert_error(client.get(url, headers=hub_client.auth()), 400)
+    assert_error(client.delete(f"/api/auth/tokens/{huge}", headers=hub_client.auth()), 400)
+    assert client.get(f"{api('alice/n')}/commits/main?p=1000", headers=hub_client.auth()).json() == []
+
+
+def test_unexpected_crash_still_carries_error_headers(hub_client, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(hub_client.hub.repos, "list_repos", boom)
+    client = TestClient(hub_client.client.app, raise_server_exceptions=False)
+    resp = client.get("/api/models")
+    assert_error(resp, 500)
+    assert "simulated" not in resp.text  # internals are not leaked
+    assert resp.json() == {"error": "Internal server error"}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel
 
 from kohakuhub.api.deps import SESSION_COOKIE, CallerDep, HubDep, UserDep
@@ -80,7 +82,7 @@ def list_tokens(caller: UserDep, hub: HubDep) -> dict:
 
 
 @router.delete("/api/auth/tokens/{token_id}")
-def revoke_token(token_id: int, caller: UserDep, hub: HubDep) -> dict:
+def revoke_token(token_id: Annotated[int, Path(ge=1, le=2**63 - 1)], caller: UserDep, hub: HubDep) -> dict:
     hub.accounts.revoke_token(caller.user_id, token_id)
     return {"success": True}
 

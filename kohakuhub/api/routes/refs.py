@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from kohakuhub.api.deps import CallerDep, HubDep, find_repo
 from kohakuhub.api.middleware import param
-from kohakuhub.api.pagination import next_link, parse_limit
+from kohakuhub.api.pagination import MAX_OFFSET, next_link, parse_limit, parse_offset
 from kohakuhub.api.schemas.repos import commit_item
 from kohakuhub.errors import BadRequestError
 from kohakuhub.services.auth import Access
@@ -84,12 +84,9 @@ def list_commits(plural: str, namespace: str, name: str, revision: str, request:
     commit = hub.files.resolve(ref, param(revision))
     query = request.query_params
     limit = parse_limit(query.get("limit"), default=COMMITS_PAGE, maximum=1000)
-    try:
-        page = int(query.get("p") or 0)
-    except ValueError:
-        raise BadRequestError("p must be an integer page number") from None
-    if page < 0:
-        raise BadRequestError("p must not be negative")
+    page = parse_offset(query.get("p"), "p")
+    if page * limit > MAX_OFFSET:
+        raise BadRequestError("p is past any possible history")
     infos = hub.files.log(ref, commit, skip=page * limit, limit=limit + 1)
     if len(infos) > limit:
         infos = infos[:limit]

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from kohakuhub.api.deps import CallerDep, HubDep, UserDep, find_repo, repo_type_from_plural
 from kohakuhub.api.errors import repo_url
 from kohakuhub.api.middleware import param
-from kohakuhub.api.pagination import next_link, parse_bool, parse_limit
+from kohakuhub.api.pagination import next_link, parse_bool, parse_limit, parse_offset
 from kohakuhub.api.schemas.repos import repo_info, repo_summary, sibling
 from kohakuhub.errors import BadRequestError
 from kohakuhub.services.auth import Access
@@ -130,14 +130,11 @@ def list_repos(plural: str, request: Request, response: Response, caller: Caller
     repo_type = repo_type_from_plural(plural)
     query = request.query_params
     limit = parse_limit(query.get("limit"), default=1000, maximum=1000)
-    try:
-        offset = int(query.get("cursor") or 0)
-    except ValueError:
-        raise BadRequestError("Invalid cursor") from None
+    offset = parse_offset(query.get("cursor"), "cursor")
     direction = query.get("direction")
     rows = hub.repos.list_repos(
         caller, repo_type, author=query.get("author"), search=query.get("search"),
-        sort=query.get("sort"), ascending=direction in ("1", "asc"), offset=max(offset, 0), limit=limit,
+        sort=query.get("sort"), ascending=direction in ("1", "asc"), offset=offset, limit=limit,
     )
     if len(rows) > limit:
         rows = rows[:limit]
