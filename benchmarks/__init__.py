@@ -1,0 +1,1 @@
+"""KohakuHub benchmarks: ``python -m benchmarks [--quick] [--only NAME]`` (see benchmarks/README.md)."""

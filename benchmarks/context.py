@@ -1,0 +1,120 @@
+"""What the benchmarks share in one run: temp space, one hub process, the big file and its repo.
+
+Everything is created on first use, so ``--only NAME`` sets up only what NAME needs, and torn down by
+``close`` (processes first, then the temp directory).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.common import REPO_ROOT, BenchError, Sizes, mb_per_s, remove_tree, write_random_file
+from benchmarks.servers import Hub, check, start_hub
+
+BIG_REPO = "big"
+BIG_PATH = "big.bin"
+
+
+@dataclass
+class BigUpload:
+    """The big file as uploaded through ``huggingface_hub.upload_file``."""
+
+    seconds: float
+    sha256: str
+    blob_path: Path  # where the hub's local blob store keeps its bytes
+    client_version: str
+
+
+class Context:
+    def __init__(self, sizes: Sizes, root: Path, keep: bool, log) -> None:
+        self.sizes = sizes
+        self.root = root
+        self.keep = keep
+        self.log = log
+        self._hub: Hub | None = None
+        self._big_source: Path | None = None
+        self._big_upload: BigUpload | None = None
+
+    # --- hub --------------------------------------------------------------------------------------
+
+    @property
+    def hub(self) -> Hub:
+        if self._hub is None:
+            self.log("starting hub (uvicorn, 1 worker, KOHAKU_HUB_UPLOAD_MODE=lfs)")
+            self._hub = start_hub(self.root, {"KOHAKU_HUB_UPLOAD_MODE": "lfs"})
+        return self._hub
+
+    # --- the big file -----------------------------------------------------------------------------
+
+    @property
+    def big_source(self) -> Path:
+        """The big random file on local disk (same device as the hub's data dir)."""
+        if self._big_source is None:
+            path = self.root / "src" / BIG_PATH
+            self.log(f"writing {self.sizes.big_file_bytes / 2**20:.0f} MiB of random data")
+            write_random_file(path, self.sizes.big_file_bytes)
+            self._big_source = path
+        return self._big_source
+
+    def big_upload(self) -> BigUpload:
+        """Upload the big file once (timed) with huggingface_hub and return how it went."""
+        if self._big_upload is None:
+            source = self.big_source
+            hub = self.hub
+            hub.create_repo(BIG_REPO)
+            self.log(f"uploading {BIG_PATH} with huggingface_hub.upload_file (HF_HUB_DISABLE_XET=1)")
+            timings = self.hf_upload(f"{hub.username}/{BIG_REPO}", source, BIG_PATH)
+            head = hub.client.head(f"/{hub.username}/{BIG_REPO}/resolve/main/{BIG_PATH}")
+            check(head, "HEAD big.bin")
+            size = int(head.headers.get("x-linked-size", "-1"))
+            if size != self.sizes.big_file_bytes:
+                raise BenchError(f"uploaded {BIG_PATH} has X-Linked-Size {size}, expected "
+                                 f"{self.sizes.big_file_bytes}")
+            sha = head.headers["x-linked-etag"].strip('"')
+            blob = hub.data_dir / "blobs" / "lfs" / sha[:2] / sha[2:4] / sha
+            if not blob.is_file():
+                raise BenchError(f"blob of {BIG_PATH} not found at {blob}")
+            self._big_upload = BigUpload(timings["upload_s"], sha, blob, timings.get("version", "?"))
+            self.log(f"  upload: {mb_per_s(size, timings['upload_s']):.0f} MB/s")
+        return self._big_upload
+
+    def hf_upload(self, repo_id: str, path: Path, path_in_repo: str) -> dict:
+        """Run benchmarks/hf_upload_client.py in a subprocess with the client's environment."""
+        hub = self.hub
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
+        env.update({
+            "HF_ENDPOINT": hub.url,
+            "HF_TOKEN": hub.token,
+            "HF_HUB_DISABLE_XET": "1",
+            "HF_HOME": str(self.root / "hf-home"),
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        })
+        budget = 60 + path.stat().st_size / 20e6  # never slower than 20 MB/s, or it is broken anyway
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.hf_upload_client", repo_id, str(path), path_in_repo],
+            env=env, capture_output=True, text=True, timeout=budget, cwd=REPO_ROOT, check=False,
+        )
+        if proc.returncode != 0:
+            raise BenchError(f"huggingface_hub upload failed: {proc.stderr.strip()[-800:]}\n"
+                             f"hub log:\n{hub.log_tail()}")
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    # --- teardown ---------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._hub is not None:
+            self._hub.stop()
+            self._hub = None
+        if not self.keep:
+            for _ in range(3):  # bounded: a process may still be releasing files
+                remove_tree(self.root)
+                if not self.root.exists():
+                    break
+                time.sleep(0.5)

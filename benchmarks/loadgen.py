@@ -1,0 +1,97 @@
+"""A small HTTP/1.1 keep-alive load generator (asyncio, raw sockets) run in its own process.
+
+It drives one URL for a fixed duration over N persistent connections and reports requests per second.
+``wrk`` would be the usual choice, but wrk 4.1 waits for a body after a HEAD answer that carries
+Content-Length (every resolve HEAD does), so it completes no request; ``ab -i`` has no HTTP/1.1
+keep-alive. The same client is used for the benchmark and its baseline, which is what the ratio needs.
+
+Usage: python -m benchmarks.loadgen URL METHOD CONNECTIONS SECONDS
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from benchmarks.common import REPO_ROOT, BenchError
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests: int
+    errors: int
+    seconds: float
+    tool: str
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def run_load(url: str, method: str, connections: int, seconds: float) -> LoadResult:
+    """Drive ``method url`` for ``seconds`` over ``connections`` keep-alive connections.
+
+    Raises:
+        BenchError: the generator failed, or any response was not 2xx/3xx.
+    """
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.loadgen", url, method, str(connections), str(seconds)],
+        capture_output=True, text=True, timeout=seconds + 30, cwd=REPO_ROOT, check=False,
+    )
+    if proc.returncode != 0:
+        raise BenchError(f"load generator failed: {proc.stderr.strip()[-500:]}")
+    data = json.loads(proc.stdout)
+    result = LoadResult(data["requests"], data["errors"], data["seconds"], "asyncio keep-alive client")
+    if result.errors:
+        raise BenchError(f"{method} {url}: {result.errors} failed responses under load")
+    if result.requests == 0:
+        raise BenchError(f"{method} {url}: no request completed under load")
+    return result
+
+
+# --- the generator (runs in its own process) -------------------------------------------------------
+
+
+async def _connection(host: str, port: int, request: bytes, head: bool, stop_at: float,
+                      counts: list[int]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.monotonic() < stop_at:  # bounded by the duration
+            writer.write(request)
+            status_line = await reader.readline()
+            length = 0
+            while True:  # bounded: a response has finitely many header lines
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:].strip())
+            if length and not head:
+                await reader.readexactly(length)
+            ok = status_line[9:10] in (b"2", b"3")
+            counts[0 if ok else 1] += 1
+    finally:
+        writer.close()
+
+
+async def _drive(url: str, method: str, connections: int, seconds: float) -> dict:
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    request = (f"{method} {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+               f"User-Agent: kohakuhub-bench\r\nAccept: */*\r\n\r\n").encode()
+    counts = [0, 0]
+    started = time.monotonic()
+    stop_at = started + seconds
+    await asyncio.gather(*(_connection(parts.hostname, parts.port or 80, request, method == "HEAD", stop_at,
+                                       counts) for _ in range(connections)))
+    return {"requests": counts[0] + counts[1], "errors": counts[1], "seconds": time.monotonic() - started}
+
+
+if __name__ == "__main__":
+    _url, _method, _conns, _secs = sys.argv[1:5]
+    print(json.dumps(asyncio.run(_drive(_url, _method, int(_conns), float(_secs)))))
