@@ -67,6 +67,9 @@ def test_not_found_errors(hf):
     assert "The branch was updated since you opened this page" in http["stale_parent"]["message"]
     assert http["bad_path"]["status"] == 422
     assert http["branch_exists"]["status"] == 409
+    # An invalid token is a 401 without X-Error-Code: a plain HfHubHTTPError, not "repo not found".
+    assert http["invalid_token"]["type"] == "HfHubHTTPError" and http["invalid_token"]["status"] == 401
+    assert "Invalid credentials in Authorization header" in http["invalid_token"]["message"]
     preupload = http["missing_repo_preupload"]
     assert preupload["type"] == "RepositoryNotFoundError" and preupload["status"] == 404
     assert "/preupload/main" in preupload["message"] and "(Request ID: " in preupload["message"]

@@ -126,6 +126,7 @@ def errors(ctx: Any, repo_id: str) -> dict:
         "bad_path": http_error_of(api.create_commit, repo_id, commit_message="bad",
                                   operations=[CommitOperationAdd("..\\ddd", b"x")]),
         "branch_exists": http_error_of(api.create_branch, repo_id, branch="main"),
+        "invalid_token": http_error_of(HfApi(token="khub_not-a-valid-token").repo_info, repo_id),
         "missing_repo_preupload": http_error_of(api.upload_file, path_or_fileobj=b"x", path_in_repo="x",
                                                 repo_id=missing_repo),
     }
