@@ -1,0 +1,136 @@
+"""Shared fixtures: an in-process hub for API tests and a real uvicorn server for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from kohakuhub.app import create_app
+from kohakuhub.config import load_settings
+
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass
+class HubClient:
+    """An in-process hub with one ready user and their write token."""
+
+    client: TestClient
+    data_dir: Path
+    username: str
+    token: str
+
+    @property
+    def hub(self):
+        return self.client.app.state.hub
+
+    def auth(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token or self.token}"}
+
+    def new_user(self, username: str, *, role: str = "write") -> str:
+        """Create another user and return a token of theirs."""
+        user = self.hub.accounts.create_user(username, f"{username}@example.com", PASSWORD)
+        return self.hub.accounts.create_token(user.id, "test", role)[1]
+
+
+@pytest.fixture
+def hub_client(tmp_path: Path) -> Iterator[HubClient]:
+    """A fresh hub (SQLite + local files in tmp_path) behind a TestClient."""
+    settings = load_settings(data_dir=tmp_path / "data", lfs_threshold_bytes=1024,
+                             lfs_multipart_threshold_bytes=64 * 1024, lfs_multipart_chunk_size_bytes=16 * 1024)
+    app = create_app(settings)
+    with TestClient(app, base_url="http://testserver") as client:
+        accounts = app.state.hub.accounts
+        user = accounts.create_user("alice", "alice@example.com", PASSWORD)
+        token = accounts.create_token(user.id, "test")[1]
+        yield HubClient(client, settings.data_dir, "alice", token)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """A real ``uvicorn kohakuhub.main:app`` process."""
+
+    url: str
+    data_dir: Path
+    token: str
+    username: str
+    process: subprocess.Popen
+    env: dict[str, str]
+
+    def cli(self, *args: str) -> str:
+        """Run the ``kohakuhub`` CLI against this server's data dir; return stdout."""
+        result = subprocess.run(
+            [sys.executable, "-m", "kohakuhub.cli.main", *args, "--data-dir", str(self.data_dir)],
+            env=self.env, capture_output=True, text=True, check=True,
+        )
+        return result.stdout
+
+    def new_token(self, username: str, role: str = "write") -> str:
+        return self.cli("admin", "create-token", username, "--role", role).strip().splitlines()[-1]
+
+
+def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> LiveServer:
+    """Start a server process on a free port and wait until it answers /health."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KOHAKU_HUB_")}
+    env.update({
+        "KOHAKU_HUB_DATA_DIR": str(data_dir),
+        "KOHAKU_HUB_BASE_URL": f"http://127.0.0.1:{port}",
+        "KOHAKU_HUB_LOG_LEVEL": "warning",
+        **(extra_env or {}),
+    })
+    log = open(data_dir.parent / f"server-{port}.log", "wb")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "kohakuhub.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"hub exited with {process.returncode}; see {log.name}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise RuntimeError("hub did not start within 30 s")
+    server = LiveServer(url, data_dir, "", "alice", process, env)
+    server.cli("admin", "create-user", "alice", "--email", "alice@example.com", "--password", PASSWORD)
+    server.token = server.new_token("alice")
+    return server
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One real server for the whole session (tests use distinct repo names)."""
+    server = start_server(tmp_path_factory.mktemp("live") / "data")
+    yield server
+    stop_server(server)
