@@ -37,6 +37,7 @@ def test_repo_lifecycle(hf):
         "private_owner": True, "private_anonymous": False, "private_other_user": False,
         "space_other_user": False, "public_anonymous": True, "public_other_user": True,
     }
+    assert r["dataset_download"] == "dataset file\n" and r["space_download"] == "space file\n"
     assert r["after_delete"] == {
         "dataset_exists": False, "space_exists": False, "delete_again": "RepositoryNotFoundError",
         "delete_missing_ok": None, "recreate": f"{url}/datasets/{ids['dataset']}",

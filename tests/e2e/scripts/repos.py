@@ -48,6 +48,12 @@ def lifecycle(ctx: Any, model_id: str, dataset_id: str, space_id: str, private_i
             "public_other_user": other.repo_exists(model_id),
         },
     }
+    # /datasets/... and /spaces/... URL families for commits and downloads.
+    for repo_type, repo, name in (("dataset", dataset_id, "data.csv"), ("space", space_id, "app.py")):
+        api.upload_file(path_or_fileobj=f"{repo_type} file\n".encode(), path_in_repo=name, repo_id=repo,
+                        repo_type=repo_type)
+        with open(hf_hub_download(repo, name, repo_type=repo_type, cache_dir=f"{ctx.workdir}/c")) as f:
+            result[f"{repo_type}_download"] = f.read()
     api.delete_repo(dataset_id, repo_type="dataset")
     api.delete_repo(space_id, repo_type="space")
     result["after_delete"] = {
