@@ -283,10 +283,10 @@ class CommitService:
         gitattributes = self._gitattributes_at(repo, commit)
         answers = []
         for item in files:
-            if not isinstance(item, dict) or not isinstance(item.get("size", 0), int):
-                raise BadRequestError("Each preupload entry needs 'path' and an integer 'size'")
+            size = item.get("size", 0) if isinstance(item, dict) else None
+            if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+                raise BadRequestError("Each preupload entry needs 'path' and a non-negative integer 'size'")
             path = _path(item)
-            size = item.get("size", 0)
             answers.append({
                 "path": path,
                 "uploadMode": self._upload_mode(path, size, gitattributes),

@@ -127,8 +127,7 @@ class RepoService:
         validate_name(name, "repo name")
         if not may_create_in(caller, namespace):
             raise ForbiddenError(f"You don't have the rights to create a repo under {namespace!r}")
-        if User.get_or_none(User.username_key == namespace.lower()) is None:
-            raise BadRequestError(f"Namespace {namespace!r} does not exist")
+        namespace = self._canonical_namespace(namespace)
         key = full_key(repo_type, namespace, name)
         existing = Repo.get_or_none(Repo.full_key == key)
         if existing is not None:
@@ -154,6 +153,14 @@ class RepoService:
             self._git.delete_repo(storage_key)
             raise
         return RepoRef(row, Access.ADMIN)
+
+    @staticmethod
+    def _canonical_namespace(namespace: str) -> str:
+        """The namespace as its owner spells it (``ALICE`` -> ``alice``). Raises BadRequestError if unknown."""
+        user = User.get_or_none(User.username_key == namespace.lower())
+        if user is None:
+            raise BadRequestError(f"Namespace {namespace!r} does not exist")
+        return user.username
 
     @staticmethod
     def _exists(repo_type: RepoType, row: Repo) -> RepoExistsError:
@@ -187,8 +194,7 @@ class RepoService:
         ref = self.get(caller, repo_type, from_ns, from_name, need=Access.ADMIN)
         if not may_create_in(caller, to_ns):
             raise ForbiddenError(f"You don't have the rights to move a repo to {to_ns!r}")
-        if User.get_or_none(User.username_key == to_ns.lower()) is None:
-            raise BadRequestError(f"Namespace {to_ns!r} does not exist")
+        to_ns = self._canonical_namespace(to_ns)
         new_key = full_key(repo_type, to_ns, to_name)
         old_key = ref.row.full_key
         try:

@@ -271,9 +271,27 @@ def test_bad_json_bodies(hub_client):
     for url in ("/api/repos/create", f"{api('alice/j')}/preupload/main", f"{api('alice/j')}/tag/main"):
         resp = client.post(url, content=b"{broken", headers={**hub_client.auth(), "Content-Type": "application/json"})
         assert_error(resp, 400)
-    resp = client.post(f"{api('alice/j')}/paths-info/main", content=b'{"paths": "a.txt"}',
-                       headers={**hub_client.auth(), "Content-Type": "application/json"})
+    for body in (b'{"paths": "a.txt"}', b"{broken", b'["a.txt"]', b'{"paths": [1, null]}'):
+        resp = client.post(f"{api('alice/j')}/paths-info/main", content=body,
+                           headers={**hub_client.auth(), "Content-Type": "application/json"})
+        assert_error(resp, 400)
+    for files_ in ([{"path": "a", "size": -1}], [{"path": "a", "size": True}], [{"path": "a", "size": "1"}], [1]):
+        resp = client.post(f"{api('alice/j')}/preupload/main", json={"files": files_}, headers=hub_client.auth())
+        assert_error(resp, 400)
+    resp = client.post("/alice/j.git/info/lfs/objects/batch", headers=hub_client.auth(),
+                       json={"operation": "upload", "objects": [{"oid": "a" * 64, "size": True}]})
     assert_error(resp, 400)
+
+
+def test_paths_info_over_1000_paths_is_413(hub_client):
+    client = hub_client.client
+    create_repo(client, hub_client.token, "j")
+    resp = client.post(f"{api('alice/j')}/paths-info/main", data={"paths": [f"p{i}" for i in range(1001)]},
+                       headers=hub_client.auth())
+    assert_error(resp, 413)
+    resp = client.post(f"{api('alice/j')}/paths-info/main", data={"paths": [f"p{i}" for i in range(1000)]},
+                       headers=hub_client.auth())
+    assert resp.status_code == 200 and resp.json() == []
 
 
 def test_base64_content_of_invalid_utf8_path_bytes(bad):

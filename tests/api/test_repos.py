@@ -314,3 +314,15 @@ def test_list_pagination_link_is_absolute_and_complete(hub_client):
     assert pages == 3
     assert seen == [f"alice/{n}" for n in names]
     assert "link" not in client.get("/api/models?author=alice&limit=5").headers
+
+
+def test_namespace_is_stored_as_its_owner_spells_it(hub_client):
+    client, token = hub_client.client, hub_client.token
+    body = create_repo(client, token, "Case", organization="ALICE")
+    assert body["url"] == "http://testserver/alice/Case"
+    assert client.get(api("alice/Case"), headers=bearer(token)).json()["id"] == "alice/Case"
+    resp = client.post("/api/repos/move", json={"fromRepo": "alice/Case", "toRepo": "Alice/Renamed", "type": "model"},
+                       headers=bearer(token))
+    assert resp.status_code == 200
+    assert resp.json()["url"] == "http://testserver/alice/Renamed"
+    assert _ids(client.get("/api/models?author=alice")) == ["alice/Renamed"]

@@ -48,14 +48,20 @@ async def paths_info(plural: str, namespace: str, name: str, revision: str, requ
                      caller: CallerDep, hub: HubDep) -> list:
     # Form-encoded, not JSON (protocol section 2.6); a JSON body is accepted too.
     if request.headers.get("content-type", "").startswith("application/json"):
-        body = await request.json()
+        try:
+            body = await request.json()
+        except ValueError:
+            raise BadRequestError("The paths-info body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise BadRequestError("The paths-info body must be an object with 'paths'")
         paths, expand = body.get("paths", []), bool(body.get("expand", False))
     else:
-        form = await request.form()
+        # Starlette's default field limit (1000) would answer 400 before the Hub's 413 below.
+        form = await request.form(max_fields=MAX_PATHS_INFO * 10)
         paths = [str(p) for p in form.getlist("paths")] or [str(p) for p in form.getlist("paths[]")]
         expand = parse_bool(str(form.get("expand") or ""))
-    if not isinstance(paths, list):
-        raise BadRequestError("'paths' must be a list")
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise BadRequestError("'paths' must be a list of strings")
     if len(paths) > MAX_PATHS_INFO:
         raise PayloadTooLargeError(f"At most {MAX_PATHS_INFO} paths per request, got {len(paths)}")
     def work() -> list:
@@ -106,6 +112,10 @@ def resolve_file(request: Request, hub: HubDep, caller: CallerDep, plural: str, 
     url = store.presigned_get_url(key, expires_in=hub.settings.lfs_url_ttl_seconds, filename=view.path)
     if url is not None:
         return RedirectResponse(url, status_code=302, headers=headers)
+    if request.method == "HEAD" and not request.headers.get("range"):
+        # Metadata only: no need to open or stat the object (FileResponse would, in another thread hop).
+        headers["Content-Length"] = str(view.lfs.size)
+        return Response(status_code=200, headers=headers, media_type=media_type)
     local = store.local_path(key)
     if local is not None:
         # Validate here so an unsatisfiable range gets the hub's error headers, not Starlette's bare 416.

@@ -61,7 +61,7 @@ async def _batch(request: Request, hub: Hub, caller: Caller | None, plural: str,
         raise PayloadTooLargeError(f"At most {MAX_BATCH_OBJECTS} objects per batch")
     pairs = []
     for item in objects:
-        if not isinstance(item, dict) or not isinstance(item.get("size"), int):
+        if not isinstance(item, dict) or not isinstance(item.get("size"), int) or isinstance(item["size"], bool):
             raise BadRequestError("Each object needs a string 'oid' and an integer 'size'")
         pairs.append((str(item.get("oid")), item["size"]))
     multipart_ok = "multipart" in (body.get("transfers") or [])
