@@ -21,6 +21,7 @@ def test_push_to_hub_round_trip(hf):
     """push_to_hub needs HF_HUB_DISABLE_XET=1 and an "lfs" preupload answer (protocol section 12)."""
     r = hf.run("datasets_hub:push_to_hub", repo_id=hf.repo_id("pushed")).result
     assert r["rows"] == r["expected"]
+    assert r["streamed"] == r["expected"]["text"]
     assert any(f.endswith(".parquet") for f in r["files"])
     assert r["parquet_lfs"] and all(p.endswith(".parquet") for p in r["parquet_lfs"])
     assert any("/info/lfs/objects/batch" in q for q in r["push_requests"])

@@ -39,10 +39,12 @@ def push_to_hub(ctx: Any, repo_id: str) -> dict:
     datasets.Dataset.from_dict(rows).push_to_hub(repo_id, commit_message="push dataset")
     push_requests = ctx.take_requests()
     loaded = datasets.load_dataset(repo_id, split="train", cache_dir=f"{ctx.workdir}/datasets_cache")
+    streamed = datasets.load_dataset(repo_id, split="train", streaming=True)  # range reads of the parquet
     api = HfApi()
     return {
         "push_requests": push_requests,
         "rows": {"text": list(loaded["text"]), "label": list(loaded["label"])},
+        "streamed": [row["text"] for row in streamed],
         "expected": rows,
         "files": sorted(api.list_repo_files(repo_id, repo_type="dataset")),
         "parquet_lfs": [e.path for e in api.list_repo_tree(repo_id, repo_type="dataset", recursive=True)
