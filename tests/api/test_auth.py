@@ -229,3 +229,18 @@ def test_anonymous_writes_ask_for_credentials(hub_client):
     resp = commit(client, None, "alice/missing", [file_op("a.txt", b"x")], expect=None)
     assert_error(resp, 401, "RepoNotFound")
     assert head(client, hub_client.token, "alice/pub") == before
+
+
+def test_session_cookie_is_secure_over_https(hub_client):
+    client = hub_client.client
+    resp = client.post("https://testserver/api/auth/login", json={"username": "alice", "password": PASSWORD})
+    assert resp.status_code == 200
+    cookie = resp.headers["set-cookie"].lower()
+    assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_whoami_reports_read_token_role(hub_client):
+    read = hub_client.new_user("bob", role="read")
+    body = hub_client.client.get("/api/whoami-v2", headers=bearer(read)).json()
+    assert body["name"] == "bob"
+    assert body["auth"]["accessToken"]["role"] == "read"

@@ -166,3 +166,35 @@ def test_server_killed_mid_commit_leaves_previous_commit(tmp_path: Path):
             stop_server(restarted)
         if server.process.poll() is None:
             stop_server(server)
+
+
+def test_client_disconnect_mid_commit_writes_nothing_and_cleans_up(live_server: LiveServer):
+    import socket
+    from urllib.parse import urlsplit
+
+    url, token, repo_id = live_server.url, live_server.token, "alice/disconnect-api"
+    _create(url, token, "disconnect-api")
+    before = _head(url, token, repo_id)
+    spool = live_server.data_dir / "blobs" / ".tmp"
+    spooled_before = set(spool.glob("*")) if spool.exists() else set()
+
+    content = base64.b64encode(os.urandom(3 * 1024 * 1024))  # 4 MiB of base64: spooled to disk
+    body = (ndjson([file_op("small.txt", b"x")])
+            + b'{"key":"file","value":{"path":"big.bin","encoding":"base64","content":"' + content + b'"}}\n')
+    cut = len(body) - 1000
+    host = urlsplit(url)
+    with socket.create_connection((host.hostname, host.port)) as sock:
+        sock.sendall(
+            f"POST /api/models/{repo_id}/commit/main HTTP/1.1\r\nHost: {host.netloc}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/x-ndjson\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:cut])
+        time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        leftovers = (set(spool.glob("*")) if spool.exists() else set()) - spooled_before
+        if not leftovers:
+            break
+        time.sleep(0.1)
+    assert not leftovers, leftovers
+    assert _head(url, token, repo_id) == before
+    assert _files(url, token, repo_id) == {".gitattributes"}
