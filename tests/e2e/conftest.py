@@ -133,8 +133,7 @@ class HfClient:
         proc = subprocess.run(
             [sys.executable, "-m", "tests.e2e.scripts.runner", target, str(out)],
             input=json.dumps(kwargs), env={**self.env(), **(extra_env or {})}, cwd=ROOT, capture_output=True,
-            text=True,
-            timeout=timeout,
+            text=True, timeout=timeout, check=False,
         )
         if proc.returncode != 0:
             log = self.hub.log_path.read_text(errors="replace").splitlines()[-30:]
