@@ -9,6 +9,7 @@ from peewee import Database, IntegrityError, fn
 
 from kohakuhub.db.database import write_transaction
 from kohakuhub.db.models import Repo, RepoRedirect, User, utcnow
+from kohakuhub.db.queries import find_repo
 from kohakuhub.errors import (
     BadRequestError,
     ConflictError,
@@ -87,7 +88,7 @@ class RepoService:
             LoginRequiredError: readable, but writing needs a signed-in caller.
             ForbiddenError: readable but the caller lacks write/admin rights.
         """
-        row = Repo.get_or_none(Repo.full_key == full_key(repo_type, namespace, name))
+        row = find_repo(full_key(repo_type, namespace, name))
         if row is None:
             redirect = (
                 RepoRedirect.select(RepoRedirect, Repo).join(Repo)
