@@ -57,6 +57,10 @@ class CommitSession:
     # Inline contents at or above the LFS threshold: (spooled file, sha256, size), published as LFS
     # objects only in ``finish`` so a rejected commit stores nothing.
     pending_lfs: list[tuple[Path, str, int]] = field(default_factory=list)
+    # Small in-memory ``file`` contents of the current batch: (index of their PutFile in ``operations``,
+    # content). They are written together at the end of ``add_lines`` (one pack instead of one loose
+    # object each), and their PutFile placeholders then get the blob ids.
+    inline_blobs: list[tuple[int, bytes]] = field(default_factory=list)
 
     def add_lines(self, lines: list[CommitLine]) -> None:
         """Apply a batch of parsed lines (blob writes happen here, the commit in ``finish``)."""
@@ -67,6 +71,16 @@ class CommitSession:
                 exc.message = f"line {line.number}: {exc.message}"
                 exc.args = (exc.message,)
                 raise
+        self._write_inline_blobs()
+
+    def _write_inline_blobs(self) -> None:
+        if not self.inline_blobs:
+            return
+        slots = [slot for slot, _data in self.inline_blobs]
+        blobs = self.service.versioning.write_blobs(self.repo.key, [data for _slot, data in self.inline_blobs])
+        self.inline_blobs = []
+        for slot, blob in zip(slots, blobs, strict=True):
+            self.operations[slot] = PutFile(self.operations[slot].path, blob)
 
     def _add(self, line: CommitLine) -> None:
         handler = {
@@ -112,9 +126,10 @@ class CommitSession:
             line.content_file.unlink(missing_ok=True)
         else:
             data = line.content or b""
-            blob = git.write_blob(self.repo.key, data)
             if path == ".gitattributes":
                 self.gitattributes = data
+            self.inline_blobs.append((len(self.operations), data))
+            blob = ""  # placeholder until _write_inline_blobs
         self.operations.append(PutFile(path, blob))
 
     def _lfs_file(self, line: CommitLine) -> None:

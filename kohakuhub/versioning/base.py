@@ -42,6 +42,18 @@ class VersioningBackend(ABC):
         """Store ``data`` as a git blob and return its id."""
 
     @abstractmethod
+    def write_blobs(self, key: str, blobs: Sequence[bytes]) -> list[str]:
+        """Store many blobs at once and return their ids, in the order of ``blobs``.
+
+        Same result as calling ``write_blob`` for each (identical contents give the same id, an empty
+        sequence gives ``[]``), but an adapter may store the batch as one unit: it is the fast path for
+        commits of many small files. The blobs are readable, and usable in ``commit``, once it returns.
+
+        Raises:
+            RepoNotFoundError: the repository does not exist.
+        """
+
+    @abstractmethod
     def write_blob_from_file(self, key: str, path: Path) -> str:
         """Store a file's content as a git blob (streamed, not read whole) and return its id."""
 

@@ -7,12 +7,20 @@ replaces refs atomically (lockfile + rename).
 
 Writes run under the repo lock (threads and processes) and publish with a compare-and-swap ref update,
 after the commit object is fully written: a process killed mid-commit leaves the branch untouched.
+
+Blobs are loose objects, except batches of ``pack_min_blobs`` or more (``write_blobs``), which become one
+packfile each (packwriter.py). Every pack is one more index for libgit2 to search on each lookup, so
+after a commit that leaves more than ``max_packs`` packs a background thread rolls the small ones up
+(``git repack --geometric=2 -d``, under the repo lock).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import subprocess
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -40,19 +48,33 @@ from kohakuhub.versioning.git.naming import (
     validate_ref_name,
 )
 from kohakuhub.versioning.git.opening import RepoCache, open_fresh
+from kohakuhub.versioning.git.packwriter import write_pack
 from kohakuhub.versioning.git.refs_writer import create_ref, delete_ref, move_ref
 from kohakuhub.versioning.git.tree_builder import apply_operations
 
 _HEADS = "refs/heads/"
+# Batches smaller than this are written as loose objects. Measured (2 vCPU, ext4): a loose object costs
+# ~120 us, a pack ~300 us plus ~10 us per blob, so packing wins from ~3 blobs; but every pack slows every
+# lookup until consolidated, and 31 loose blobs cost only ~4 ms, so small commits stay loose.
+PACK_MIN_BLOBS = 32
+# git's own gc.autoPackLimit.
+MAX_PACKS = 50
+REPACK_TIMEOUT_SECONDS = 3600
+
+log = logging.getLogger(__name__)
 
 
 class GitBackend(VersioningBackend):
     """History store keeping every hub repo as a bare git repository under ``root``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, pack_min_blobs: int = PACK_MIN_BLOBS, max_packs: int = MAX_PACKS) -> None:
         self.root = Path(root)
+        self.pack_min_blobs = pack_min_blobs
+        self.max_packs = max_packs
         self._locks = RepoLocks()
         self._repos = RepoCache()
+        self._maintenance_guard = threading.Lock()
+        self._maintenance: dict[str, threading.Thread] = {}
 
     # --- repositories ------------------------------------------------------------------------------
 
@@ -124,6 +146,19 @@ class GitBackend(VersioningBackend):
     def write_blob(self, key: str, data: bytes) -> str:
         """Store ``data`` as a git blob and return its id."""
         return str(self._open(key).create_blob(bytes(data)))
+
+    def write_blobs(self, key: str, blobs: Sequence[bytes]) -> list[str]:
+        """Store blobs, as one new packfile when there are at least ``pack_min_blobs`` of them.
+
+        Raises:
+            RepoNotFoundError: the repository does not exist.
+        """
+        repo = self._open(key)
+        if len(blobs) < self.pack_min_blobs:
+            return [str(repo.create_blob(bytes(data))) for data in blobs]
+        path = self.repo_path(key)
+        return write_pack(path / "objects" / "pack", [bytes(data) for data in blobs],
+                          publish_lock=self._locks.hold(key, path))
 
     def write_blob_from_file(self, key: str, path: Path) -> str:
         """Store a file's content as a blob; libgit2 streams it into the object store.
@@ -287,6 +322,7 @@ class GitBackend(VersioningBackend):
             # unreachable object behind, never a ref to a missing commit.
             new = repo.create_commit(None, signature, signature, message, tree_id, parents)
             move_ref(repo, ref_name, head, new)
+        self._maybe_consolidate(key)
         return str(new)
 
     def squash(self, key: str, *, branch: str, message: str, author: Signature) -> str:
@@ -308,6 +344,71 @@ class GitBackend(VersioningBackend):
             new = repo.create_commit(None, signature, signature, message, tree_id, [])
             move_ref(repo, ref_name, head, new)
         return str(new)
+
+    # --- pack maintenance ---------------------------------------------------------------------------
+
+    def pack_count(self, key: str) -> int:
+        """Number of packfiles of the repository (0 if it has none)."""
+        try:
+            with os.scandir(self.repo_path(key) / "objects" / "pack") as entries:
+                return sum(1 for entry in entries if entry.name.endswith(".pack"))
+        except FileNotFoundError:
+            return 0
+
+    def consolidate(self, key: str) -> bool:
+        """Roll up the repository's small packs (and loose objects) if it has more than ``max_packs``.
+
+        ``git repack --geometric=2 -d`` merges the packs that are not at least twice as large as all the
+        smaller ones together, so a big pack is not rewritten each time. It keeps every object, reachable
+        or not: blobs written for a commit still being received have no ref yet (``-a -d`` would delete
+        them). Runs under the repo lock, which pack publication takes too. Returns True if it repacked.
+
+        Raises:
+            RepoNotFoundError: the repository does not exist.
+            subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError: git failed or is missing.
+        """
+        path = self.repo_path(key)
+        with self._locks.hold(key, path):
+            if self.pack_count(key) <= self.max_packs:
+                return False
+            subprocess.run(
+                ["git", "--git-dir", str(path), "repack", "--geometric=2", "-d", "-q"],
+                check=True, capture_output=True, timeout=REPACK_TIMEOUT_SECONDS,
+            )
+        return True
+
+    def join_maintenance(self, timeout: float | None = None) -> None:
+        """Wait for background consolidations started so far (tests, shutdown)."""
+        with self._maintenance_guard:
+            threads = list(self._maintenance.values())
+        for thread in threads:
+            thread.join(timeout)
+
+    def _maybe_consolidate(self, key: str) -> None:
+        if self.pack_count(key) <= self.max_packs:
+            return
+        with self._maintenance_guard:
+            running = self._maintenance.get(key)
+            if running is not None and running.is_alive():
+                return
+            thread = threading.Thread(target=self._consolidate_quietly, args=(key,), name=f"repack-{key}",
+                                      daemon=True)
+            self._maintenance[key] = thread
+            thread.start()
+
+    def _consolidate_quietly(self, key: str) -> None:
+        try:
+            self.consolidate(key)
+        except RepoNotFoundError:
+            pass  # deleted meanwhile
+        except subprocess.CalledProcessError as exc:
+            log.warning("git repack of %s failed: %s", key, exc.stderr.decode(errors="replace")[-500:])
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("git repack of %s failed: %s", key, exc)
+        finally:
+            with self._maintenance_guard:
+                if self._maintenance.get(key) is threading.current_thread():
+                    del self._maintenance[key]
 
     @staticmethod
     def _branch_ref(branch: str, *, creating: bool) -> str:
