@@ -63,8 +63,8 @@ def create_app(settings: Settings) -> FastAPI:
                  openapi_url="/api/openapi.json", redoc_url=None)
     app.state.hub = build_hub(settings)
     install_error_handlers(app)
-    # Order matters: specific /api/... routes before the catch-all repo-id patterns (GET /api/lfs/objects/{oid}
-    # would otherwise be taken for the info of a repo "objects/{oid}" of type "lfs").
-    for module in (misc, auth, lfs, repos, refs, commits, files):
+    # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
+    # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
+    for module in (misc, files, auth, lfs, repos, refs, commits):
         app.include_router(module.router)
     return app

@@ -12,6 +12,7 @@ from peewee import Database
 from starlette.concurrency import run_in_threadpool
 
 from kohakuhub.config import Settings
+from kohakuhub.db.database import is_in_process
 from kohakuhub.errors import AuthenticationError, LoginRequiredError, NotFoundError
 from kohakuhub.lib.signing import UrlSigner
 from kohakuhub.services.accounts import AccountService
@@ -38,6 +39,11 @@ class Hub:
     commits: CommitService
     lfs: LfsService
     signer: UrlSigner
+
+    @property
+    def local_metadata(self) -> bool:
+        """True when metadata is an in-process SQLite file: lookups may then run on the event loop."""
+        return is_in_process(self.db)
 
 
 async def get_hub(request: Request) -> Hub:

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import dataclass
+from functools import partial
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.responses import FileResponse, StreamingResponse
 
-from kohakuhub.api.deps import CallerDep, HubDep, find_repo
+from kohakuhub.api.deps import CallerDep, Hub, HubDep, find_repo
 from kohakuhub.api.middleware import param
 from kohakuhub.api.pagination import next_link, parse_bool, parse_limit
 from kohakuhub.api.schemas.repos import tree_entry
 from kohakuhub.errors import BadRequestError, PayloadTooLargeError
 from kohakuhub.lib.http_range import parse_range
+from kohakuhub.services.auth import Caller
+from kohakuhub.services.files import FileView
+from kohakuhub.services.repos import RepoRef
 from kohakuhub.storage.base import BlobStore, lfs_key
 
 router = APIRouter(tags=["files"])
@@ -86,9 +92,27 @@ def _disposition(path: str) -> str:
     return f"inline; filename*=UTF-8''{quote(filename)}; filename=\"{ascii_name}\""
 
 
-def resolve_file(request: Request, hub: HubDep, caller: CallerDep, plural: str, namespace: str,
-                 name: str, revision: str, path: str) -> Response:
-    """HEAD/GET of a file: metadata headers the client requires, then the bytes (ranges allowed)."""
+# Regular files below this size are read on the event loop: a thread hop costs more than the read.
+INLINE_READ_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class ResolvedFile:
+    """What resolve needs to answer: the file, where it lives, and the headers the client requires."""
+
+    ref: RepoRef
+    view: FileView
+    headers: dict[str, str]
+    media_type: str
+
+
+def locate_file(hub: Hub, caller: Caller | None, plural: str, namespace: str, name: str, revision: str,
+                path: str) -> ResolvedFile:
+    """Metadata of a file for resolve: repo access, revision, tree entry and the protocol headers.
+
+    Raises:
+        RepoNotFoundError, RevisionNotFoundError, EntryNotFoundError: as for every repo read.
+    """
     ref = find_repo(hub, caller, plural, namespace, name)
     commit = hub.files.resolve(ref, param(revision))
     view = hub.files.file(ref, commit, param(path))
@@ -98,22 +122,42 @@ def resolve_file(request: Request, hub: HubDep, caller: CallerDep, plural: str, 
         "Content-Disposition": _disposition(view.path),
         "Cache-Control": "private, max-age=0, must-revalidate" if ref.row.private else "public, max-age=0",
     }
-    media_type = mimetypes.guess_type(view.path)[0] or "application/octet-stream"
     if view.lfs is None:
         headers["ETag"] = f'"{view.oid}"'
-        return _serve_bytes(request, hub.files.read_small(ref, view.oid), headers, media_type)
-    headers.update({
-        "ETag": f'"{view.lfs.oid}"',
-        "X-Linked-Etag": f'"{view.lfs.oid}"',
-        "X-Linked-Size": str(view.lfs.size),
-    })
+    else:
+        headers.update({
+            "ETag": f'"{view.lfs.oid}"',
+            "X-Linked-Etag": f'"{view.lfs.oid}"',
+            "X-Linked-Size": str(view.lfs.size),
+        })
+    media_type = mimetypes.guess_type(view.path)[0] or "application/octet-stream"
+    return ResolvedFile(ref, view, headers, media_type)
+
+
+async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural: str, namespace: str,
+                       name: str, revision: str, path: str) -> Response:
+    """HEAD/GET of a file: metadata headers the client requires, then the bytes (ranges allowed).
+
+    This is the hottest route (every download HEADs first). With SQLite, the metadata lookups take
+    microseconds and run on the event loop; a network database is queried from the threadpool.
+    """
+    args = (hub, caller, plural, namespace, name, revision, path)
+    found = locate_file(*args) if hub.local_metadata else await run_in_threadpool(locate_file, *args)
+    view, headers, media_type = found.view, found.headers, found.media_type
+    if view.lfs is None:
+        if request.method == "HEAD" and not request.headers.get("range"):
+            headers["Content-Length"] = str(view.size)
+            return Response(status_code=200, headers=headers, media_type=media_type)
+        read = partial(hub.files.read_small, found.ref, view.oid)
+        data = read() if view.size <= INLINE_READ_BYTES else await run_in_threadpool(read)
+        return _serve_bytes(request, data, headers, media_type)
     store = hub.lfs.store
     key = lfs_key(view.lfs.oid)
     url = store.presigned_get_url(key, expires_in=hub.settings.lfs_url_ttl_seconds, filename=view.path)
     if url is not None:
         return RedirectResponse(url, status_code=302, headers=headers)
     if request.method == "HEAD" and not request.headers.get("range"):
-        # Metadata only: no need to open or stat the object (FileResponse would, in another thread hop).
+        # Metadata only: no need to open or stat the object.
         headers["Content-Length"] = str(view.lfs.size)
         return Response(status_code=200, headers=headers, media_type=media_type)
     local = store.local_path(key)
@@ -155,14 +199,25 @@ def _serve_stream(request: Request, store: BlobStore, key: str, size: int, heade
 def _resolve_route(plural: str | None):
     """A resolve endpoint for one URL family (``plural`` None: taken from the /api/{plural}/ path)."""
 
-    def endpoint(namespace: str, name: str, revision: str, path: str, request: Request, hub: HubDep,
-                 caller: CallerDep, plural_param: str = "") -> Response:
-        return resolve_file(request, hub, caller, plural or plural_param, namespace, name, revision, path)
+    async def endpoint(namespace: str, name: str, revision: str, path: str, request: Request, hub: HubDep,
+                       caller: CallerDep, plural_param: str = "") -> Response:
+        return await resolve_file(request, hub, caller, plural or plural_param, namespace, name, revision, path)
 
     return endpoint
 
 
-_RESOLVE = "{namespace}/{name}/resolve/{revision}/{path:path}"
+class _NamespaceConvertor(StringConvertor):
+    """A namespace segment that is not ``api``: model file URLs must never capture API paths.
+
+    Resolve is the hottest route, so it is mounted first; this keeps ``/api/...`` out of its reach.
+    """
+
+    regex = r"(?!api/)[^/]+"
+
+
+register_url_convertor("namespace", _NamespaceConvertor())
+
+_RESOLVE = "{namespace:namespace}/{name}/resolve/{revision}/{path:path}"
 for _prefix, _plural in (("/datasets/", "datasets"), ("/spaces/", "spaces"), ("/", "models")):
     router.add_api_route(_prefix + _RESOLVE, _resolve_route(_plural), methods=["GET", "HEAD"])
 router.add_api_route("/api/{plural_param}/" + _RESOLVE, _resolve_route(None), methods=["GET", "HEAD"])
