@@ -24,6 +24,8 @@ from kohakuhub.services.auth import Caller
 
 TOKEN_PREFIX = "khub_"
 SESSION_PREFIX = "khs_"
+# First path segments the hub's own routes use: a user with such a name could never be reached by URL.
+RESERVED_NAMES = frozenset({"api", "datasets", "spaces", "models", "org", "admin", "static", "assets", "health"})
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Writing last_used_at on every request would turn reads into writes; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -53,6 +55,8 @@ class AccountService:
             ConflictError: the username (any case) or email is taken.
         """
         validate_name(username, "username")
+        if username.lower() in RESERVED_NAMES:
+            raise BadRequestError(f"The name {username!r} is reserved")
         if not EMAIL_RE.match(email or ""):
             raise BadRequestError(f"Invalid email address: {email!r}")
         if len(password or "") < 8:

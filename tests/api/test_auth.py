@@ -244,3 +244,12 @@ def test_whoami_reports_read_token_role(hub_client):
     body = hub_client.client.get("/api/whoami-v2", headers=bearer(read)).json()
     assert body["name"] == "bob"
     assert body["auth"]["accessToken"]["role"] == "read"
+
+
+def test_reserved_names_cannot_register(hub_client):
+    for name in ("api", "datasets", "Spaces"):
+        response = hub_client.client.post(
+            "/api/auth/register", json={"username": name, "email": f"{name}@example.com", "password": "long-enough-pw"}
+        )
+        assert response.status_code == 400, name
+        assert "reserved" in response.headers["X-Error-Message"]
