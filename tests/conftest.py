@@ -85,18 +85,18 @@ class LiveServer:
         return self.cli("admin", "create-token", username, "--role", role).strip().splitlines()[-1]
 
 
-def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> LiveServer:
-    """Start a server process on a free port and wait until it answers /health."""
+def launch_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> LiveServer:
+    """Start a server process on a free port over ``data_dir`` and wait until it answers /health."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOHAKU_HUB_")}
     env.update({
         "KOHAKU_HUB_DATA_DIR": str(data_dir),
-        "KOHAKU_HUB_BASE_URL": f"http://127.0.0.1:{port}",
         "KOHAKU_HUB_LOG_LEVEL": "warning",
         **(extra_env or {}),
+        "KOHAKU_HUB_BASE_URL": f"http://127.0.0.1:{port}",
     })
-    log = open(data_dir.parent / f"server-{port}.log", "wb")
     data_dir.mkdir(parents=True, exist_ok=True)
+    log = open(data_dir.parent / f"server-{port}.log", "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "kohakuhub.main:app", "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -108,13 +108,16 @@ def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Liv
             raise RuntimeError(f"hub exited with {process.returncode}; see {log.name}")
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
+                return LiveServer(url, data_dir, "", "alice", process, env)
         except httpx.HTTPError:
             time.sleep(0.1)
-    else:
-        process.kill()
-        raise RuntimeError("hub did not start within 30 s")
-    server = LiveServer(url, data_dir, "", "alice", process, env)
+    process.kill()
+    raise RuntimeError("hub did not start within 30 s")
+
+
+def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> LiveServer:
+    """A fresh server with user alice and her write token."""
+    server = launch_server(data_dir, extra_env)
     server.cli("admin", "create-user", "alice", "--email", "alice@example.com", "--password", PASSWORD)
     server.token = server.new_token("alice")
     return server

@@ -7,8 +7,6 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +16,7 @@ import httpx
 import pygit2
 
 from tests.api.helpers import NDJSON, file_op, ndjson
-from tests.conftest import LiveServer, free_port, start_server, stop_server
+from tests.conftest import LiveServer, launch_server, start_server, stop_server
 
 
 def _auth(token: str) -> dict[str, str]:
@@ -89,26 +87,9 @@ def test_concurrent_commits_to_one_branch_all_land(live_server: LiveServer):
 
 def _restart(server: LiveServer) -> LiveServer:
     """Start a new server process on the same data dir (the user and token already exist)."""
-    port = free_port()
-    env = dict(server.env, KOHAKU_HUB_BASE_URL=f"http://127.0.0.1:{port}")
-    log = open(server.data_dir.parent / f"server-{port}.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "kohakuhub.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"hub exited; see {log.name}"
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise RuntimeError("hub did not restart")
-    return LiveServer(url, server.data_dir, server.token, server.username, process, env)
+    restarted = launch_server(server.data_dir, {k: v for k, v in server.env.items() if k.startswith("KOHAKU_HUB_")})
+    restarted.token, restarted.username = server.token, server.username
+    return restarted
 
 
 def test_server_killed_mid_commit_leaves_previous_commit(tmp_path: Path):
