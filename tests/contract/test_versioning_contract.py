@@ -109,6 +109,8 @@ def test_delete_repo_is_idempotent(backend, repo):
         lambda b: b.resolve(KEY, "main"),
         lambda b: b.refs(KEY),
         lambda b: b.write_blob(KEY, b"x"),
+        lambda b: b.write_blobs(KEY, [b"x"]),
+        lambda b: b.write_blobs(KEY, [b"%d" % i for i in range(100)]),
         lambda b: b.read_blob(KEY, "0" * 40),
         lambda b: list(b.list_tree(KEY, "main")),
         lambda b: b.log(KEY, "main"),
@@ -149,6 +151,33 @@ def test_a_tree_id_is_not_a_blob(backend, repo):
     tree_oid = backend.get_entry(KEY, "main", "").oid
     with pytest.raises(NotFoundError):
         backend.read_blob(KEY, tree_oid)
+
+
+def many_blobs(count: int, tag: str = "") -> list[bytes]:
+    """``count`` contents with repeats and an empty one among them."""
+    return [f"{tag}blob {i % 7}\n".encode() * (i % 5) for i in range(count)]
+
+
+@pytest.mark.parametrize("count", [0, 1, 5, 100, 1000])  # both sides of the git adapter's pack threshold
+def test_write_blobs_is_write_blob_in_bulk(backend, repo, count):
+    blobs = many_blobs(count)
+    ids = backend.write_blobs(KEY, blobs)
+    assert len(ids) == count and all(HEX40.fullmatch(oid) for oid in ids)
+    assert ids == [backend.write_blob(KEY, data) for data in blobs]  # same content, same id
+    for oid, data in zip(ids, blobs):
+        assert backend.read_blob(KEY, oid) == data
+        assert backend.blob_size(KEY, oid) == len(data)
+
+
+def test_blobs_written_together_can_be_committed(backend, repo):
+    blobs = [b"file %d\n" % i for i in range(300)]
+    ids = backend.write_blobs(KEY, blobs)
+    ops = [PutFile(f"batch/{i // 100}/{i}.txt", oid) for i, oid in enumerate(ids)]
+    ops += [DeleteFolder("batch/2"), PutFile("batch/2/again.txt", ids[0])]
+    commit(backend, ops)
+    expected = {f"batch/{i // 100}/{i}.txt": blobs[i] for i in range(200)}
+    expected |= {".gitattributes": b"*.bin filter=lfs\n", "batch/2/again.txt": blobs[0]}
+    assert files(backend) == expected
 
 
 # --- commits ---------------------------------------------------------------------------------------
@@ -695,6 +724,31 @@ def test_concurrent_commits_from_processes(backend, repo, tmp_path):
     assert_linear(backend, 41)
 
 
+def test_concurrent_batch_writes_and_commits(backend, repo):
+    barrier = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait()
+            for j in range(3):
+                ids = backend.write_blobs(KEY, many_blobs(60, tag=f"{i}-{j}-"))
+                commit(backend, [PutFile(f"w{i}/{j}/{n}", oid) for n, oid in enumerate(ids)])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    tree = files(backend)
+    assert all(tree[f"w{i}/{j}/{n}"] == data for i in range(6) for j in range(3)
+               for n, data in enumerate(many_blobs(60, tag=f"{i}-{j}-")))
+    assert_linear(backend, 19)
+
+
 def test_readers_run_alongside_writers(backend, repo):
     stop = threading.Event()
     errors: list[BaseException] = []
@@ -739,14 +793,15 @@ def git_backend(tmp_path: Path) -> GitBackend:
     return backend
 
 
-def git(backend: GitBackend, *args: str) -> str:
+def git(backend: GitBackend, *args: str, input: bytes | None = None, text: bool = True) -> str | bytes:
+    """Run git on the repo; stdout stripped (as bytes, unstripped, when ``text`` is false)."""
     result = subprocess.run(
         ["git", "--git-dir", str(backend.repo_path(KEY)), *args],
+        input=input,
         capture_output=True,
-        text=True,
         check=True,
     )
-    return result.stdout.strip()
+    return result.stdout.decode().strip() if text else result.stdout
 
 
 def test_ids_are_real_git_ids(git_backend):
@@ -836,3 +891,101 @@ def test_a_writer_killed_mid_commit_leaves_the_branch_and_lock_intact(git_backen
     after = commit(b, [put(b, "next.txt", b"n")])  # the dead process's flock died with it
     assert b.commit_info(KEY, after).parents == (head,)
     git(b, "fsck", "--strict", "--no-dangling")
+
+
+# --- git adapter: blob batches as packs, pack consolidation ----------------------------------------
+
+
+def test_write_blobs_are_git_blobs_in_one_pack(git_backend):
+    b = git_backend
+    packs = b.pack_count(KEY)
+    small = b.write_blobs(KEY, [b"loose %d" % i for i in range(b.pack_min_blobs - 1)])
+    assert b.pack_count(KEY) == packs  # below the threshold: loose objects, as write_blob
+    blobs = many_blobs(500) + [bytes(range(256)) * 4000]
+    ids = b.write_blobs(KEY, blobs)
+    assert b.pack_count(KEY) == packs + 1
+    for data in (blobs[0], blobs[3], blobs[-1]):
+        assert git(b, "hash-object", "--stdin", input=data) == ids[blobs.index(data)]
+    assert git(b, "cat-file", "-p", ids[-1], text=False) == blobs[-1]
+    commit(b, [PutFile(f"f/{i}", oid) for i, oid in enumerate(ids + small)])
+    git(b, "fsck", "--strict", "--no-dangling")
+    assert git(b, "cat-file", "-p", f"main:f/{len(blobs) - 1}", text=False) == blobs[-1]
+
+
+def test_many_packs_are_consolidated_in_the_background(tmp_path):
+    b = GitBackend(tmp_path / "repos", pack_min_blobs=2, max_packs=3)
+    b.init_repo(KEY)
+    contents: dict[str, bytes] = {}
+    counts = []
+    for n in range(8):
+        batch = {f"c{n}/{i}.txt": b"commit %d file %d\n" % (n, i) for i in range(5)}
+        ids = b.write_blobs(KEY, list(batch.values()))
+        commit(b, [PutFile(path, oid) for path, oid in zip(batch, ids)], create_branch=n == 0)
+        contents |= batch
+        b.join_maintenance(timeout=60)
+        counts.append(b.pack_count(KEY))
+    assert max(counts) <= 3 and counts[:3] == [1, 2, 3]  # 4 packs were rolled up each time
+    assert files(b) == contents
+    git(b, "fsck", "--strict", "--no-dangling")
+
+
+def test_consolidation_keeps_blobs_of_commits_not_made_yet(git_backend):
+    """The blobs of a commit still being received have no ref; a repack must not drop them."""
+    b = git_backend
+    b.max_packs = 1
+    ids = b.write_blobs(KEY, [b"in flight %d" % i for i in range(40)])
+    loose = b.write_blob(KEY, b"in flight, loose")
+    more = b.write_blobs(KEY, [b"second batch %d" % i for i in range(40)])
+    assert b.pack_count(KEY) == 2
+    assert b.consolidate(KEY) is True
+    assert b.pack_count(KEY) == 1
+    commit(b, [PutFile(f"late/{i}", oid) for i, oid in enumerate([*ids, loose, *more])])
+    assert files(b)["late/40"] == b"in flight, loose"
+    git(b, "fsck", "--strict", "--no-dangling")
+    assert b.consolidate(KEY) is False  # nothing to do at or below the limit
+
+
+def test_readers_keep_working_while_packs_are_consolidated(tmp_path):
+    b = GitBackend(tmp_path / "repos", pack_min_blobs=2, max_packs=2)
+    b.init_repo(KEY)
+    first = [b"first %d" % i for i in range(10)]
+    ids = b.write_blobs(KEY, first)
+    commit(b, [PutFile(f"a/{i}", oid) for i, oid in enumerate(ids)], create_branch=True)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            while not stop.is_set():  # bounded by the writer below
+                assert [b.read_blob(KEY, oid) for oid in ids] == first
+                assert len([e for e in b.list_tree(KEY, "main", recursive=True) if e.type == "file"]) >= 10
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    readers = [threading.Thread(target=reader) for _ in range(3)]
+    for t in readers:
+        t.start()
+    try:
+        for n in range(12):
+            batch = b.write_blobs(KEY, [b"commit %d file %d" % (n, i) for i in range(4)])
+            commit(b, [PutFile(f"b/{n}/{i}", oid) for i, oid in enumerate(batch)])
+        b.join_maintenance(timeout=60)
+    finally:
+        stop.set()
+        for t in readers:
+            t.join()
+    assert errors == []
+    assert b.pack_count(KEY) <= 2
+    assert len(files(b)) == 10 + 12 * 4
+
+
+def test_a_failed_consolidation_is_logged_and_commits_go_on(git_backend, monkeypatch, caplog):
+    b = git_backend
+    b.max_packs = 0
+    monkeypatch.setenv("PATH", "/nonexistent")  # no git binary
+    ids = b.write_blobs(KEY, [b"%d" % i for i in range(40)])
+    with caplog.at_level("WARNING"):
+        commit(b, [PutFile("x", ids[0])])
+        b.join_maintenance(timeout=60)
+    assert "git repack" in caplog.text
+    assert files(b)["x"] == b"0"

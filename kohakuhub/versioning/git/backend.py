@@ -356,12 +356,17 @@ class GitBackend(VersioningBackend):
             return 0
 
     def consolidate(self, key: str) -> bool:
-        """Roll up the repository's small packs (and loose objects) if it has more than ``max_packs``.
+        """Roll up the repository's packs (and loose objects) if it has more than ``max_packs``.
 
-        ``git repack --geometric=2 -d`` merges the packs that are not at least twice as large as all the
-        smaller ones together, so a big pack is not rewritten each time. It keeps every object, reachable
-        or not: blobs written for a commit still being received have no ref yet (``-a -d`` would delete
-        them). Runs under the repo lock, which pack publication takes too. Returns True if it repacked.
+        First ``git repack --geometric=2 -d``: it merges the small packs until each remaining one is at
+        least twice the size of all smaller ones together, so a big pack is not rewritten every time.
+        Such a progression can itself exceed a small ``max_packs`` (packs of 4, 8 and 60 objects are
+        left alone), and then everything goes into one pack (``-a -d -k``). Both keep every object,
+        reachable or not: the blobs of a commit still being received have no ref yet, and a plain
+        ``-a -d`` would delete them. Runs under the repo lock, which pack publication takes too.
+
+        Returns:
+            True if it repacked.
 
         Raises:
             RepoNotFoundError: the repository does not exist.
@@ -371,11 +376,15 @@ class GitBackend(VersioningBackend):
         with self._locks.hold(key, path):
             if self.pack_count(key) <= self.max_packs:
                 return False
-            subprocess.run(
-                ["git", "--git-dir", str(path), "repack", "--geometric=2", "-d", "-q"],
-                check=True, capture_output=True, timeout=REPACK_TIMEOUT_SECONDS,
-            )
+            self._git_repack(path, "--geometric=2")
+            if self.pack_count(key) > self.max_packs:
+                self._git_repack(path, "-a", "-k")
         return True
+
+    @staticmethod
+    def _git_repack(path: Path, *args: str) -> None:
+        subprocess.run(["git", "--git-dir", str(path), "repack", *args, "-d", "-q"], check=True,
+                       capture_output=True, stdin=subprocess.DEVNULL, timeout=REPACK_TIMEOUT_SECONDS)
 
     def join_maintenance(self, timeout: float | None = None) -> None:
         """Wait for background consolidations started so far (tests, shutdown)."""
@@ -398,7 +407,11 @@ class GitBackend(VersioningBackend):
 
     def _consolidate_quietly(self, key: str) -> None:
         try:
-            self.consolidate(key)
+            # Commits that found this thread running did not start another: look again when done (a few
+            # rounds at most, in case packs git will not merge, such as .keep ones, exceed the limit).
+            for _round in range(3):
+                if not self.consolidate(key):
+                    break
         except RepoNotFoundError:
             pass  # deleted meanwhile
         except subprocess.CalledProcessError as exc:
