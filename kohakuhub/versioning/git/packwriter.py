@@ -64,8 +64,9 @@ def deflate(data: bytes, level: int = 1) -> bytes:
     """zlib-compress ``data`` with a window and hash table sized to it.
 
     ``zlib.compress`` sets up (and zeroes) a 32 KiB window and a 64 KiB hash table per call, which for
-    a blob of a few hundred bytes costs more than compressing it; the stream is the same for any blob
-    shorter than the window (zlib needs the data plus 262 bytes of lookahead).
+    a blob of a few hundred bytes costs more than compressing it. A window covering the data plus zlib's
+    262 bytes of lookahead compresses as well (measured: same total size for 10,000 blobs of 16-1040
+    bytes, ~3x faster); from 32 KiB on these are zlib's defaults. Any inflater reads the result.
     """
     wbits = max(9, min(15, (len(data) + 262).bit_length()))
     stream = zlib.compressobj(level, zlib.DEFLATED, wbits, max(1, wbits - 7))
