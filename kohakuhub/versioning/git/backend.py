@@ -73,6 +73,8 @@ class GitBackend(VersioningBackend):
         self.max_packs = max_packs
         self._locks = RepoLocks()
         self._repos = RepoCache()
+        # Keys are immutable and few; caching their paths saves validation and pathlib work per call.
+        self._paths: dict[str, Path] = {}
         self._maintenance_guard = threading.Lock()
         self._maintenance: dict[str, threading.Thread] = {}
 
@@ -124,8 +126,11 @@ class GitBackend(VersioningBackend):
         Raises:
             ValueError: ``key`` is not a valid repo key.
         """
-        validate_key(key)
-        return self.root / key[:2] / f"{key}.git"
+        path = self._paths.get(key)
+        if path is None:
+            validate_key(key)
+            path = self._paths[key] = self.root / key[:2] / f"{key}.git"
+        return path
 
     @contextmanager
     def repo_lock(self, key: str) -> Iterator[None]:

@@ -79,14 +79,16 @@ def open_fresh(path: Path) -> pygit2.Repository:
 
 
 def _identity(path: Path) -> tuple[int, int, int, int]:
+    # Plain string paths: this runs on every call into a repo, and pathlib joins cost more than the stats.
+    where = os.fspath(path)
     try:
-        st = os.stat(path)
+        st = os.stat(where)
     except (FileNotFoundError, NotADirectoryError) as exc:
         raise RepoNotFoundError() from exc
     if not stat.S_ISDIR(st.st_mode):
         raise RepoNotFoundError()
     try:
-        packs = os.stat(path / "objects" / "pack").st_mtime_ns
+        packs = os.stat(where + "/objects/pack").st_mtime_ns
     except OSError:
         packs = 0
     return st.st_dev, st.st_ino, st.st_ctime_ns, packs

@@ -6,7 +6,7 @@ import pygit2
 
 from kohakuhub.errors import RevisionNotFoundError
 from kohakuhub.types import Refs
-from kohakuhub.versioning.git.naming import MAX_REVISION_LENGTH, is_hex
+from kohakuhub.versioning.git.naming import MAX_REVISION_LENGTH, is_full_hex, is_hex
 
 _HEADS = "refs/heads/"
 _TAGS = "refs/tags/"
@@ -27,6 +27,11 @@ def resolve_commit(repo: pygit2.Repository, revision: str) -> pygit2.Commit:
         raise missing
     if "\0" in revision:  # libgit2 would read up to the NUL and resolve a different name
         raise missing
+    if len(revision) == 40 and is_full_hex(revision):
+        # Branch and tag names may not be 40-hex (naming.py), so a full id can only name a commit.
+        commit = _lookup_commit_id(repo, revision)
+        if commit is not None:
+            return commit
     for ref_name in _candidate_ref_names(revision):
         commit = _peel_ref(repo, ref_name)
         if commit is not None:
