@@ -7,7 +7,6 @@ through a repo whose history references it (RepoLfsObject) or by the user who up
 from __future__ import annotations
 
 import math
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,13 +81,6 @@ class LfsService:
             if uploader is not None:
                 LfsGrant.insert(user=uploader.user_id, oid=actual_oid).on_conflict_ignore().execute()
         return actual_oid, actual_size
-
-    def assemble_parts(self, parts: list[Path], dest: Path) -> None:
-        """Concatenate multipart upload parts, in order, into ``dest``."""
-        with dest.open("wb") as out:
-            for part in parts:
-                with part.open("rb") as src:
-                    shutil.copyfileobj(src, out, 8 << 20)
 
     # --- reachability ----------------------------------------------------------------------------
 

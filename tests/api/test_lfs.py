@@ -273,3 +273,82 @@ def test_batch_errors(hub_client):
                        json={"operation": "upload", "objects": [{"oid": sha256(DATA), "size": len(DATA)}]},
                        headers={**LFS_HEADERS, **basic})
     assert resp.status_code == 200 and "upload" in resp.json()["objects"][0]["actions"]
+
+
+def _put_parts(client, header, data, order):
+    chunk = int(header["chunk_size"])
+    etags = {}
+    for number in order:
+        put = client.put(header[str(number)], content=data[(number - 1) * chunk: number * chunk])
+        assert put.status_code == 200, put.text
+        etags[number] = put.headers["etag"]
+    return [{"partNumber": n, "etag": etags[n]} for n in sorted(etags)]
+
+
+def test_multipart_out_of_order_and_rewritten_parts_complete_correctly(hub_client, monkeypatch):
+    from kohakuhub.api.routes import lfs as lfs_routes
+
+    client, token = hub_client.client, hub_client.token
+    create_repo(client, token, "m")
+    hub = hub_client.hub
+    hashed_from = []
+    real = lfs_routes._hash_from
+    monkeypatch.setattr(lfs_routes, "_hash_from", lambda path, digest, offset: (
+        hashed_from.append(offset), real(path, digest, offset))[1])
+    chunk = 16 * 1024
+    for data, order, offsets in (
+            (MULTI, [3, 1, 2, 4, 5, 6, 7], [2 * chunk]),  # out of order: the tail after 1-2 is read
+            (MULTI + b"a", [1, 2, 3, 4, 5, 6, 7, 2], [0]),  # a hashed part re-uploaded: hashed again
+            (MULTI + b"c", [1, 2, 3, 5, 4, 6, 7], [4 * chunk]),  # only the tail after 1-4 is read
+            (MULTI + b"b", [1, 2, 3, 4, 5, 6, 7], [])):  # in order: the running hash, no read
+        hashed_from.clear()
+        obj = _upload_action(client, token, "alice/m", data)
+        upload = obj["actions"]["upload"]
+        assert int(upload["header"]["chunk_size"]) * 6 < len(data) <= int(upload["header"]["chunk_size"]) * 7
+        parts = _put_parts(client, upload["header"], data, order)
+        done = client.post(upload["href"], json={"oid": sha256(data), "parts": parts}, headers=LFS_HEADERS)
+        assert done.status_code == 200, done.text
+        assert _stored(hub, sha256(data))
+        assert hub.lfs.store.local_path(lfs_key(sha256(data))).read_bytes() == data
+        assert hashed_from == offsets
+    assert list(hub.settings.spool_dir.glob("multipart-*")) == []
+    assert list(hub.settings.spool_dir.glob("complete-*")) == []
+
+
+def test_multipart_rewritten_part_with_other_bytes_is_refused(hub_client):
+    client, token = hub_client.client, hub_client.token
+    create_repo(client, token, "m")
+    obj = _upload_action(client, token, "alice/m", MULTI)
+    upload = obj["actions"]["upload"]
+    header = upload["header"]
+    chunk = int(header["chunk_size"])
+    parts = _put_parts(client, header, MULTI, range(1, 8))
+    # Part 1 is replaced after it was hashed in order; the client uses the new etag.
+    put = client.put(header["1"], content=b"\0" * chunk)
+    assert put.status_code == 200
+    parts[0]["etag"] = put.headers["etag"]
+    done = client.post(upload["href"], json={"oid": sha256(MULTI), "parts": parts}, headers=LFS_HEADERS)
+    assert 400 <= done.status_code < 500 and done.headers["x-error-message"]
+    assert not _stored(hub_client.hub, sha256(MULTI))
+
+
+def test_multipart_part_list_and_part_length_are_checked(hub_client):
+    client, token = hub_client.client, hub_client.token
+    create_repo(client, token, "m")
+    obj = _upload_action(client, token, "alice/m", MULTI)
+    upload = obj["actions"]["upload"]
+    header = upload["header"]
+    chunk = int(header["chunk_size"])
+    assert client.put(header["2"], content=MULTI[:chunk - 1]).status_code == 400  # short part
+    assert client.put(header["2"], content=MULTI[:chunk + 1]).status_code == 413  # long part
+    parts = _put_parts(client, header, MULTI, range(1, 8))
+    for bad in (parts[:-1], parts + parts[-1:], [parts[1], parts[0], *parts[2:]]):
+        resp = client.post(upload["href"], json={"oid": sha256(MULTI), "parts": bad}, headers=LFS_HEADERS)
+        assert resp.status_code == 400 and resp.headers["x-error-message"]
+    # Forged layout params break the signature.
+    assert_error(client.put(_with_query(header["1"], chunk_size="1"), content=MULTI[:chunk]), 403)
+    assert not _stored(hub_client.hub, sha256(MULTI))
+    done = client.post(upload["href"], json={"oid": sha256(MULTI), "parts": parts}, headers=LFS_HEADERS)
+    assert done.status_code == 200, done.text
+    again = client.post(upload["href"], json={"oid": sha256(MULTI), "parts": parts}, headers=LFS_HEADERS)
+    assert 400 <= again.status_code < 500

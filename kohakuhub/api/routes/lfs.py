@@ -6,15 +6,22 @@ its own expiring HMAC signature. With S3 the blob store hands out presigned URLs
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import hashlib
+import os
 import secrets
 import shutil
 import tempfile
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +31,7 @@ from kohakuhub.api.errors import LFS_CONTENT_TYPE, base_url
 from kohakuhub.api.routes.files import BlobFileResponse
 from kohakuhub.errors import (
     BadRequestError,
+    ConflictError,
     ForbiddenError,
     IntegrityError,
     NotFoundError,
@@ -112,11 +120,14 @@ class TransferLinks:
         verify = {"href": self.url(f"/api/lfs/verify/{d.oid}", size=size), "expires_in": self.ttl}
         if d.parts and multipart_ok:
             upload_id = secrets.token_hex(12)
+            # The layout (chunk size, part count, total size) is signed into every part URL, so a config
+            # change during the upload cannot move a part's offset.
+            layout = {"size": size, "parts": str(d.parts), "chunk_size": str(d.chunk_size)}
             header = {"chunk_size": str(d.chunk_size)}
             for number in range(1, d.parts + 1):
-                header[str(number)] = self.url(f"/api/lfs/parts/{d.oid}/{upload_id}/{number}")
-            upload = {"href": self.url(f"/api/lfs/complete/{d.oid}/{upload_id}", size=size,
-                                       parts=str(d.parts), uid=self.uid), "header": header}
+                header[str(number)] = self.url(f"/api/lfs/parts/{d.oid}/{upload_id}/{number}", **layout)
+            upload = {"href": self.url(f"/api/lfs/complete/{d.oid}/{upload_id}", **layout, uid=self.uid),
+                      "header": header}
         else:
             upload = {"href": self.url(f"/api/lfs/objects/{d.oid}", size=size, uid=self.uid)}
         item["actions"] = {"upload": {**upload, "expires_in": self.ttl}, "verify": verify}
@@ -155,35 +166,86 @@ def _check_signature(request: Request, hub: Hub) -> dict[str, str]:
     return query
 
 
-async def _receive(request: Request, dest_dir: Path, limit: int) -> tuple[Path, str, int]:
-    """Stream the request body to a temp file, hashing as it arrives."""
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
+RECEIVE_BUFFER_BYTES = 8 << 20
+
+
+class _HashingWriter:
+    """Hashes and writes buffers of body chunks at consecutive offsets of ``fd``; runs in the threadpool."""
+
+    def __init__(self, fd: int, digest: Any, offset: int = 0) -> None:
+        self.fd = fd
+        self.digest = digest
+        self.offset = offset
+
+    def __call__(self, chunks: list[bytes]) -> None:
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        self.digest.update(data)  # hashlib releases the GIL on large buffers
+        view = memoryview(data)
+        while view:
+            written = os.pwrite(self.fd, view, self.offset)
+            view = view[written:]
+            self.offset += written
+
+
+async def _receive(request: Request, limit: int, sink: Callable[[list[bytes]], None]) -> int:
+    """Stream the request body to ``sink`` in buffers of ~8 MiB, each handed to the threadpool in one hop.
+
+    The next buffer is read from the socket while the previous one is hashed and written, so the event
+    loop never hashes or writes. Returns the body size.
+
+    Raises:
+        PayloadTooLargeError: the body is longer than ``limit``.
+    """
     size = 0
-    fd, name = tempfile.mkstemp(dir=dest_dir, prefix="upload-")
-    path = Path(name)
+    chunks: list[bytes] = []
+    buffered = 0
+    pending: asyncio.Future[None] | None = None
     try:
-        with open(fd, "wb") as out:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise PayloadTooLargeError(f"Body exceeds the announced size of {limit} bytes")
-                digest.update(chunk)
-                out.write(chunk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return path, digest.hexdigest(), size
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLargeError(f"Body exceeds the announced size of {limit} bytes")
+            chunks.append(chunk)
+            buffered += len(chunk)
+            if buffered >= RECEIVE_BUFFER_BYTES:
+                if pending is not None:
+                    await pending
+                pending = asyncio.ensure_future(run_in_threadpool(sink, chunks))
+                chunks, buffered = [], 0
+        if pending is not None:
+            await pending
+        if chunks:
+            await run_in_threadpool(sink, chunks)
+    finally:
+        # On any failure, let a buffer being written finish before the caller closes or removes the file.
+        if pending is not None and not pending.done():
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait([pending])
+        if pending is not None and pending.done() and not pending.cancelled():
+            pending.exception()  # retrieved: an error already raised above, or superseded by this one
+    return size
 
 
 @router.put("/api/lfs/objects/{oid}")
 async def upload_object(oid: str, request: Request, hub: HubDep) -> Response:
     query = _check_signature(request, hub)
     size = int(query["size"])
-    path, digest, received = await _receive(request, hub.settings.spool_dir, size)
+    spool = hub.settings.spool_dir
+    spool.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=spool, prefix="upload-")
+    path = Path(name)
+    writer = _HashingWriter(fd, hashlib.sha256())
+    try:
+        try:
+            received = await _receive(request, size, writer)
+        finally:
+            os.close(fd)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     uploader = Caller(int(query["uid"]), "") if query.get("uid", "0") != "0" else None
     await run_in_threadpool(hub.lfs.store_file, path, oid=oid, size=size, uploader=uploader,
-                            hashed=(digest, received))
+                            hashed=(writer.digest.hexdigest(), received))
     return Response(status_code=200)
 
 
@@ -205,47 +267,212 @@ def verify_object(oid: str, request: Request, hub: HubDep) -> JSONResponse:
     return _lfs_json({"message": "ok"})
 
 
-def _parts_dir(hub: Hub, oid: str, upload_id: str) -> Path:
+# --- multipart ------------------------------------------------------------------------------------
+#
+# Every part is written at its offset ((n-1) * chunk_size) of one preallocated file per upload, so
+# completion copies nothing. While parts arrive in order (the client sends them sequentially) this
+# process keeps a running sha256 of the prefix received so far; completion uses it when it covers the
+# parts, and otherwise hashes only what it does not cover.
+#
+# Locks (flock, so they also hold across workers):
+# - each part writer holds ``<n>.lock`` exclusively: two writers of one part never interleave;
+# - each part writer holds the data file shared; completion takes it exclusively (failing at once when a
+#   part is still being received), then renames the file away. A writer that opened the file earlier
+#   finds the path moved once it gets its shared lock and writes nothing, so no byte can change after
+#   completion hashed it.
+# - each successful part write records a random write id next to its etag; completion trusts the running
+#   hash only if every covered part still carries the write id that this process hashed (a part
+#   rewritten later, or by another worker, forces hashing instead).
+
+
+@dataclass
+class _Running:
+    """Running sha256 of parts 1..next_part-1 of one upload, as received by this process."""
+
+    digest: Any = field(default_factory=hashlib.sha256)
+    next_part: int = 1
+    size: int = 0
+    write_ids: list[str] = field(default_factory=list)
+    created: float = field(default_factory=time.monotonic)
+
+
+_running: dict[str, _Running] = {}
+_running_lock = threading.Lock()
+
+
+def _upload_dir(hub: Hub, oid: str, upload_id: str) -> Path:
     return hub.settings.spool_dir / f"multipart-{oid}-{upload_id}"
+
+
+def _layout(query: dict[str, str]) -> tuple[int, int, int]:
+    try:
+        return int(query["size"]), int(query["parts"]), int(query["chunk_size"])
+    except (KeyError, ValueError):
+        raise ForbiddenError("This transfer URL is from an older server version; request a new one") from None
+
+
+def _claim_in_order(key: str, number: int, ttl: float) -> Any | None:
+    """A copy of the running digest if ``number`` is the next part in order, else None."""
+    with _running_lock:
+        now = time.monotonic()
+        state = _running.get(key)
+        if state is None:
+            for stale in [k for k, v in _running.items() if now - v.created > ttl]:
+                del _running[stale]
+            state = _running[key] = _Running()
+        return state.digest.copy() if state.next_part == number else None
+
+
+def _commit_in_order(key: str, number: int, digest: Any, size: int, write_id: str) -> None:
+    with _running_lock:
+        state = _running.get(key)
+        if state is not None and state.next_part == number:
+            state.digest, state.next_part = digest, number + 1
+            state.size += size
+            state.write_ids.append(write_id)
+
+
+def _open_part(directory: Path, number: int, total: int) -> tuple[int, int]:
+    """Lock part ``number`` and open the upload's data file for writing; returns (lock fd, data fd)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    lock_fd = os.open(directory / f"{number}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    data_fd = -1
+    try:
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConflictError(f"Part {number} of this upload is already being received") from None
+        data_path = directory / "data"
+        data_fd = os.open(data_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(data_fd, fcntl.LOCK_SH)
+        try:
+            current = os.stat(data_path).st_ino
+        except FileNotFoundError:
+            current = None
+        if current != os.fstat(data_fd).st_ino:
+            raise ConflictError("This upload was already completed")
+        if os.fstat(data_fd).st_size < total:
+            try:
+                os.posix_fallocate(data_fd, 0, total)
+            except OSError:  # not supported by this filesystem: a sparse file does as well
+                os.ftruncate(data_fd, total)
+        (directory / f"{number}.etag").unlink(missing_ok=True)  # a failed rewrite leaves the part missing
+        return lock_fd, data_fd
+    except BaseException:
+        if data_fd >= 0:
+            os.close(data_fd)
+        os.close(lock_fd)
+        raise
 
 
 @router.put("/api/lfs/parts/{oid}/{upload_id}/{number}")
 async def upload_part(oid: str, upload_id: str, number: int, request: Request, hub: HubDep) -> Response:
-    _check_signature(request, hub)
-    directory = _parts_dir(hub, oid, upload_id)
-    limit = hub.settings.lfs_multipart_chunk_size_bytes
-    path, digest, _ = await _receive(request, directory, limit)
-    path.replace(directory / f"{number}.part")
-    # The etag names the part's content, so completion can check it received the parts it was given.
-    (directory / f"{number}.etag").write_text(digest)
-    return Response(status_code=200, headers={"ETag": f'"{digest}"'})
+    query = _check_signature(request, hub)
+    total, parts, chunk_size = _layout(query)
+    offset = (number - 1) * chunk_size
+    expected = min(chunk_size, total - offset)
+    if not 1 <= number <= parts or expected <= 0:
+        raise BadRequestError(f"Part {number} is outside this upload of {parts} parts")
+    directory = _upload_dir(hub, oid, upload_id)
+    key = f"{oid}-{upload_id}"
+    lock_fd, data_fd = await run_in_threadpool(_open_part, directory, number, total)
+    try:
+        running = _claim_in_order(key, number, 2 * hub.settings.lfs_url_ttl_seconds)
+        writer = _HashingWriter(data_fd, running if running is not None else hashlib.sha256(), offset)
+        received = await _receive(request, expected, writer)
+        if received != expected:
+            raise BadRequestError(f"Part {number} must be {expected} bytes, received {received}")
+        # The etag names the part's content: for a part received in order it is the sha256 of the object's
+        # bytes up to the part's end (that hash is computed anyway), otherwise the sha256 of the part.
+        etag = writer.digest.hexdigest()
+        write_id = secrets.token_hex(8)
+        await run_in_threadpool((directory / f"{number}.etag").write_text, f"{etag} {write_id}")
+        if running is not None:
+            _commit_in_order(key, number, writer.digest, received, write_id)
+    finally:
+        os.close(data_fd)
+        os.close(lock_fd)
+    return Response(status_code=200, headers={"ETag": f'"{etag}"'})
+
+
+def _read_etag(path: Path) -> tuple[str, str] | None:
+    try:
+        etag, _, write_id = path.read_text().partition(" ")
+    except FileNotFoundError:
+        return None
+    return etag, write_id
+
+
+def _seal(directory: Path, sealed: Path, parts: list[tuple[int, str]]) -> list[str]:
+    """Check the parts' etags and move the data file to ``sealed`` once no part is being written.
+
+    Returns each part's write id.
+    """
+    try:
+        data_fd = os.open(directory / "data", os.O_RDONLY)
+    except FileNotFoundError:
+        raise IntegrityError("No part of this upload was received") from None
+    try:
+        try:
+            fcntl.flock(data_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConflictError("A part of this upload is still being received") from None
+        write_ids = []
+        for number, etag in parts:
+            stored = _read_etag(directory / f"{number}.etag")
+            if stored is None or stored[0] != etag:
+                raise IntegrityError(f"Part {number} is missing or its etag does not match")
+            write_ids.append(stored[1])
+        os.replace(directory / "data", sealed)
+        return write_ids
+    finally:
+        os.close(data_fd)
+
+
+def _hash_from(path: Path, digest: Any, offset: int) -> tuple[str, int]:
+    """Continue ``digest`` (covering ``offset`` bytes) over the rest of ``path``."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        while chunk := f.read(RECEIVE_BUFFER_BYTES):
+            digest.update(chunk)
+            offset += len(chunk)
+    return digest.hexdigest(), offset
 
 
 @router.post("/api/lfs/complete/{oid}/{upload_id}")
 async def complete_multipart(oid: str, upload_id: str, request: Request, hub: HubDep) -> JSONResponse:
     query = _check_signature(request, hub)
-    expected_parts = int(query["parts"])
+    total, expected_parts, _ = _layout(query)
     try:
         body = await request.json()
         parts = [(int(p["partNumber"]), str(p["etag"]).strip('"')) for p in body["parts"]]
     except (ValueError, KeyError, TypeError):
         raise BadRequestError("Completion body must be {oid, parts: [{partNumber, etag}]}") from None
-    directory = _parts_dir(hub, oid, upload_id)
+    directory = _upload_dir(hub, oid, upload_id)
+    sealed = hub.settings.spool_dir / f"complete-{oid}-{upload_id}"
+    key = f"{oid}-{upload_id}"
 
     def finish() -> None:
         numbers = [n for n, _ in parts]
         if numbers != list(range(1, expected_parts + 1)):
             raise BadRequestError(
                 f"Parts must be numbered 1..{expected_parts} in order, each once; got {numbers}")
-        for number, etag in parts:
-            stored = directory / f"{number}.etag"
-            if not stored.exists() or stored.read_text() != etag:
-                raise IntegrityError(f"Part {number} is missing or its etag does not match")
-        assembled = directory / "assembled"
-        hub.lfs.assemble_parts([directory / f"{n}.part" for n in numbers], assembled)
-        uploader = Caller(int(query["uid"]), "") if query.get("uid", "0") != "0" else None
-        hub.lfs.store_file(assembled, oid=oid, size=int(query["size"]), uploader=uploader)
-        shutil.rmtree(directory, ignore_errors=True)
+        write_ids = _seal(directory, sealed, parts)
+        try:
+            with _running_lock:
+                state = _running.pop(key, None)
+            covered = state is not None and state.write_ids == write_ids[:len(state.write_ids)]
+            if covered and state.next_part > expected_parts:
+                hashed = (state.digest.hexdigest(), state.size)
+            elif covered:
+                hashed = _hash_from(sealed, state.digest, state.size)
+            else:
+                hashed = _hash_from(sealed, hashlib.sha256(), 0)
+            uploader = Caller(int(query["uid"]), "") if query.get("uid", "0") != "0" else None
+            hub.lfs.store_file(sealed, oid=oid, size=total, uploader=uploader, hashed=hashed)
+        finally:
+            sealed.unlink(missing_ok=True)
+            shutil.rmtree(directory, ignore_errors=True)
 
     await run_in_threadpool(finish)
     return _lfs_json({"message": "ok"})
