@@ -83,9 +83,6 @@ class AccountService:
             raise NotFoundError(f"User {username!r} not found")
         return user
 
-    def count_users(self) -> int:
-        return User.select().count()
-
     # --- login sessions ------------------------------------------------------------------------------
 
     def login(self, username: str, password: str) -> tuple[User, str]:

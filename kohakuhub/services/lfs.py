@@ -16,7 +16,7 @@ from peewee import Database
 from kohakuhub.config import Settings
 from kohakuhub.db.database import write_transaction
 from kohakuhub.db.models import LfsGrant, LfsObject, RepoLfsObject
-from kohakuhub.errors import IntegrityError, NotFoundError, PayloadTooLargeError
+from kohakuhub.errors import IntegrityError, NotFoundError
 from kohakuhub.lib.hashing import is_sha256_hex, sha256_file
 from kohakuhub.services.auth import Caller
 from kohakuhub.services.repos import RepoRef
@@ -147,8 +147,3 @@ class LfsService:
             raise NotFoundError(f"Object {oid} was not uploaded")
         if stored != size:
             raise IntegrityError(f"Object {oid} has size {stored}, not {size}")
-
-    def check_upload_size(self, size: int) -> None:
-        """Raises PayloadTooLargeError above the configured object limit."""
-        if size > self._max_size:
-            raise PayloadTooLargeError(f"Object of {size} bytes exceeds the limit of {self._max_size} bytes")

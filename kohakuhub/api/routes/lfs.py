@@ -134,7 +134,7 @@ class TransferLinks:
         return item
 
 
-def _batch_route(prefix: str, plural: str | None):
+def _batch_route(plural: str | None):
     async def endpoint(namespace: str, name: str, request: Request, hub: HubDep, caller: CallerDep,
                        plural_param: str = "") -> JSONResponse:
         return await _batch(request, hub, caller, plural or plural_param, namespace, name)
@@ -144,9 +144,9 @@ def _batch_route(prefix: str, plural: str | None):
 
 for _prefix, _plural in (("/datasets/", "datasets"), ("/spaces/", "spaces"), ("/", "models")):
     router.add_api_route(_prefix + "{namespace}/{name}.git/info/lfs/objects/batch",
-                         _batch_route(_prefix, _plural), methods=["POST"])
+                         _batch_route(_plural), methods=["POST"])
     router.add_api_route(_prefix + "{namespace}/{name}/info/lfs/objects/batch",
-                         _batch_route(_prefix, _plural), methods=["POST"])
+                         _batch_route(_plural), methods=["POST"])
 
 
 @router.post("/{namespace}/{name}.git/info/lfs/locks/verify")
