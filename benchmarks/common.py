@@ -30,14 +30,17 @@ class Sizes:
     tree_commit_files: int  # files per commit while building the tree repo
     load_seconds: float  # duration of each load-generator run
     download_runs: int  # best of N for throughput
+    clone_files: int  # clone benchmark, repo of ~25 KB files
+    clone_many_files: int  # clone benchmark, repo of ~500-byte files
+    push_lfs_bytes: int  # git push benchmark: the LFS file (plus 1,000 small files)
 
     @classmethod
     def full(cls) -> Sizes:
-        return cls(GiB, 10_000, 100_000, 10_000, 5.0, 5)
+        return cls(GiB, 10_000, 100_000, 10_000, 5.0, 5, 2_000, 100_000, 500 * MiB)
 
     @classmethod
     def quick(cls) -> Sizes:
-        return cls(64 * MiB, 1_000, 10_000, 10_000, 2.0, 5)
+        return cls(64 * MiB, 1_000, 10_000, 10_000, 2.0, 5, 200, 5_000, 50 * MiB)
 
 
 @dataclass

@@ -21,7 +21,7 @@ def rows(results: list[Result], failures: dict[str, str]) -> list[list[str]]:
         table.append([
             r.name,
             _num(r.value, r.unit),
-            f"{_num(r.baseline, r.unit)} ({r.baseline_name})",
+            f"{_num(r.baseline, r.unit)} ({r.baseline_name})" if r.baseline_name else "-",
             "-" if r.ratio is None else f"{r.ratio:.2f}x",
             r.target_text,
             verdict,

@@ -3,6 +3,7 @@
     python -m benchmarks                 # full sizes (~5 minutes)
     python -m benchmarks --quick         # small sizes (< 1 minute)
     python -m benchmarks --only download,head
+    python -m benchmarks --only clone,push      # git over HTTP
     python benchmarks/run.py --quick --json results.json
     python -m benchmarks --only head --profile prof/   # py-spy flame graph of the hub per benchmark
 
@@ -27,6 +28,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.bench_git import bench_clone, bench_push
 from benchmarks.bench_head import bench_head
 from benchmarks.bench_repo import bench_commit, bench_tree
 from benchmarks.bench_transfer import bench_download, bench_upload
@@ -41,13 +43,16 @@ BENCHMARKS: dict[str, Callable[[Context], list[Result]]] = {
     "head": bench_head,
     "commit": bench_commit,
     "tree": bench_tree,
+    "clone": bench_clone,
+    "push": bench_push,
 }
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="small sizes: 64 MiB file, 1,000-file commit, 10,000-file tree")
+                        help="small sizes: 64 MiB file, 1,000-file commit, 10,000-file tree, "
+                             "200- and 5,000-file clones, 50 MiB git-lfs push")
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help=f"run only these benchmarks (repeat or comma-separate): {', '.join(BENCHMARKS)}")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")

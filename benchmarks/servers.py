@@ -179,10 +179,35 @@ http {{
     scgi_temp_path {prefix}/scgi;
     server {{
         listen 127.0.0.1:{port};
-        location / {{ root {root}; }}
+{locations}
     }}
 }}
 """
+STATIC_LOCATION = "        location / {{ root {root}; }}"
+
+# git http-backend behind fcgiwrap, as git-http-backend(1) describes it: the baseline of the clone
+# benchmark. Bodies stream both ways (no request or response buffering), like the hub's git routes must.
+# HTTP headers reach the CGI as HTTP_* (HTTP_CONTENT_ENCODING for gzip bodies); GIT_PROTOCOL is set
+# explicitly so protocol v2 is used as it would be by the hub.
+GIT_HTTP_BACKEND_LOCATION = """\
+        client_max_body_size 0;
+        location / {{
+            fastcgi_pass unix:{socket};
+            fastcgi_buffering off;
+            fastcgi_request_buffering off;
+            fastcgi_param SCRIPT_FILENAME {backend};
+            fastcgi_param GIT_PROJECT_ROOT {project_root};
+            fastcgi_param GIT_HTTP_EXPORT_ALL 1;
+            fastcgi_param GIT_PROTOCOL $http_git_protocol;
+            fastcgi_param PATH_INFO $uri;
+            fastcgi_param QUERY_STRING $query_string;
+            fastcgi_param REQUEST_METHOD $request_method;
+            fastcgi_param CONTENT_TYPE $content_type;
+            fastcgi_param CONTENT_LENGTH $content_length;
+            fastcgi_param REMOTE_ADDR $remote_addr;
+            fastcgi_param SERVER_PROTOCOL $server_protocol;
+            fastcgi_param GATEWAY_INTERFACE CGI/1.1;
+        }}"""
 
 
 @dataclass
@@ -200,8 +225,10 @@ def nginx_binary() -> str | None:
         (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None)
 
 
-def start_nginx(prefix: Path, root: Path) -> Nginx:
-    """Start a foreground single-process nginx serving ``root`` with sendfile on a free loopback port.
+def start_nginx(prefix: Path, root: Path | None = None, *, locations: str | None = None) -> Nginx:
+    """Start a foreground single-process nginx on a free loopback port.
+
+    It serves ``root`` with sendfile, or runs the given ``locations`` (server-block lines) instead.
 
     Raises:
         BenchError: nginx is missing or does not start.
@@ -212,7 +239,9 @@ def start_nginx(prefix: Path, root: Path) -> Nginx:
     prefix.mkdir(parents=True, exist_ok=True)
     port = free_port()
     conf = prefix / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(prefix=prefix, port=port, root=root))
+    if locations is None:
+        locations = STATIC_LOCATION.format(root=root)
+    conf.write_text(NGINX_CONF.format(prefix=prefix, port=port, locations=locations))
     with open(prefix / "stderr.log", "wb") as log:
         process = subprocess.Popen([binary, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")],
                                    stdout=log, stderr=subprocess.STDOUT)
@@ -228,3 +257,73 @@ def start_nginx(prefix: Path, root: Path) -> Nginx:
             time.sleep(0.05)
     server.stop()
     raise BenchError("nginx did not start within 10 s")
+
+
+# --- git http-backend behind nginx + fcgiwrap ----------------------------------------------------------
+
+
+@dataclass
+class GitHttpBackend:
+    """nginx + fcgiwrap running ``git http-backend`` over the repositories under one project root."""
+
+    nginx: Nginx
+    fcgiwrap: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        return self.nginx.url
+
+    def stop(self) -> None:
+        self.nginx.stop()
+        stop_process(self.fcgiwrap)
+
+
+def git_http_backend_binary() -> str:
+    """Path of ``git-http-backend`` (in git's exec path).
+
+    Raises:
+        BenchError: git is missing or has no http-backend.
+    """
+    try:
+        exec_path = subprocess.run(["git", "--exec-path"], capture_output=True, text=True, timeout=30,
+                                   check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise BenchError(f"git is not installed: {exc}") from exc
+    backend = Path(exec_path) / "git-http-backend"
+    if not backend.is_file():
+        raise BenchError(f"{backend} not found")
+    return str(backend)
+
+
+def start_git_http_backend(prefix: Path, project_root: Path) -> GitHttpBackend:
+    """Serve every bare repository under ``project_root`` at ``/<path>`` through git http-backend.
+
+    fcgiwrap runs as one process (``-c 1``): a clone sends its requests one after another.
+
+    Raises:
+        BenchError: fcgiwrap or nginx is missing or does not start.
+    """
+    binary = shutil.which("fcgiwrap") or next(
+        (p for p in ("/usr/sbin/fcgiwrap", "/usr/local/sbin/fcgiwrap") if Path(p).exists()), None)
+    if binary is None:
+        raise BenchError("fcgiwrap is not installed (apt-get install -y fcgiwrap)")
+    backend = git_http_backend_binary()
+    prefix.mkdir(parents=True, exist_ok=True)
+    socket_path = prefix / "fcgiwrap.sock"
+    with open(prefix / "fcgiwrap.log", "wb") as log:
+        fcgiwrap = subprocess.Popen([binary, "-c", "1", "-s", f"unix:{socket_path}"],
+                                    stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while not socket_path.exists():  # bounded by the deadline
+        if fcgiwrap.poll() is not None or time.monotonic() > deadline:
+            stop_process(fcgiwrap)
+            raise BenchError(f"fcgiwrap did not start: {(prefix / 'fcgiwrap.log').read_text()[-500:]}")
+        time.sleep(0.02)
+    locations = GIT_HTTP_BACKEND_LOCATION.format(socket=socket_path, backend=backend,
+                                                 project_root=project_root)
+    try:
+        nginx = start_nginx(prefix / "nginx", locations=locations)
+    except BaseException:
+        stop_process(fcgiwrap)
+        raise
+    return GitHttpBackend(nginx, fcgiwrap)
