@@ -10,7 +10,7 @@ from kohakuhub import __version__
 from kohakuhub.api.deps import Hub
 from kohakuhub.api.errors import install_error_handlers
 from kohakuhub.api.middleware import RawPathMiddleware, RequestIdMiddleware
-from kohakuhub.api.routes import auth, commits, files, lfs, misc, refs, repos
+from kohakuhub.api.routes import auth, commits, files, git_http, lfs, misc, refs, repos
 from kohakuhub.config import Settings
 from kohakuhub.db.database import open_database
 from kohakuhub.db.migrations import migrate
@@ -18,10 +18,12 @@ from kohakuhub.lib.signing import UrlSigner
 from kohakuhub.services.accounts import AccountService
 from kohakuhub.services.commits import CommitService
 from kohakuhub.services.files import FileService
+from kohakuhub.services.git import GitService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.repos import RepoService
 from kohakuhub.storage.local import LocalBlobStore
 from kohakuhub.versioning.git.backend import GitBackend
+from kohakuhub.versioning.git.transport import GitTransport
 
 
 class HubApp(FastAPI):
@@ -44,6 +46,8 @@ def build_hub(settings: Settings) -> Hub:
     repos = RepoService(db, versioning)
     files_service = FileService(versioning)
     lfs_service = LfsService(db, store, settings)
+    transport = GitTransport(versioning, settings.data_dir / "git-hooks")
+    transport.install_hooks()
     return Hub(
         settings=settings,
         db=db,
@@ -52,6 +56,7 @@ def build_hub(settings: Settings) -> Hub:
         files=files_service,
         commits=CommitService(versioning, repos, files_service, lfs_service, settings),
         lfs=lfs_service,
+        git=GitService(transport, repos, lfs_service, settings),
         signer=UrlSigner(settings.effective_session_secret()),
     )
 
@@ -65,6 +70,6 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
-    for module in (misc, files, auth, lfs, repos, refs, commits):
+    for module in (misc, files, auth, lfs, git_http, repos, refs, commits):
         app.include_router(module.router)
     return app

@@ -20,6 +20,7 @@ from kohakuhub.api.middleware import param
 from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.commits import CommitService
 from kohakuhub.services.files import FileService
+from kohakuhub.services.git import GitService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.repos import RepoRef, RepoService
 from kohakuhub.types import RepoType
@@ -38,6 +39,7 @@ class Hub:
     files: FileService
     commits: CommitService
     lfs: LfsService
+    git: GitService
     signer: UrlSigner
 
     @property

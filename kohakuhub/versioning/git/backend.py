@@ -327,7 +327,7 @@ class GitBackend(VersioningBackend):
             # unreachable object behind, never a ref to a missing commit.
             new = repo.create_commit(None, signature, signature, message, tree_id, parents)
             move_ref(repo, ref_name, head, new)
-        self._maybe_consolidate(key)
+        self.maybe_consolidate(key)
         return str(new)
 
     def squash(self, key: str, *, branch: str, message: str, author: Signature) -> str:
@@ -398,7 +398,8 @@ class GitBackend(VersioningBackend):
         for thread in threads:
             thread.join(timeout)
 
-    def _maybe_consolidate(self, key: str) -> None:
+    def maybe_consolidate(self, key: str) -> None:
+        """Start a background roll-up of the repo's packs if there are more than ``max_packs``."""
         if self.pack_count(key) <= self.max_packs:
             return
         with self._maintenance_guard:

@@ -1,0 +1,118 @@
+"""What a push wants to do, as the pre-receive check sees it: ref updates and the objects they bring.
+
+During pre-receive git keeps the pushed objects in a quarantine directory, so they are read with
+``git rev-list``/``git cat-file`` under the object environment the hook passed on (the quarantine plus
+the repository's own objects as an alternate). Reading them through git, rather than libgit2, keeps the
+quarantine out of the hub's cached repositories.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ZERO_ID = "0" * 40
+# A push whose object listing takes longer than this is refused rather than holding the repo lock.
+INSPECT_TIMEOUT_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """One ``<old> <new> <ref>`` line of a push (all-zero ids mean create or delete)."""
+
+    old: str
+    new: str
+    ref: str
+
+    @property
+    def is_create(self) -> bool:
+        return self.old == ZERO_ID
+
+    @property
+    def is_delete(self) -> bool:
+        return self.new == ZERO_ID
+
+
+@dataclass(frozen=True)
+class PushedBlob:
+    """A blob a push adds, with the first path it appears at (for messages)."""
+
+    oid: str
+    size: int
+    path: str
+
+
+def parse_updates(text: str) -> list[RefUpdate]:
+    """Parse the hook's stdin.
+
+    Raises:
+        ValueError: a line is not ``<old> <new> <ref>``.
+    """
+    updates = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        old, new, ref = line.split(" ", 2)
+        updates.append(RefUpdate(old, new, ref))
+    return updates
+
+
+class PushContext:
+    """Read access to a push in progress: its updates, the repo's current refs and the new objects."""
+
+    def __init__(self, repo_path: Path, object_env: Mapping[str, str], updates: list[RefUpdate],
+                 base_env: Mapping[str, str]) -> None:
+        self.repo_path = Path(repo_path)
+        self.updates = updates
+        self._env = {**base_env, **object_env}
+
+    def _git(self, *args: str, stdin: bytes | None = None) -> bytes:
+        return subprocess.run(["git", "--git-dir", str(self.repo_path), *args], input=stdin, env=self._env,
+                              capture_output=True, check=True, timeout=INSPECT_TIMEOUT_SECONDS).stdout
+
+    def current(self, ref: str) -> str:
+        """The id ``ref`` points at now (all zeros if it does not exist)."""
+        out = subprocess.run(["git", "--git-dir", str(self.repo_path), "rev-parse", "-q", "--verify", ref],
+                             env=self._env, capture_output=True, timeout=60)
+        return out.stdout.decode().strip() or ZERO_ID
+
+    def default_branch(self) -> str:
+        """The full ref HEAD points at (``refs/heads/main``)."""
+        return self._git("symbolic-ref", "HEAD").decode().strip()
+
+    def object_type(self, oid: str) -> str:
+        """``commit``, ``tag``, ``tree`` or ``blob``."""
+        return self._git("cat-file", "-t", oid).decode().strip()
+
+    def new_blobs(self) -> Iterator[PushedBlob]:
+        """Every blob reachable from the pushed tips that no existing ref reaches, with its size.
+
+        Blobs already in the repository but unreachable (say, left by a rejected commit) are listed
+        too: nothing that is not yet in the history escapes the checks.
+        """
+        tips = [u.new for u in self.updates if not u.is_delete]
+        if not tips:
+            return
+        listing = self._git("rev-list", "--objects", "--stdin", "--not", "--all",
+                            stdin="".join(f"{tip}\n" for tip in tips).encode())
+        checks = self._git("cat-file", "--batch-check=%(objecttype) %(objectname) %(objectsize) %(rest)",
+                           stdin=listing)
+        for line in checks.decode("utf-8", "surrogateescape").splitlines():
+            kind, oid, size, *path = line.split(" ", 3)
+            if kind == "blob":
+                yield PushedBlob(oid, int(size), path[0] if path else "")
+
+    def read_blobs(self, oids: list[str]) -> Iterator[tuple[str, bytes]]:
+        """The content of each blob (meant for small ones, such as LFS pointer candidates)."""
+        if not oids:
+            return
+        out = self._git("cat-file", "--batch", stdin="".join(f"{oid}\n" for oid in oids).encode())
+        pos = 0
+        for _ in oids:
+            header_end = out.index(b"\n", pos)
+            oid, _kind, size = out[pos:header_end].decode().split(" ")
+            start = header_end + 1
+            yield oid, out[start:start + int(size)]
+            pos = start + int(size) + 1  # content is followed by a newline
