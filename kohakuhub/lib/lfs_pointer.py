@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["MAX_POINTER_SIZE", "LfsPointer", "make_pointer", "parse_pointer"]
+__all__ = ["MAX_POINTER_SIZE", "POINTER_SIZES", "LfsPointer", "make_pointer", "parse_pointer"]
 
 MAX_POINTER_SIZE = 1024
 
@@ -27,7 +27,7 @@ _LEGACY_VERSION = b"https://hawser.github.com/spec/v1"
 _POINTER_RE = re.compile(
     rb"version (?P<version>\S+)\n"
     rb"oid sha256:(?P<oid>[0-9a-f]{64})\n"
-    rb"size (?P<size>0|[1-9][0-9]*)\n?"
+    rb"size (?P<size>0|[1-9][0-9]{0,19})\n?"  # sizes fit in 64 bits: 20 digits at most
 )
 
 
@@ -68,3 +68,14 @@ def parse_pointer(data: bytes) -> LfsPointer | None:
     if match is None or match["version"] not in (_VERSION, _LEGACY_VERSION):
         return None
     return LfsPointer(oid=match["oid"].decode("ascii"), size=int(match["size"]))
+
+
+def _pointer_sizes() -> range:
+    oid = "0" * 64
+    shortest = make_pointer(oid, 0).replace(_VERSION, _LEGACY_VERSION)[:-1]  # final newline is optional
+    longest = make_pointer(oid, 10**20 - 1)
+    return range(len(shortest), len(longest) + 1)
+
+
+#: Every length a blob ``parse_pointer`` accepts can have: other blobs need not be read to be ruled out.
+POINTER_SIZES = _pointer_sizes()

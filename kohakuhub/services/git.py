@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from kohakuhub.config import Settings
 from kohakuhub.errors import InvalidRevisionError
-from kohakuhub.lib.lfs_pointer import MAX_POINTER_SIZE, LfsPointer, parse_pointer
+from kohakuhub.lib.lfs_pointer import POINTER_SIZES, LfsPointer, parse_pointer
 from kohakuhub.services.auth import Caller
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.repos import RepoRef, RepoService
@@ -106,7 +106,7 @@ class PushPolicy:
         for blob in push.new_blobs():
             if blob.size >= self._threshold:
                 too_big.append(blob)
-            elif blob.size <= MAX_POINTER_SIZE:
+            elif blob.size in POINTER_SIZES:  # only these can be pointers: others need no read
                 candidates.setdefault(blob.oid, blob.path)
         problems = [
             f"{blob.path or blob.oid} is {blob.size:,} bytes, at or above the "

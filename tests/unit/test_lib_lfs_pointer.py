@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-from kohakuhub.lib.lfs_pointer import MAX_POINTER_SIZE, LfsPointer, make_pointer, parse_pointer
+from kohakuhub.lib.lfs_pointer import MAX_POINTER_SIZE, POINTER_SIZES, LfsPointer, make_pointer, parse_pointer
 
 OID = "4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393"
 
@@ -75,3 +75,17 @@ def test_not_a_pointer(data):
 def test_size_limit():
     assert MAX_POINTER_SIZE == 1024
     assert parse_pointer(b"x" * 5000) is None
+
+
+def test_pointer_sizes_cover_every_parsable_pointer() -> None:
+    oid = "b" * 64
+    for size in (0, 9, 10**19, 10**20 - 1):
+        for text in (make_pointer(oid, size), make_pointer(oid, size)[:-1]):
+            assert parse_pointer(text) is not None
+            assert len(text) in POINTER_SIZES
+    legacy = make_pointer(oid, 0).replace(b"git-lfs.github.com", b"hawser.github.com")[:-1]
+    assert parse_pointer(legacy) is not None and len(legacy) == POINTER_SIZES.start
+
+
+def test_sizes_beyond_64_bits_are_not_pointers() -> None:
+    assert parse_pointer(make_pointer("c" * 64, 10**20)) is None

@@ -9,12 +9,15 @@ quarantine out of the hub's cached repositories.
 from __future__ import annotations
 
 import subprocess
+import threading
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 ZERO_ID = "0" * 40
-# A push whose object listing takes longer than this is refused rather than holding the repo lock.
+# A git inspection taking longer than this fails the check rather than holding the repo lock forever.
 INSPECT_TIMEOUT_SECONDS = 600
 
 
@@ -75,7 +78,7 @@ class PushContext:
     def current(self, ref: str) -> str:
         """The id ``ref`` points at now (all zeros if it does not exist)."""
         out = subprocess.run(["git", "--git-dir", str(self.repo_path), "rev-parse", "-q", "--verify", ref],
-                             env=self._env, capture_output=True, timeout=60)
+                             env=self._env, capture_output=True, timeout=60, check=False)
         return out.stdout.decode().strip() or ZERO_ID
 
     def default_branch(self) -> str:
@@ -90,29 +93,66 @@ class PushContext:
         """Every blob reachable from the pushed tips that no existing ref reaches, with its size.
 
         Blobs already in the repository but unreachable (say, left by a rejected commit) are listed
-        too: nothing that is not yet in the history escapes the checks.
+        too: nothing that is not yet in the history escapes the checks. Streamed: a push of millions of
+        files is never held in memory.
         """
         tips = [u.new for u in self.updates if not u.is_delete]
         if not tips:
             return
-        listing = self._git("rev-list", "--objects", "--stdin", "--not", "--all",
-                            stdin="".join(f"{tip}\n" for tip in tips).encode())
-        checks = self._git("cat-file", "--batch-check=%(objecttype) %(objectname) %(objectsize) %(rest)",
-                           stdin=listing)
-        for line in checks.decode("utf-8", "surrogateescape").splitlines():
-            kind, oid, size, *path = line.split(" ", 3)
-            if kind == "blob":
-                yield PushedBlob(oid, int(size), path[0] if path else "")
+        listing = self._popen("rev-list", "--objects", "--stdin", "--not", "--all")
+        listing.stdin.write("".join(f"{tip}\n" for tip in tips).encode())
+        listing.stdin.close()
+        checks = self._popen("cat-file", "--batch-check=%(objecttype) %(objectname) %(objectsize) %(rest)",
+                             stdin=listing.stdout)
+        listing.stdout.close()  # cat-file owns it now; rev-list gets SIGPIPE if cat-file dies
+        with _reaped(listing), _reaped(checks):
+            for line in checks.stdout:
+                kind, oid, size, *path = line.decode("utf-8", "surrogateescape").rstrip("\n").split(" ", 3)
+                if kind == "blob":
+                    yield PushedBlob(oid, int(size), path[0] if path else "")
 
     def read_blobs(self, oids: list[str]) -> Iterator[tuple[str, bytes]]:
-        """The content of each blob (meant for small ones, such as LFS pointer candidates)."""
+        """The content of each blob (meant for small ones, such as LFS pointer candidates), streamed."""
         if not oids:
             return
-        out = self._git("cat-file", "--batch", stdin="".join(f"{oid}\n" for oid in oids).encode())
-        pos = 0
-        for _ in oids:
-            header_end = out.index(b"\n", pos)
-            oid, _kind, size = out[pos:header_end].decode().split(" ")
-            start = header_end + 1
-            yield oid, out[start:start + int(size)]
-            pos = start + int(size) + 1  # content is followed by a newline
+        batch = self._popen("cat-file", "--batch")
+        # A writer thread, so git never blocks on a full output pipe while we are still writing ids.
+        feeder = threading.Thread(target=_write_lines, args=(batch.stdin, oids), daemon=True)
+        feeder.start()
+        with _reaped(batch):
+            for _ in oids:
+                header = batch.stdout.readline().decode().split(" ")
+                if len(header) != 3:
+                    raise subprocess.SubprocessError(f"git cat-file: unexpected answer {header!r}")
+                content = batch.stdout.read(int(header[2]))
+                batch.stdout.read(1)  # the newline after each object
+                yield header[0], content
+        feeder.join()
+
+    def _popen(self, *args: str, stdin: Any = subprocess.PIPE) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(["git", "--git-dir", str(self.repo_path), *args], stdin=stdin,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self._env)
+
+
+def _write_lines(pipe: IO[bytes], lines: list[str]) -> None:
+    try:
+        for line in lines:
+            pipe.write(f"{line}\n".encode())
+        pipe.close()
+    except BrokenPipeError:
+        pass  # the reader stopped early; it reports why
+
+
+@contextmanager
+def _reaped(proc: subprocess.Popen[bytes]) -> Iterator[None]:
+    """Wait for ``proc`` after the block; kill it if the block ended early; raise if git failed."""
+    try:
+        yield
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.stdout is not None and not proc.stdout.closed:
+        proc.stdout.read()  # drain, so git can exit
+    if proc.wait(INSPECT_TIMEOUT_SECONDS) != 0:
+        raise subprocess.CalledProcessError(proc.returncode, proc.args)

@@ -29,14 +29,10 @@ from typing import Protocol
 
 from kohakuhub.errors import HubError
 from kohakuhub.versioning.git.backend import GitBackend
+from kohakuhub.versioning.git.process import stream_process
 from kohakuhub.versioning.git.push_context import PushContext, RefUpdate, parse_updates
 
 log = logging.getLogger(__name__)
-
-READ_SIZE = 256 << 10
-STDERR_LIMIT = 64 << 10
-# After stdout closes (or the client went away), how long git may take to exit before it is killed.
-EXIT_GRACE_SECONDS = 30
 
 UPLOAD_PACK_CONFIG = {
     "uploadpack.allowFilter": "true",  # partial clone (--filter=blob:none)
@@ -107,11 +103,11 @@ class GitTransport:
         """The ``info/refs`` answer of ``git-upload-pack`` or ``git-receive-pack``, without its header."""
         config = UPLOAD_PACK_CONFIG if service == "upload-pack" else RECEIVE_PACK_CONFIG
         env = self._env(protocol if service == "upload-pack" else None)
-        return _run(self._command(service, key, config, "--advertise-refs"), env, None)
+        return stream_process(self._command(service, key, config, "--advertise-refs"), env, None)
 
     def upload_pack(self, key: str, body: AsyncIterator[bytes], protocol: str | None) -> AsyncIterator[bytes]:
         """Answer one fetch/clone request (the negotiation in ``body``) with git's response stream."""
-        return _run(self._command("upload-pack", key, UPLOAD_PACK_CONFIG), self._env(protocol), body)
+        return stream_process(self._command("upload-pack", key, UPLOAD_PACK_CONFIG), self._env(protocol), body)
 
     async def receive_pack(self, key: str, body: AsyncIterator[bytes], gate: PushGate) -> AsyncIterator[bytes]:
         """Receive one push (commands and pack in ``body``), checked by ``gate``; yields git's report."""
@@ -135,7 +131,7 @@ class GitTransport:
         server = await asyncio.start_unix_server(on_hook, path=socket_path)
         config = {**RECEIVE_PACK_CONFIG, "core.hooksPath": str(self.hooks_dir)}
         try:
-            async with aclosing(_run(self._command("receive-pack", key, config),
+            async with aclosing(stream_process(self._command("receive-pack", key, config),
                                      {**env, "KOHAKU_HUB_PUSH_SOCKET": socket_path}, body)) as report:
                 async for chunk in report:
                     yield chunk
@@ -158,66 +154,6 @@ class GitTransport:
             push = PushContext(repo_path, request.get("env", {}), updates, env)
             return await asyncio.to_thread(gate.pre_receive, push)
         return await asyncio.to_thread(gate.post_receive, updates)
-
-
-async def _run(command: list[str], env: dict[str, str], body: AsyncIterator[bytes] | None) -> AsyncIterator[bytes]:
-    """Run ``command``, feeding ``body`` to its stdin while streaming its stdout back.
-
-    If the request body breaks off (client gone), stdin is closed: git sees a truncated request and
-    fails cleanly (``receive-pack`` then drops its quarantine). If the consumer stops reading, git is
-    terminated; SIGTERM lets it remove its temporary files.
-    """
-    proc = await asyncio.create_subprocess_exec(
-        *command, env=env, stdin=asyncio.subprocess.PIPE if body is not None else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, limit=READ_SIZE)
-    feeder = asyncio.create_task(_feed(proc.stdin, body)) if body is not None else None
-    stderr = asyncio.create_task(_collect(proc.stderr))
-    try:
-        while chunk := await proc.stdout.read(READ_SIZE):
-            yield chunk
-        await asyncio.wait_for(proc.wait(), EXIT_GRACE_SECONDS)
-    finally:
-        await _finish(proc, feeder)
-        errors = await stderr
-        if proc.returncode not in (0, None):
-            service = next((arg for arg in command if arg.endswith("-pack")), command[0])
-            log.info("git %s exited with %s: %s", service, proc.returncode, errors.decode(errors="replace")[-2000:])
-
-
-async def _feed(stdin: asyncio.StreamWriter, body: AsyncIterator[bytes]) -> None:
-    try:
-        async for chunk in body:
-            stdin.write(chunk)
-            await stdin.drain()
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # git stopped reading; its output says why
-    except Exception as exc:  # noqa: BLE001 - the client went away or sent a broken body
-        log.info("git request body ended early: %s", exc)
-    finally:
-        stdin.close()
-
-
-async def _collect(stream: asyncio.StreamReader) -> bytes:
-    kept = b""
-    while chunk := await stream.read(READ_SIZE):
-        kept = (kept + chunk)[-STDERR_LIMIT:]
-    return kept
-
-
-async def _finish(proc: asyncio.subprocess.Process, feeder: asyncio.Task | None) -> None:
-    if proc.returncode is None:
-        with suppress(ProcessLookupError):
-            proc.terminate()
-        try:
-            await asyncio.wait_for(proc.wait(), EXIT_GRACE_SECONDS)
-        except asyncio.TimeoutError:
-            with suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
-    if feeder is not None:
-        feeder.cancel()
-        with suppress(asyncio.CancelledError):
-            await feeder
 
 
 class _HeldLock:
