@@ -10,16 +10,18 @@ from kohakuhub import __version__
 from kohakuhub.api.deps import Hub
 from kohakuhub.api.errors import install_error_handlers
 from kohakuhub.api.middleware import RawPathMiddleware, RequestIdMiddleware
-from kohakuhub.api.routes import auth, commits, files, git_http, lfs, misc, refs, repos
+from kohakuhub.api.routes import admin, auth, commits, files, git_http, lfs, misc, refs, repos
 from kohakuhub.config import Settings
 from kohakuhub.db.database import open_database
 from kohakuhub.db.migrations import migrate
 from kohakuhub.lib.signing import UrlSigner
 from kohakuhub.services.accounts import AccountService
+from kohakuhub.services.admin import AdminService
 from kohakuhub.services.commits import CommitService
 from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
 from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.login_throttle import LoginThrottle
 from kohakuhub.services.repos import RepoService
 from kohakuhub.storage.local import LocalBlobStore
 from kohakuhub.versioning.git.backend import GitBackend
@@ -48,16 +50,22 @@ def build_hub(settings: Settings) -> Hub:
     lfs_service = LfsService(db, store, settings)
     transport = GitTransport(versioning, settings.data_dir / "git-hooks")
     transport.install_hooks()
+    secret = settings.effective_session_secret()
+    throttle = LoginThrottle(db, per_username=settings.login_max_failures_per_username,
+                             per_address=settings.login_max_failures_per_address,
+                             window_seconds=settings.login_failure_window_seconds)
+    accounts = AccountService(db, session_hours=settings.session_expire_hours, secret=secret, throttle=throttle)
     return Hub(
         settings=settings,
         db=db,
-        accounts=AccountService(db, session_hours=settings.session_expire_hours),
+        accounts=accounts,
         repos=repos,
         files=files_service,
         commits=CommitService(versioning, repos, files_service, lfs_service, settings),
         lfs=lfs_service,
         git=GitService(transport, repos, lfs_service, settings),
-        signer=UrlSigner(settings.effective_session_secret()),
+        signer=UrlSigner(secret),
+        admin=AdminService(db, repos, accounts),
     )
 
 
@@ -70,6 +78,6 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
-    for module in (misc, files, auth, lfs, git_http, repos, refs, commits):
+    for module in (misc, files, auth, admin, lfs, git_http, repos, refs, commits):
         app.include_router(module.router)
     return app

@@ -12,7 +12,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ValidationError, field_validator
+from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     session_secret: str = ""  # empty: generated once and kept in the data dir
     session_expire_hours: int = 24 * 7
     site_name: str = "KohakuHub"
+    # Bootstrap admin token (KOHAKU_HUB_ADMIN_TOKEN): a Bearer token equal to it is a site admin on
+    # /admin/api/ (automation, first admin). Empty: disabled. SecretStr keeps it out of reprs and logs.
+    admin_token: SecretStr = SecretStr("")
+    # Login brute-force protection: failures allowed per window, per username and per client address
+    # (0 turns a limit off). Counted in the database so every worker sees the same numbers.
+    login_max_failures_per_username: int = 10
+    login_max_failures_per_address: int = 30
+    login_failure_window_seconds: int = 15 * 60
 
     lfs_threshold_bytes: int = 10 * MiB
     lfs_multipart_threshold_bytes: int = 100 * MiB
@@ -65,11 +73,26 @@ class Settings(BaseSettings):
         "lfs_url_ttl_seconds",
         "max_commit_body_bytes",
         "session_expire_hours",
+        "login_failure_window_seconds",
     )
     @classmethod
     def _positive(cls, value: int) -> int:
         if value <= 0:
             raise ValueError("must be a positive integer")
+        return value
+
+    @field_validator("login_max_failures_per_username", "login_max_failures_per_address")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must be 0 (no limit) or a positive integer")
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _strong_admin_token(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and len(value.get_secret_value()) < 32:
+            raise ValueError("must be empty (disabled) or at least 32 characters")
         return value
 
     @classmethod

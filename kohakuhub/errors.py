@@ -129,5 +129,13 @@ class ForbiddenError(HubError):
     """The caller is known but may not do this (403)."""
 
 
+class RateLimitedError(HubError):
+    """Too many attempts; the caller may retry after ``retry_after`` seconds (429)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ConfigError(HubError):
     """A setting is missing or invalid; raised at start-up."""

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from peewee import Database
 from starlette.concurrency import run_in_threadpool
 
+from kohakuhub.api.middleware import param
 from kohakuhub.config import Settings
 from kohakuhub.db.database import is_in_process
-from kohakuhub.errors import AuthenticationError, LoginRequiredError, NotFoundError
+from kohakuhub.errors import AuthenticationError, ForbiddenError, LoginRequiredError, NotFoundError
 from kohakuhub.lib.signing import UrlSigner
 from kohakuhub.services.accounts import AccountService
-from kohakuhub.api.middleware import param
+from kohakuhub.services.admin import BOOTSTRAP_ADMIN, AdminService
 from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.commits import CommitService
 from kohakuhub.services.files import FileService
@@ -26,6 +30,10 @@ from kohakuhub.services.repos import RepoRef, RepoService
 from kohakuhub.types import RepoType
 
 SESSION_COOKIE = "session_id"
+# Double-submit CSRF (see check_csrf): a readable cookie the UI copies into the X-CSRF-Token header.
+CSRF_COOKIE = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class Hub:
     lfs: LfsService
     git: GitService
     signer: UrlSigner
+    admin: AdminService
 
     @property
     def local_metadata(self) -> bool:
@@ -74,10 +83,12 @@ async def get_caller(request: Request, hub: Annotated[Hub, Depends(get_hub)]) ->
     """The authenticated caller, or None for anonymous requests.
 
     Anonymous requests cost no database call and no thread hop; credentials are checked in the
-    threadpool because the account lookup is synchronous.
+    threadpool because the account lookup is synchronous. A state-changing request authenticated by the
+    session cookie must pass the CSRF check; token-authenticated requests never need to.
 
     Raises:
-        AuthenticationError: an Authorization header was sent but its token is invalid.
+        AuthenticationError: an Authorization header was sent but its token is invalid or expired.
+        ForbiddenError: a cookie-authenticated state-changing request failed the CSRF check.
     """
     header = request.headers.get("authorization")
     if header:
@@ -85,8 +96,84 @@ async def get_caller(request: Request, hub: Annotated[Hub, Depends(get_hub)]) ->
         return await run_in_threadpool(hub.accounts.caller_from_token, token)
     session = request.cookies.get(SESSION_COOKIE)
     if session:
-        return await run_in_threadpool(hub.accounts.caller_from_session, session)
+        caller = await run_in_threadpool(hub.accounts.caller_from_session, session)
+        if caller is not None and request.method not in SAFE_METHODS:
+            check_csrf(request, hub, session)
+        return caller
     return None
+
+
+def _origin_of(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:  # a malformed port: not an origin we know
+        return None
+    if not parts.scheme or not parts.hostname:
+        return None
+    return f"{parts.scheme}://{parts.hostname}:{port}".lower()
+
+
+def check_same_origin(request: Request, hub: Hub) -> None:
+    """Refuse a browser request whose ``Origin`` (or, without it, ``Referer``) is another site.
+
+    Our own origins are the one the request was addressed to (after proxy headers) and ``base_url``.
+    Requests without either header (non-browser clients) pass: the CSRF token decides for those.
+
+    Raises:
+        ForbiddenError: the request comes from a foreign origin.
+    """
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source:
+        return
+    ours = {_origin_of(str(request.base_url)), _origin_of(hub.settings.base_url)}
+    if _origin_of(source) not in ours:
+        raise ForbiddenError("Cross-site request refused (CSRF): the Origin is not this hub")
+
+
+def check_csrf(request: Request, hub: Hub, session_secret: str) -> None:
+    """CSRF protection for cookie-authenticated state-changing requests.
+
+    Signed double-submit: at login the hub sets a readable ``csrf_token`` cookie whose value is an HMAC
+    of the session secret; the UI sends it back in ``X-CSRF-Token``. Another site can make the browser
+    send our cookies but cannot read them, so it cannot produce the header, and the value cannot be forged
+    for another session. A foreign ``Origin``/``Referer`` is refused as well (defence in depth).
+
+    Raises:
+        ForbiddenError: foreign origin, or a missing or wrong ``X-CSRF-Token``.
+    """
+    check_same_origin(request, hub)
+    if not hub.accounts.csrf_token_matches(session_secret, request.headers.get(CSRF_HEADER)):
+        raise ForbiddenError(
+            "CSRF check failed: requests authenticated by the session cookie must send the value of the "
+            "csrf_token cookie in the X-CSRF-Token header"
+        )
+
+
+def _bootstrap_admin(request: Request, hub: Hub) -> Caller | None:
+    """BOOTSTRAP_ADMIN when the request carries the configured admin token (Bearer or X-Admin-Token)."""
+    configured = hub.settings.admin_token.get_secret_value()
+    if not configured:
+        return None
+    presented = request.headers.get("x-admin-token")
+    header = request.headers.get("authorization") or ""
+    if presented is None and header[:7].lower() == "bearer ":
+        presented = header[7:].strip()
+    if not presented:
+        return None
+    # Digests first: compare_digest is constant-time only for equal lengths.
+    if hmac.compare_digest(hashlib.sha256(presented.encode()).digest(),
+                           hashlib.sha256(configured.encode()).digest()):
+        return BOOTSTRAP_ADMIN
+    return None
+
+
+async def get_admin_caller(request: Request, hub: Annotated[Hub, Depends(get_hub)]) -> Caller | None:
+    """The caller of an admin API request: the bootstrap admin token, else the usual credentials.
+
+    The admin service decides (401 anonymous, 403 non-admins).
+    """
+    return _bootstrap_admin(request, hub) or await get_caller(request, hub)
 
 
 async def require_caller(caller: Annotated[Caller | None, Depends(get_caller)]) -> Caller:
@@ -107,6 +194,7 @@ def repo_type_from_plural(plural: str) -> RepoType:
 HubDep = Annotated[Hub, Depends(get_hub)]
 CallerDep = Annotated[Caller | None, Depends(get_caller)]
 UserDep = Annotated[Caller, Depends(require_caller)]
+AdminCallerDep = Annotated[Caller | None, Depends(get_admin_caller)]
 
 
 def find_repo(hub: Hub, caller: Caller | None, plural: str, namespace: str, name: str,

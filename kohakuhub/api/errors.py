@@ -28,6 +28,7 @@ from kohakuhub.errors import (
     NotFoundError,
     PayloadTooLargeError,
     RangeNotSatisfiableError,
+    RateLimitedError,
     RepoExistsError,
     RepoMovedError,
     RepoNotFoundError,
@@ -57,6 +58,7 @@ ERROR_TABLE: list[tuple[type[HubError], int, str | None]] = [
     (AuthenticationError, 401, None),
     (LoginRequiredError, 401, None),
     (ForbiddenError, 403, None),
+    (RateLimitedError, 429, None),
     (ConfigError, 500, None),
 ]
 
@@ -110,6 +112,8 @@ def error_response(request: Request, exc: HubError) -> Response:
         headers["X-Repo-Commit"] = exc.commit
     if isinstance(exc, RangeNotSatisfiableError):
         headers["Content-Range"] = f"bytes */{exc.size}"
+    if isinstance(exc, RateLimitedError):
+        headers["Retry-After"] = str(exc.retry_after)
     surface = _surface(request)
     if status == 401 and surface in ("lfs", "git"):
         headers["WWW-Authenticate"] = BASIC_CHALLENGE

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,10 +18,12 @@ from kohakuhub.errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    ForbiddenError,
     NotFoundError,
 )
 from kohakuhub.lib.repo_ids import validate_name
 from kohakuhub.services.auth import Caller
+from kohakuhub.services.login_throttle import LoginThrottle
 
 TOKEN_PREFIX = "khub_"
 SESSION_PREFIX = "khs_"
@@ -29,6 +32,8 @@ RESERVED_NAMES = frozenset({"api", "datasets", "spaces", "models", "org", "admin
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Writing last_used_at on every request would turn reads into writes; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+MAX_TOKEN_DAYS = 3650
+DISABLED_MESSAGE = "This account has been disabled by a site administrator"
 
 
 def _digest(secret: str) -> str:
@@ -39,10 +44,13 @@ def _digest(secret: str) -> str:
 class AccountService:
     """Users, sessions and tokens. Every method is its own unit of work."""
 
-    def __init__(self, db: Database, *, session_hours: int) -> None:
+    def __init__(self, db: Database, *, session_hours: int, secret: str, throttle: LoginThrottle) -> None:
         self._db = db
         self._session_ttl = timedelta(hours=session_hours)
         self._hasher = PasswordHasher()
+        self._csrf_key = hashlib.sha256(b"kohakuhub-csrf:" + secret.encode()).digest()
+        self._throttle = throttle
+        self._dummy_hash: str | None = None
 
     # --- users ---------------------------------------------------------------------------------------
 
@@ -83,24 +91,43 @@ class AccountService:
             raise NotFoundError(f"User {username!r} not found")
         return user
 
-    # --- login sessions ------------------------------------------------------------------------------
+    # --- passwords and login sessions ------------------------------------------------------------
 
-    def login(self, username: str, password: str) -> tuple[User, str]:
+    def _password_matches(self, user: User | None, password: str) -> bool:
+        # An unknown user still costs one hash check, so timing does not tell which names exist.
+        if user is None:
+            if self._dummy_hash is None:
+                self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
+            target = self._dummy_hash
+        else:
+            target = user.password_hash
+        try:
+            self._hasher.verify(target, password or "")
+        except (VerificationError, InvalidHashError):
+            return False
+        return user is not None
+
+    def login(self, username: str, password: str, *, address: str = "", user_agent: str = "") -> tuple[User, str]:
         """Check a password and open a session; return the user and the session secret.
 
         Raises:
+            RateLimitedError: too many recent failures for this username or address.
             AuthenticationError: unknown user or wrong password (the same message for both).
+            ForbiddenError: the password is right but the account is disabled.
         """
+        attempt = self._throttle.begin(username, address)
         user = User.get_or_none(User.username_key == (username or "").lower())
-        try:
-            if user is None:
-                raise VerificationError("unknown user")
-            self._hasher.verify(user.password_hash, password or "")
-        except (VerificationError, InvalidHashError) as exc:
-            raise AuthenticationError("Invalid username or password") from exc
+        if not self._password_matches(user, password):
+            raise AuthenticationError("Invalid username or password")
+        self._throttle.succeeded(attempt)
+        if user.disabled:
+            raise ForbiddenError(DISABLED_MESSAGE)
         secret = SESSION_PREFIX + secrets.token_urlsafe(32)
+        now = utcnow()
         with write_transaction(self._db):
-            Session.create(user=user, token_hash=_digest(secret), expires_at=utcnow() + self._session_ttl)
+            Session.create(user=user, token_hash=_digest(secret), created_at=now, last_seen_at=now,
+                           expires_at=now + self._session_ttl, user_agent=(user_agent or "")[:255],
+                           address=(address or "")[:64])
         return user, secret
 
     def logout(self, session_secret: str) -> None:
@@ -108,32 +135,92 @@ class AccountService:
             Session.delete().where(Session.token_hash == _digest(session_secret)).execute()
 
     def caller_from_session(self, session_secret: str) -> Caller | None:
-        """The caller of a session cookie, or None when it is unknown or expired."""
+        """The caller of a session cookie, or None when it is unknown, expired or its user disabled."""
         row = (
             Session.select(Session, User)
             .join(User)
             .where(Session.token_hash == _digest(session_secret))
             .first()
         )
-        if row is None or row.expires_at < utcnow():
+        now = utcnow()
+        if row is None or row.expires_at < now or row.user.disabled:
             return None
-        return Caller(row.user.id, row.user.username, row.user.is_admin)
+        if row.last_seen_at is None or now - row.last_seen_at > LAST_USED_RESOLUTION:
+            Session.update(last_seen_at=now).where(Session.id == row.id).execute()
+        return Caller(row.user.id, row.user.username, row.user.is_admin, session_id=row.id)
+
+    def csrf_token(self, session_secret: str) -> str:
+        """The CSRF token bound to a session (HMAC of its secret; nothing stored)."""
+        return hmac.new(self._csrf_key, session_secret.encode(), hashlib.sha256).hexdigest()
+
+    def csrf_token_matches(self, session_secret: str, presented: str | None) -> bool:
+        """Constant-time check of an ``X-CSRF-Token`` value against the session's token."""
+        return bool(presented) and hmac.compare_digest(self.csrf_token(session_secret), presented)
+
+    def list_sessions(self, user_id: int) -> list[Session]:
+        """The user's live sessions, newest first."""
+        return list(
+            Session.select().where((Session.user == user_id) & (Session.expires_at >= utcnow()))
+            .order_by(Session.created_at.desc(), Session.id.desc())
+        )
+
+    def revoke_session(self, user_id: int, session_id: int) -> None:
+        """Raises NotFoundError when the user has no such session."""
+        with write_transaction(self._db):
+            deleted = Session.delete().where((Session.id == session_id) & (Session.user == user_id)).execute()
+        if not deleted:
+            raise NotFoundError(f"Session {session_id} not found")
+
+    def change_password(self, caller: Caller, old_password: str, new_password: str, *,
+                        address: str = "") -> int:
+        """Set a new password and end every other session of the user; return how many ended.
+
+        The current session (if the caller uses one) stays; API tokens are separate credentials and stay.
+
+        Raises:
+            ForbiddenError: read-only token, or the current password is wrong.
+            RateLimitedError: too many wrong passwords (counted as failed logins).
+            BadRequestError: the new password is under 8 characters.
+        """
+        if not caller.can_write:
+            raise ForbiddenError("A read token cannot change the password")
+        if len(new_password or "") < 8:
+            raise BadRequestError("Password must be at least 8 characters long")
+        user = self.get_user(caller.username)
+        attempt = self._throttle.begin(user.username, address)
+        if not self._password_matches(user, old_password):
+            raise ForbiddenError("The current password is incorrect")
+        self._throttle.succeeded(attempt)
+        password_hash = self._hasher.hash(new_password)
+        with write_transaction(self._db):
+            User.update(password_hash=password_hash).where(User.id == user.id).execute()
+            others = Session.delete().where(Session.user == user.id)
+            if caller.session_id is not None:
+                others = others.where(Session.id != caller.session_id)
+            return others.execute()
 
     # --- API tokens ----------------------------------------------------------------------------------
 
-    def create_token(self, user: User | int, name: str, role: str = "write") -> tuple[Token, str]:
+    def create_token(self, user: User | int, name: str, role: str = "write", *,
+                     expires_in_days: int | None = None, expires_at: datetime | None = None) -> tuple[Token, str]:
         """Create an API token; the secret is returned once and stored only hashed.
 
+        Args:
+            expires_in_days: lifetime in days (1-3650); or
+            expires_at: an absolute expiry in the future (naive values are UTC). Neither: never expires.
+
         Raises:
-            BadRequestError: empty name or unknown role.
+            BadRequestError: empty name, unknown role, or a bad expiry.
         """
         if not (name or "").strip() or len(name) > 255:
             raise BadRequestError("Token name must be 1-255 characters")
         if role not in ("read", "write"):
             raise BadRequestError(f"Token role must be 'read' or 'write', not {role!r}")
+        expiry = _token_expiry(expires_in_days, expires_at)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with write_transaction(self._db):
-            token = Token.create(user=user, name=name.strip(), token_hash=_digest(secret), role=role)
+            token = Token.create(user=user, name=name.strip(), token_hash=_digest(secret), role=role,
+                                 expires_at=expiry)
         return token, secret
 
     def list_tokens(self, user_id: int) -> list[Token]:
@@ -150,13 +237,34 @@ class AccountService:
         """The caller of an API token.
 
         Raises:
-            AuthenticationError: unknown or revoked token.
+            AuthenticationError: unknown, revoked or expired token, or its user is disabled.
         """
         row = Token.select(Token, User).join(User).where(Token.token_hash == _digest(secret)).first()
-        if row is None:
+        if row is None or row.user.disabled:
             raise AuthenticationError()
         now = utcnow()
+        if row.expires_at is not None and row.expires_at <= now:
+            raise AuthenticationError("This token has expired")
         if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
             Token.update(last_used_at=now).where(Token.id == row.id).execute()
         return Caller(row.user.id, row.user.username, row.user.is_admin, row.role, row.name)
 
+
+def _token_expiry(expires_in_days: int | None, expires_at: datetime | None) -> datetime | None:
+    """Naive-UTC expiry of a new token. Raises BadRequestError for a bad or ambiguous expiry."""
+    if expires_in_days is not None and expires_at is not None:
+        raise BadRequestError("Give either expires_in_days or expires_at, not both")
+    now = utcnow()
+    if expires_in_days is not None:
+        if not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
+            raise BadRequestError(f"expires_in_days must be between 1 and {MAX_TOKEN_DAYS}")
+        return now + timedelta(days=expires_in_days)
+    if expires_at is not None:
+        if expires_at.tzinfo is not None:
+            expires_at = expires_at.astimezone(UTC).replace(tzinfo=None)
+        if expires_at <= now:
+            raise BadRequestError("expires_at must be in the future")
+        if expires_at > now + timedelta(days=MAX_TOKEN_DAYS):
+            raise BadRequestError(f"expires_at must be within {MAX_TOKEN_DAYS} days")
+        return expires_at
+    return None

@@ -20,7 +20,7 @@ class Caller:
     """An authenticated user, as seen by the services.
 
     ``token_role`` is the role of the API token used ("read" or "write"), or None for a browser session,
-    which carries the user's full rights.
+    which carries the user's full rights. ``session_id`` is the login session's id for session callers.
     """
 
     user_id: int
@@ -28,6 +28,7 @@ class Caller:
     is_admin: bool = False
     token_role: str | None = None
     token_name: str | None = None
+    session_id: int | None = None
 
     @property
     def can_write(self) -> bool:

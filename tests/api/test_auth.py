@@ -43,7 +43,7 @@ def test_register_login_me_logout(hub_client):
     assert who.json()["name"] == "bob"
     assert who.json()["auth"]["type"] == "session"
 
-    out = client.post("/api/auth/logout")
+    out = client.post("/api/auth/logout", headers={"X-CSRF-Token": login.json()["csrf_token"]})
     assert out.status_code == 200
     client.cookies.clear()
     assert_error(client.get("/api/auth/me"), 401)
@@ -55,7 +55,7 @@ def test_logged_out_session_cookie_no_longer_works(hub_client):
     _register(client)
     login = client.post("/api/auth/login", json={"username": "bob", "password": PASSWORD})
     secret = login.cookies["session_id"]
-    client.post("/api/auth/logout")
+    client.post("/api/auth/logout", headers={"X-CSRF-Token": login.cookies["csrf_token"]})
     client.cookies.clear()
     client.cookies.set("session_id", secret)
     resp = client.get("/api/auth/me")
@@ -207,7 +207,8 @@ def test_secrets_are_stored_hashed(hub_client):
     assert rows[0].token_hash != session_secret and session_secret not in rows[0].token_hash
     assert len(rows[0].token_hash) == 64
 
-    created = client.post("/api/auth/tokens/create", json={"name": "t"}).json()
+    created = client.post("/api/auth/tokens/create", json={"name": "t"},
+                          headers={"X-CSRF-Token": login.json()["csrf_token"]}).json()
     secret = created["token"]
     row = Token.get_by_id(created["token_id"])
     assert row.token_hash != secret and secret not in row.token_hash

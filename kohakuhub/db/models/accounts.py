@@ -1,4 +1,4 @@
-"""Users, login sessions and API tokens."""
+"""Users, login sessions, API tokens and the login-failure log."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ class User(BaseModel):
     fullname = CharField(max_length=255, default="")
     is_admin = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
+    # A disabled user cannot log in; their sessions and tokens were deleted when they were disabled.
+    disabled = BooleanField(default=False)
 
 
 class Session(BaseModel):
@@ -25,6 +27,9 @@ class Session(BaseModel):
     token_hash = CharField(max_length=64, unique=True)
     created_at = DateTimeField(default=utcnow)
     expires_at = DateTimeField()
+    last_seen_at = DateTimeField(null=True)
+    user_agent = CharField(max_length=255, default="")
+    address = CharField(max_length=64, default="")
 
 
 class Token(BaseModel):
@@ -35,3 +40,15 @@ class Token(BaseModel):
     role = CharField(max_length=16, default="write")  # "read" | "write"
     created_at = DateTimeField(default=utcnow)
     last_used_at = DateTimeField(null=True)
+    expires_at = DateTimeField(null=True)  # None: never expires
+
+
+class LoginFailure(BaseModel):
+    """One failed (or in-flight) login attempt, keyed ``user:<name>`` or ``addr:<address>``.
+
+    Kept in the database, not in memory, so the limit holds across uvicorn workers and restarts.
+    """
+
+    id = AutoField()
+    key = CharField(max_length=160, index=True)
+    created_at = DateTimeField(default=utcnow, index=True)
