@@ -10,7 +10,19 @@ from kohakuhub import __version__
 from kohakuhub.api.deps import Hub
 from kohakuhub.api.errors import install_error_handlers
 from kohakuhub.api.middleware import RawPathMiddleware, RequestIdMiddleware
-from kohakuhub.api.routes import auth, commits, files, git_http, lfs, misc, refs, repos
+from kohakuhub.api.routes import (
+    auth,
+    collaborators,
+    commits,
+    files,
+    git_http,
+    invitations,
+    lfs,
+    misc,
+    orgs,
+    refs,
+    repos,
+)
 from kohakuhub.config import Settings
 from kohakuhub.db.database import open_database
 from kohakuhub.db.migrations import migrate
@@ -19,7 +31,9 @@ from kohakuhub.services.accounts import AccountService
 from kohakuhub.services.commits import CommitService
 from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
+from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.repos import RepoService
 from kohakuhub.storage.local import LocalBlobStore
 from kohakuhub.versioning.git.backend import GitBackend
@@ -48,16 +62,20 @@ def build_hub(settings: Settings) -> Hub:
     lfs_service = LfsService(db, store, settings)
     transport = GitTransport(versioning, settings.data_dir / "git-hooks")
     transport.install_hooks()
+    accounts = AccountService(db, session_hours=settings.session_expire_hours)
+    orgs_service = OrgService(db, repos)
     return Hub(
         settings=settings,
         db=db,
-        accounts=AccountService(db, session_hours=settings.session_expire_hours),
+        accounts=accounts,
         repos=repos,
         files=files_service,
         commits=CommitService(versioning, repos, files_service, lfs_service, settings),
         lfs=lfs_service,
         git=GitService(transport, repos, lfs_service, settings),
         signer=UrlSigner(settings.effective_session_secret()),
+        orgs=orgs_service,
+        invitations=InvitationService(db, accounts, orgs_service, registration=settings.registration),
     )
 
 
@@ -70,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
-    for module in (misc, files, auth, lfs, git_http, repos, refs, commits):
+    routers = (misc, files, auth, orgs, invitations, lfs, git_http, collaborators, repos, refs, commits)
+    for module in routers:
         app.include_router(module.router)
     return app

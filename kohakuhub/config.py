@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     session_secret: str = ""  # empty: generated once and kept in the data dir
     session_expire_hours: int = 24 * 7
     site_name: str = "KohakuHub"
+    # Who may sign up through the API: anyone, holders of a registration invitation, or nobody
+    # (``kohakuhub admin create-user`` always works).
+    registration: Literal["open", "invite", "closed"] = "open"
 
     lfs_threshold_bytes: int = 10 * MiB
     lfs_multipart_threshold_bytes: int = 100 * MiB

@@ -77,9 +77,9 @@ class AccountService:
             raise ConflictError(f"Username {username!r} or email {email!r} is already registered") from exc
 
     def get_user(self, username: str) -> User:
-        """Raises NotFoundError when no such user exists."""
+        """Raises NotFoundError when no such user exists (organizations are not users)."""
         user = User.get_or_none(User.username_key == username.lower())
-        if user is None:
+        if user is None or user.is_org:
             raise NotFoundError(f"User {username!r} not found")
         return user
 
@@ -93,7 +93,7 @@ class AccountService:
         """
         user = User.get_or_none(User.username_key == (username or "").lower())
         try:
-            if user is None:
+            if user is None or user.is_org:  # organizations never log in
                 raise VerificationError("unknown user")
             self._hasher.verify(user.password_hash, password or "")
         except (VerificationError, InvalidHashError) as exc:
@@ -131,6 +131,9 @@ class AccountService:
             raise BadRequestError("Token name must be 1-255 characters")
         if role not in ("read", "write"):
             raise BadRequestError(f"Token role must be 'read' or 'write', not {role!r}")
+        user_id = user.id if isinstance(user, User) else user
+        if User.select().where((User.id == user_id) & (User.is_org == True)).exists():  # noqa: E712
+            raise BadRequestError("Organizations cannot own tokens")
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with write_transaction(self._db):
             token = Token.create(user=user, name=name.strip(), token_hash=_digest(secret), role=role)

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from peewee import Database, PostgresqlDatabase
 
 from kohakuhub.db.database import write_transaction
-from kohakuhub.db.migrations import m0001_initial
+from kohakuhub.db.migrations import m0001_initial, m0003_orgs
 
 Migration = tuple[int, str, Callable[[Database], None]]
 
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", m0001_initial.apply),
+    (3, "organizations, repo collaborators, invitations", m0003_orgs.apply),
 ]
 
 # Arbitrary constant identifying our advisory lock on PostgreSQL.

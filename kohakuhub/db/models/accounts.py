@@ -1,8 +1,8 @@
-"""Users, login sessions and API tokens."""
+"""Users (and organizations, which share their namespace), login sessions and API tokens."""
 
 from __future__ import annotations
 
-from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField
+from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
 
 from kohakuhub.db.models.base import BaseModel, utcnow
 
@@ -17,6 +17,11 @@ class User(BaseModel):
     fullname = CharField(max_length=255, default="")
     is_admin = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
+    # Organizations are rows of this table too (as in upstream KohakuHub), so user and org names share one
+    # case-insensitive namespace through ``username_key``. An org never logs in nor owns tokens: its
+    # password hash is not a valid hash and its email a placeholder (migration 3).
+    is_org = BooleanField(default=False)
+    description = TextField(default="")
 
 
 class Session(BaseModel):
