@@ -3,9 +3,15 @@
 The HEAD targets an LFS file (what ``hf_hub_download`` asks before fetching model weights), so it pays
 for the repo lookup, revision resolution, tree lookup and pointer read. ``/health`` is a trivial FastAPI
 endpoint in the same process: the ratio is the share of the framework floor that resolve keeps.
+
+A second row measures the same HEAD on a private repo of an organization, by a member with a write token
+(token lookup + org membership check), against the anonymous public HEAD: issue 4 allows the
+authorization check at most 10% more latency, i.e. a throughput ratio >= 1 / 1.1.
 """
 
 from __future__ import annotations
+
+import httpx
 
 from benchmarks.common import BenchError, MiB, Result, write_random_file
 from benchmarks.context import Context
@@ -13,6 +19,8 @@ from benchmarks.loadgen import run_load
 from benchmarks.servers import check
 
 REPO = "head-bench"
+ORG = "bench-org"
+MEMBER = "bench-member"
 CONNECTIONS = 8
 LFS_FILE = "model.safetensors"
 
@@ -31,10 +39,45 @@ def bench_head(ctx: Context) -> list[Result]:
     seconds = ctx.sizes.load_seconds
     run_load(f"{hub.url}/health", "GET", CONNECTIONS, 1)  # warm-up
     run_load(head_url, "HEAD", CONNECTIONS, 1)
+    private_url, member_auth = _private_org_repo(ctx, weights)
+    run_load(private_url, "HEAD", CONNECTIONS, 1, member_auth)
     health = run_load(f"{hub.url}/health", "GET", CONNECTIONS, seconds)
     head = run_load(head_url, "HEAD", CONNECTIONS, seconds)
-    return [Result(
-        name="HEAD resolve (LFS file)", unit="req/s", value=head.rps,
-        baseline_name="GET /health", baseline=health.rps, target=0.5,
-        notes=[f"{head.tool}, {CONNECTIONS} keep-alive connections, {seconds:g} s each, 1 hub worker"],
-    )]
+    private = run_load(private_url, "HEAD", CONNECTIONS, seconds, member_auth)
+    head_again = run_load(head_url, "HEAD", CONNECTIONS, seconds)  # interleaved: load drifts during a run
+    anonymous = max(head.rps, head_again.rps)
+    note = f"{head.tool}, {CONNECTIONS} keep-alive connections, {seconds:g} s each, 1 hub worker"
+    return [
+        Result(name="HEAD resolve (LFS file)", unit="req/s", value=head.rps,
+               baseline_name="GET /health", baseline=health.rps, target=0.5, notes=[note]),
+        Result(name="HEAD resolve, private org repo, member token", unit="req/s", value=private.rps,
+               baseline_name="anonymous HEAD of a public repo", baseline=anonymous, target=1 / 1.1,
+               notes=[f"{note}; baseline: best of two runs around it ({head.rps:,.0f}, "
+                      f"{head_again.rps:,.0f} req/s); latency {_latency_us(private.rps):,.0f} us vs "
+                      f"{_latency_us(anonymous):,.0f} us"]),
+    ]
+
+
+def _latency_us(rps: float) -> float:
+    """Mean latency of one request: each of the connections has one request in flight."""
+    return CONNECTIONS * 1e6 / rps
+
+
+def _private_org_repo(ctx: Context, weights) -> tuple[str, dict[str, str]]:
+    """A private repo of an org holding the same LFS file; the URL and a member's auth header."""
+    hub = ctx.hub
+    hub.cli("admin", "create-user", MEMBER, "--email", f"{MEMBER}@example.com",
+            "--password", "bench-password")
+    member_token = hub.cli("admin", "create-token", MEMBER).strip().splitlines()[-1]
+    check(hub.client.post("/org/create", json={"name": ORG}), "create org")
+    check(hub.client.post(f"/org/{ORG}/members", json={"username": MEMBER, "role": "member"}), "add member")
+    check(hub.client.post("/api/repos/create", json={"name": REPO, "organization": ORG, "private": True}),
+          "create private org repo")
+    ctx.hf_upload(f"{ORG}/{REPO}", weights, LFS_FILE)
+    url = f"{hub.url}/{ORG}/{REPO}/resolve/main/{LFS_FILE}"
+    auth = {"Authorization": f"Bearer {member_token}"}
+    probe = httpx.head(url, headers=auth)
+    check(probe, "HEAD private org repo")
+    if httpx.head(url).status_code != 401:
+        raise BenchError("the private org repo answered an anonymous HEAD")
+    return url, auth

@@ -5,7 +5,7 @@ It drives one URL for a fixed duration over N persistent connections and reports
 Content-Length (every resolve HEAD does), so it completes no request; ``ab -i`` has no HTTP/1.1
 keep-alive. The same client is used for the benchmark and its baseline, which is what the ratio needs.
 
-Usage: python -m benchmarks.loadgen URL METHOD CONNECTIONS SECONDS
+Usage: python -m benchmarks.loadgen URL METHOD CONNECTIONS SECONDS [HEADER: VALUE ...]
 """
 
 from __future__ import annotations
@@ -33,14 +33,16 @@ class LoadResult:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def run_load(url: str, method: str, connections: int, seconds: float) -> LoadResult:
-    """Drive ``method url`` for ``seconds`` over ``connections`` keep-alive connections.
+def run_load(url: str, method: str, connections: int, seconds: float,
+             headers: dict[str, str] | None = None) -> LoadResult:
+    """Drive ``method url`` for ``seconds`` over ``connections`` keep-alive connections (with ``headers``).
 
     Raises:
         BenchError: the generator failed, or any response was not 2xx/3xx.
     """
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.loadgen", url, method, str(connections), str(seconds)],
+        [sys.executable, "-m", "benchmarks.loadgen", url, method, str(connections), str(seconds),
+         *(f"{k}: {v}" for k, v in (headers or {}).items())],
         capture_output=True, text=True, timeout=seconds + 30, cwd=REPO_ROOT, check=False,
     )
     if proc.returncode != 0:
@@ -79,11 +81,12 @@ async def _connection(host: str, port: int, request: bytes, head: bool, stop_at:
         writer.close()
 
 
-async def _drive(url: str, method: str, connections: int, seconds: float) -> dict:
+async def _drive(url: str, method: str, connections: int, seconds: float, headers: list[str]) -> dict:
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
+    extra = "".join(f"{header}\r\n" for header in headers)
     request = (f"{method} {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-               f"User-Agent: kohakuhub-bench\r\nAccept: */*\r\n\r\n").encode()
+               f"User-Agent: kohakuhub-bench\r\nAccept: */*\r\n{extra}\r\n").encode()
     counts = [0, 0]
     started = time.monotonic()
     stop_at = started + seconds
@@ -94,4 +97,4 @@ async def _drive(url: str, method: str, connections: int, seconds: float) -> dic
 
 if __name__ == "__main__":
     _url, _method, _conns, _secs = sys.argv[1:5]
-    print(json.dumps(asyncio.run(_drive(_url, _method, int(_conns), float(_secs)))))
+    print(json.dumps(asyncio.run(_drive(_url, _method, int(_conns), float(_secs), sys.argv[5:]))))

@@ -10,7 +10,20 @@ from kohakuhub import __version__
 from kohakuhub.api.deps import Hub
 from kohakuhub.api.errors import install_error_handlers
 from kohakuhub.api.middleware import RawPathMiddleware, RequestIdMiddleware
-from kohakuhub.api.routes import admin, auth, commits, files, git_http, lfs, misc, refs, repos
+from kohakuhub.api.routes import (
+    admin,
+    auth,
+    collaborators,
+    commits,
+    files,
+    git_http,
+    invitations,
+    lfs,
+    misc,
+    orgs,
+    refs,
+    repos,
+)
 from kohakuhub.config import Settings
 from kohakuhub.db.database import open_database
 from kohakuhub.db.migrations import migrate
@@ -20,8 +33,10 @@ from kohakuhub.services.admin import AdminService
 from kohakuhub.services.commits import CommitService
 from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
+from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.login_throttle import LoginThrottle
+from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.repos import RepoService
 from kohakuhub.storage.local import LocalBlobStore
 from kohakuhub.versioning.git.backend import GitBackend
@@ -55,6 +70,7 @@ def build_hub(settings: Settings) -> Hub:
                              per_address=settings.login_max_failures_per_address,
                              window_seconds=settings.login_failure_window_seconds)
     accounts = AccountService(db, session_hours=settings.session_expire_hours, secret=secret, throttle=throttle)
+    orgs_service = OrgService(db, repos)
     return Hub(
         settings=settings,
         db=db,
@@ -66,6 +82,8 @@ def build_hub(settings: Settings) -> Hub:
         git=GitService(transport, repos, lfs_service, settings),
         signer=UrlSigner(secret),
         admin=AdminService(db, repos, accounts),
+        orgs=orgs_service,
+        invitations=InvitationService(db, accounts, orgs_service, registration=settings.registration),
     )
 
 
@@ -78,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
-    for module in (misc, files, auth, admin, lfs, git_http, repos, refs, commits):
+    routers = (misc, files, auth, admin, orgs, invitations, lfs, git_http, collaborators, repos, refs, commits)
+    for module in routers:
         app.include_router(module.router)
     return app

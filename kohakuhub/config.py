@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     login_max_failures_per_username: int = 10
     login_max_failures_per_address: int = 30
     login_failure_window_seconds: int = 15 * 60
+    # Who may sign up through the API: anyone, holders of a registration invitation, or nobody
+    # (``kohakuhub admin create-user`` always works).
+    registration: Literal["open", "invite", "closed"] = "open"
 
     lfs_threshold_bytes: int = 10 * MiB
     lfs_multipart_threshold_bytes: int = 100 * MiB

@@ -25,7 +25,9 @@ from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.commits import CommitService
 from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
+from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.repos import RepoRef, RepoService
 from kohakuhub.types import RepoType
 
@@ -50,6 +52,8 @@ class Hub:
     git: GitService
     signer: UrlSigner
     admin: AdminService
+    orgs: OrgService
+    invitations: InvitationService
 
     @property
     def local_metadata(self) -> bool:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from peewee import Database, Field
 
 from kohakuhub.db.database import database_proxy
-from kohakuhub.db.models import Repo
+from kohakuhub.db.models import OrgMember, Repo, RepoCollaborator, User
 
 
 @lru_cache(maxsize=8)
@@ -29,3 +29,24 @@ def find_repo(full_key: str) -> Repo | None:
     if row is None:
         return None
     return Repo(**{f.name: f.python_value(v) for f, v in zip(fields, row, strict=True)})
+
+
+@lru_cache(maxsize=8)
+def _grants_sql(db: Database) -> str:
+    # One round trip for both grants; the unique indexes (username_key, (org, user), (repo, user)) make
+    # each subquery an index lookup.
+    mark = db.param
+    member, user, collab = ('"%s"' % m._meta.table_name for m in (OrgMember, User, RepoCollaborator))
+    return (
+        f"SELECT (SELECT m.role FROM {member} m JOIN {user} o ON m.org_id = o.id"
+        f" WHERE o.username_key = {mark} AND o.is_org = {mark} AND m.user_id = {mark}),"
+        f" (SELECT c.role FROM {collab} c WHERE c.repo_id = {mark} AND c.user_id = {mark})"
+    )
+
+
+def find_grants(namespace: str, repo_id: int, user_id: int) -> tuple[str | None, str | None]:
+    """The user's role in the org ``namespace`` (None if it is not an org or they are not a member) and
+    their collaborator role on repo ``repo_id`` (or None)."""
+    db = database_proxy.obj
+    row = db.execute_sql(_grants_sql(db), (namespace.lower(), True, user_id, repo_id, user_id)).fetchone()
+    return (row[0], row[1]) if row else (None, None)

@@ -85,9 +85,9 @@ class AccountService:
             raise ConflictError(f"Username {username!r} or email {email!r} is already registered") from exc
 
     def get_user(self, username: str) -> User:
-        """Raises NotFoundError when no such user exists."""
+        """Raises NotFoundError when no such user exists (organizations are not users)."""
         user = User.get_or_none(User.username_key == username.lower())
-        if user is None:
+        if user is None or user.is_org:
             raise NotFoundError(f"User {username!r} not found")
         return user
 
@@ -117,6 +117,8 @@ class AccountService:
         """
         attempt = self._throttle.begin(username, address)
         user = User.get_or_none(User.username_key == (username or "").lower())
+        if user is not None and user.is_org:
+            user = None  # organizations never log in
         if not self._password_matches(user, password):
             raise AuthenticationError("Invalid username or password")
         self._throttle.succeeded(attempt)
@@ -217,6 +219,9 @@ class AccountService:
         if role not in ("read", "write"):
             raise BadRequestError(f"Token role must be 'read' or 'write', not {role!r}")
         expiry = _token_expiry(expires_in_days, expires_at)
+        user_id = user.id if isinstance(user, User) else user
+        if User.select().where((User.id == user_id) & (User.is_org == True)).exists():  # noqa: E712
+            raise BadRequestError("Organizations cannot own tokens")
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with write_transaction(self._db):
             token = Token.create(user=user, name=name.strip(), token_hash=_digest(secret), role=role,

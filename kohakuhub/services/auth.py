@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -13,6 +14,15 @@ class Access(IntEnum):
     READ = 1
     WRITE = 2
     ADMIN = 3
+
+
+# Organization roles, weakest first (upstream KohakuHub's names), and what each grants on the org's repos.
+ORG_ROLES = ("visitor", "member", "admin", "super-admin")
+ORG_ROLE_ACCESS = {"visitor": Access.READ, "member": Access.WRITE, "admin": Access.ADMIN,
+                   "super-admin": Access.ADMIN}
+# Repo collaborator roles (as HF's): a grant on one repo.
+COLLABORATOR_ROLES = ("read", "write")
+COLLABORATOR_ACCESS = {"read": Access.READ, "write": Access.WRITE}
 
 
 @dataclass(frozen=True)
@@ -35,20 +45,65 @@ class Caller:
         """A read token never writes, whatever the user may do."""
         return self.token_role != "read"
 
+    @property
+    def ceiling(self) -> Access:
+        """The most this credential may ever do: a read token stops at READ."""
+        return Access.ADMIN if self.can_write else Access.READ
 
-def repo_access(caller: Caller | None, *, namespace: str, private: bool) -> Access:
+
+@dataclass(frozen=True)
+class Grants:
+    """A caller's standing towards one repo beyond ownership: org role and collaborator role (or None)."""
+
+    org_role: str | None = None
+    collaborator_role: str | None = None
+
+
+NO_GRANTS = Grants()
+
+
+def repo_access(caller: Caller | None, *, namespace: str, private: bool, need: Access = Access.ADMIN,
+                grants: Callable[[], Grants] = lambda: NO_GRANTS) -> Access:
     """The single permission decision for (caller, repo).
 
-    Namespaces are users for now (organizations arrive later and extend this function only).
+    Site admins and the namespace's own user hold ADMIN; otherwise the caller's org role in ``namespace``
+    and collaborator role on the repo raise the public baseline (READ for public repos, NONE for private
+    ones). The credential caps the result (a read token never exceeds READ).
+
+    ``grants`` looks the org role and collaborator role up; it is called only when its answer can change
+    the decision, so anonymous callers, owners, site admins, read tokens on public repos and any read of a
+    public repo cost no query. The answer is exact up to ``need``: once the baseline reaches ``need``,
+    a higher grant is not looked up.
     """
+    baseline = Access.NONE if private else Access.READ
     if caller is None:
-        return Access.NONE if private else Access.READ
-    owns = caller.is_admin or caller.username.lower() == namespace.lower()
-    if owns:
-        return Access.ADMIN if caller.can_write else Access.READ
-    return Access.NONE if private else Access.READ
+        return baseline
+    ceiling = caller.ceiling
+    if caller.is_admin or caller.username.lower() == namespace.lower():
+        return ceiling
+    if ceiling <= baseline or need <= baseline:  # no grant could change what the caller asked
+        return baseline
+    found = grants()
+    level = max(baseline, ORG_ROLE_ACCESS.get(found.org_role or "", Access.NONE),
+                COLLABORATOR_ACCESS.get(found.collaborator_role or "", Access.NONE))
+    return min(level, ceiling)
 
 
-def may_create_in(caller: Caller, namespace: str) -> bool:
-    """Whether the caller may create or move a repo into ``namespace``."""
-    return caller.can_write and (caller.is_admin or caller.username.lower() == namespace.lower())
+def org_role_access(caller: Caller, org_role: str | None) -> Access:
+    """What the caller may do in an organization's namespace itself (create repos, manage members)."""
+    if caller.is_admin:
+        return caller.ceiling
+    return min(ORG_ROLE_ACCESS.get(org_role or "", Access.NONE), caller.ceiling)
+
+
+def may_create_in(caller: Caller, namespace: str, org_role: str | None = None) -> bool:
+    """Whether the caller may create or move a repo into ``namespace``.
+
+    Their own namespace, any namespace for a site admin, or an org where they hold write (member and up);
+    never with a read token.
+    """
+    if not caller.can_write:
+        return False
+    if caller.is_admin or caller.username.lower() == namespace.lower():
+        return True
+    return org_role_access(caller, org_role) >= Access.WRITE

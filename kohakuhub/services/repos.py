@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from peewee import Database, IntegrityError, fn
 
 from kohakuhub.db.database import write_transaction
-from kohakuhub.db.models import Repo, RepoRedirect, User, utcnow
-from kohakuhub.db.queries import find_repo
+from kohakuhub.db.models import OrgMember, Repo, RepoCollaborator, RepoRedirect, User, utcnow
+from kohakuhub.db.queries import find_grants, find_repo
 from kohakuhub.errors import (
     BadRequestError,
     ConflictError,
@@ -21,7 +21,7 @@ from kohakuhub.errors import (
 )
 from kohakuhub.lib.gitattributes import DEFAULT_GITATTRIBUTES
 from kohakuhub.lib.repo_ids import validate_name
-from kohakuhub.services.auth import Access, Caller, may_create_in, repo_access
+from kohakuhub.services.auth import Access, Caller, Grants, may_create_in, repo_access
 from kohakuhub.types import PutFile, RepoType, Signature
 from kohakuhub.versioning.base import VersioningBackend
 
@@ -94,12 +94,10 @@ class RepoService:
                 RepoRedirect.select(RepoRedirect, Repo).join(Repo)
                 .where(RepoRedirect.full_key == full_key(repo_type, namespace, name)).first()
             )
-            if redirect is not None and repo_access(
-                caller, namespace=redirect.repo.namespace, private=redirect.repo.private
-            ):
+            if redirect is not None and self.access(caller, redirect.repo, Access.READ):
                 raise RepoMovedError(old_id=f"{namespace}/{name}", new_id=repo_id(redirect.repo))
             raise RepoNotFoundError(anonymous=caller is None)
-        access = repo_access(caller, namespace=row.namespace, private=row.private)
+        access = self.access(caller, row, need)
         if access == Access.NONE:
             raise RepoNotFoundError(anonymous=caller is None)
         if access < need:
@@ -111,6 +109,31 @@ class RepoService:
                 + (" (this token is read-only)" if caller and not caller.can_write else "")
             )
         return RepoRef(row, access)
+
+    @staticmethod
+    def access(caller: Caller | None, row: Repo, need: Access = Access.ADMIN) -> Access:
+        """The caller's access to ``row`` (exact up to ``need``); grants are read only when they matter."""
+        if caller is None:
+            return repo_access(None, namespace=row.namespace, private=row.private, need=need)
+        return repo_access(
+            caller, namespace=row.namespace, private=row.private, need=need,
+            grants=lambda: Grants(*find_grants(row.namespace, row.id, caller.user_id)),
+        )
+
+    @staticmethod
+    def org_role(namespace: str, user_id: int) -> str | None:
+        """The user's role in the organization ``namespace``, or None (not an org, or not a member)."""
+        row = (
+            OrgMember.select(OrgMember.role).join(User, on=(OrgMember.org == User.id))
+            .where((User.username_key == namespace.lower()) & (User.is_org == True)  # noqa: E712
+                   & (OrgMember.user == user_id)).first()
+        )
+        return row.role if row else None
+
+    def _may_create_in(self, caller: Caller, namespace: str) -> bool:
+        if caller.can_write and not caller.is_admin and caller.username.lower() != namespace.lower():
+            return may_create_in(caller, namespace, self.org_role(namespace, caller.user_id))
+        return may_create_in(caller, namespace)
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -126,9 +149,10 @@ class RepoService:
         namespace = namespace or caller.username
         validate_name(namespace, "namespace")
         validate_name(name, "repo name")
-        if not may_create_in(caller, namespace):
+        if not self._may_create_in(caller, namespace):
             raise ForbiddenError(f"You don't have the rights to create a repo under {namespace!r}")
-        namespace = self._canonical_namespace(namespace)
+        owner = self._namespace_owner(namespace)
+        namespace = owner.username
         key = full_key(repo_type, namespace, name)
         existing = Repo.get_or_none(Repo.full_key == key)
         if existing is not None:
@@ -145,7 +169,7 @@ class RepoService:
                 RepoRedirect.delete().where(RepoRedirect.full_key == key).execute()
                 row = Repo.create(
                     key=storage_key, repo_type=repo_type.value, namespace=namespace, name=name,
-                    full_key=key, private=private, owner=caller.user_id,
+                    full_key=key, private=private, owner=owner.id,
                 )
         except IntegrityError:
             self._git.delete_repo(storage_key)
@@ -156,12 +180,16 @@ class RepoService:
         return RepoRef(row, Access.ADMIN)
 
     @staticmethod
-    def _canonical_namespace(namespace: str) -> str:
-        """The namespace as its owner spells it (``ALICE`` -> ``alice``). Raises BadRequestError if unknown."""
+    def _namespace_owner(namespace: str) -> User:
+        """The user or org owning ``namespace`` (its name spelled as registered: ``ALICE`` -> ``alice``).
+
+        Raises:
+            BadRequestError: no user or organization has that name.
+        """
         user = User.get_or_none(User.username_key == namespace.lower())
         if user is None:
             raise BadRequestError(f"Namespace {namespace!r} does not exist")
-        return user.username
+        return user
 
     @staticmethod
     def _exists(repo_type: RepoType, row: Repo) -> RepoExistsError:
@@ -193,9 +221,10 @@ class RepoService:
         from_ns, from_name = _split(from_id)
         to_ns, to_name = _split(to_id)
         ref = self.get(caller, repo_type, from_ns, from_name, need=Access.ADMIN)
-        if not may_create_in(caller, to_ns):
+        if not self._may_create_in(caller, to_ns):
             raise ForbiddenError(f"You don't have the rights to move a repo to {to_ns!r}")
-        to_ns = self._canonical_namespace(to_ns)
+        owner = self._namespace_owner(to_ns)
+        to_ns = owner.username
         new_key = full_key(repo_type, to_ns, to_name)
         old_key = ref.row.full_key
         try:
@@ -205,7 +234,8 @@ class RepoService:
                     raise ConflictError(
                         f"A {repo_type.value} repository called {to_ns}/{to_name} already exists"
                     )
-                Repo.update(namespace=to_ns, name=to_name, full_key=new_key, updated_at=utcnow()).where(
+                Repo.update(namespace=to_ns, name=to_name, full_key=new_key, owner=owner.id,
+                            updated_at=utcnow()).where(
                     Repo.id == ref.row.id).execute()
                 RepoRedirect.delete().where(RepoRedirect.full_key.in_([new_key, old_key])).execute()
                 if new_key != old_key:
@@ -243,7 +273,14 @@ class RepoService:
         if caller is None:
             query = query.where(Repo.private == False)  # noqa: E712 (peewee expression)
         elif not caller.is_admin:
-            query = query.where((Repo.private == False) | (fn.LOWER(Repo.namespace) == caller.username.lower()))  # noqa: E712
+            org_keys = (User.select(User.username_key).join(OrgMember, on=(OrgMember.org == User.id))
+                        .where(OrgMember.user == caller.user_id))
+            shared = RepoCollaborator.select(RepoCollaborator.repo).where(
+                RepoCollaborator.user == caller.user_id)
+            query = query.where(
+                (Repo.private == False) | (fn.LOWER(Repo.namespace) == caller.username.lower())  # noqa: E712
+                | fn.LOWER(Repo.namespace).in_(org_keys) | Repo.id.in_(shared)
+            )
         if author:
             query = query.where(fn.LOWER(Repo.namespace) == author.lower())
         if search:

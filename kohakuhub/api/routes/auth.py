@@ -21,11 +21,15 @@ from kohakuhub.lib.timefmt import iso_z
 
 router = APIRouter(tags=["auth"])
 
+# KohakuHub org roles as the HF client knows them (``roleInOrg``).
+HF_ORG_ROLES = {"visitor": "read", "member": "write", "admin": "admin", "super-admin": "admin"}
+
 
 class RegisterBody(BaseModel):
     username: str
     email: str
     password: str
+    invitation: str | None = None  # needed when KOHAKU_HUB_REGISTRATION=invite
 
 
 class LoginBody(BaseModel):
@@ -60,7 +64,7 @@ def _require_write(caller, action: str) -> None:
 
 @router.post("/api/auth/register")
 def register(body: RegisterBody, hub: HubDep) -> dict:
-    user = hub.accounts.create_user(body.username, body.email, body.password)
+    user = hub.invitations.register(body.username, body.email, body.password, body.invitation)
     return {"success": True, "username": user.username, "message": "User created"}
 
 
@@ -159,7 +163,12 @@ def whoami(caller: CallerDep, hub: HubDep) -> dict:
     body: dict = {
         "type": "user", "id": str(user.id), "name": user.username,
         "fullname": user.fullname or user.username, "email": user.email, "emailVerified": True,
-        "isPro": False, "canPay": False, "avatarUrl": "", "orgs": [],
+        "isPro": False, "canPay": False, "avatarUrl": "",
+        "orgs": [
+            {"type": "org", "id": str(m.org.id), "name": m.org.username, "fullname": m.org.username,
+             "roleInOrg": HF_ORG_ROLES[m.role], "isEnterprise": False}
+            for m in hub.orgs.orgs_of(user.id)
+        ],
         "auth": {"type": "access_token" if caller.token_role else "session"},
     }
     if caller.token_role:

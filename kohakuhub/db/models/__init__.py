@@ -3,16 +3,23 @@
 from kohakuhub.db.models.accounts import LoginFailure, Session, Token, User
 from kohakuhub.db.models.base import utcnow
 from kohakuhub.db.models.lfs import LfsGrant, LfsObject, RepoLfsObject
+from kohakuhub.db.models.orgs import Invitation, OrgMember, RepoCollaborator
 from kohakuhub.db.models.repos import Repo, RepoRedirect
 
-ALL_MODELS = [User, Session, Token, LoginFailure, Repo, RepoRedirect, LfsObject, RepoLfsObject, LfsGrant]
+ALL_MODELS = [
+    User, Session, Token, LoginFailure, Repo, RepoRedirect, LfsObject, RepoLfsObject, LfsGrant, OrgMember,
+    RepoCollaborator, Invitation,
+]
 
 __all__ = [
     "ALL_MODELS",
+    "Invitation",
     "LfsGrant",
     "LfsObject",
     "LoginFailure",
+    "OrgMember",
     "Repo",
+    "RepoCollaborator",
     "RepoLfsObject",
     "RepoRedirect",
     "Session",

@@ -1,8 +1,8 @@
-"""Users, login sessions, API tokens and the login-failure log."""
+"""Users (and organizations, which share their namespace), sessions, API tokens, login failures."""
 
 from __future__ import annotations
 
-from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField
+from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
 
 from kohakuhub.db.models.base import BaseModel, utcnow
 
@@ -19,6 +19,11 @@ class User(BaseModel):
     created_at = DateTimeField(default=utcnow)
     # A disabled user cannot log in; their sessions and tokens were deleted when they were disabled.
     disabled = BooleanField(default=False)
+    # Organizations are rows of this table too (as in upstream KohakuHub), so user and org names share one
+    # case-insensitive namespace through ``username_key``. An org never logs in nor owns tokens: its
+    # password hash is not a valid hash and its email a placeholder (migration 3).
+    is_org = BooleanField(default=False)
+    description = TextField(default="")
 
 
 class Session(BaseModel):
