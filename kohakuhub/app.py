@@ -11,6 +11,7 @@ from kohakuhub.api.deps import Hub
 from kohakuhub.api.errors import install_error_handlers
 from kohakuhub.api.middleware import RawPathMiddleware, RequestIdMiddleware
 from kohakuhub.api.routes import auth, commits, files, git_http, lfs, misc, refs, repos
+from kohakuhub.api.routes import quotas as quota_routes
 from kohakuhub.config import Settings
 from kohakuhub.db.database import open_database
 from kohakuhub.db.migrations import migrate
@@ -20,6 +21,7 @@ from kohakuhub.services.commits import CommitService
 from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
 from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoService
 from kohakuhub.storage.local import LocalBlobStore
 from kohakuhub.versioning.git.backend import GitBackend
@@ -43,9 +45,10 @@ def build_hub(settings: Settings) -> Hub:
     migrate(db)
     versioning = GitBackend(settings.git_dir)
     store = LocalBlobStore(settings.blob_dir)
-    repos = RepoService(db, versioning)
+    quotas = QuotaService(db, versioning, settings)
+    repos = RepoService(db, versioning, quotas)
     files_service = FileService(versioning)
-    lfs_service = LfsService(db, store, settings)
+    lfs_service = LfsService(db, store, settings, quotas)
     transport = GitTransport(versioning, settings.data_dir / "git-hooks")
     transport.install_hooks()
     return Hub(
@@ -54,9 +57,10 @@ def build_hub(settings: Settings) -> Hub:
         accounts=AccountService(db, session_hours=settings.session_expire_hours),
         repos=repos,
         files=files_service,
-        commits=CommitService(versioning, repos, files_service, lfs_service, settings),
+        commits=CommitService(versioning, repos, files_service, lfs_service, quotas, settings),
         lfs=lfs_service,
-        git=GitService(transport, repos, lfs_service, settings),
+        quotas=quotas,
+        git=GitService(transport, repos, lfs_service, quotas, settings),
         signer=UrlSigner(settings.effective_session_secret()),
     )
 
@@ -70,6 +74,6 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
-    for module in (misc, files, auth, lfs, git_http, repos, refs, commits):
+    for module in (misc, files, auth, lfs, git_http, quota_routes, repos, refs, commits):
         app.include_router(module.router)
     return app

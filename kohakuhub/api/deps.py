@@ -22,6 +22,7 @@ from kohakuhub.services.commits import CommitService
 from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
 from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoRef, RepoService
 from kohakuhub.types import RepoType
 
@@ -39,6 +40,7 @@ class Hub:
     files: FileService
     commits: CommitService
     lfs: LfsService
+    quotas: QuotaService
     git: GitService
     signer: UrlSigner
 

@@ -12,12 +12,14 @@ from collections.abc import Callable
 from peewee import Database, PostgresqlDatabase
 
 from kohakuhub.db.database import write_transaction
-from kohakuhub.db.migrations import m0001_initial
+from kohakuhub.db.migrations import m0001_initial, m0004_quotas
 
 Migration = tuple[int, str, Callable[[Database], None]]
 
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", m0001_initial.apply),
+    # Versions 2 and 3 come from the accounts and organizations branches.
+    (4, "storage quotas", m0004_quotas.apply),
 ]
 
 # Arbitrary constant identifying our advisory lock on PostgreSQL.
