@@ -21,6 +21,7 @@ from kohakuhub.api.routes import (
     lfs,
     misc,
     orgs,
+    quotas as quota_routes,
     refs,
     repos,
 )
@@ -37,6 +38,7 @@ from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.login_throttle import LoginThrottle
 from kohakuhub.services.orgs import OrgService
+from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoService
 from kohakuhub.storage.local import LocalBlobStore
 from kohakuhub.versioning.git.backend import GitBackend
@@ -60,9 +62,10 @@ def build_hub(settings: Settings) -> Hub:
     migrate(db)
     versioning = GitBackend(settings.git_dir)
     store = LocalBlobStore(settings.blob_dir)
-    repos = RepoService(db, versioning)
+    quotas = QuotaService(db, versioning, settings)
+    repos = RepoService(db, versioning, quotas)
     files_service = FileService(versioning)
-    lfs_service = LfsService(db, store, settings)
+    lfs_service = LfsService(db, store, settings, quotas)
     transport = GitTransport(versioning, settings.data_dir / "git-hooks")
     transport.install_hooks()
     secret = settings.effective_session_secret()
@@ -77,9 +80,10 @@ def build_hub(settings: Settings) -> Hub:
         accounts=accounts,
         repos=repos,
         files=files_service,
-        commits=CommitService(versioning, repos, files_service, lfs_service, settings),
+        commits=CommitService(versioning, repos, files_service, lfs_service, quotas, settings),
         lfs=lfs_service,
-        git=GitService(transport, repos, lfs_service, settings),
+        quotas=quotas,
+        git=GitService(transport, repos, lfs_service, quotas, settings),
         signer=UrlSigner(secret),
         admin=AdminService(db, repos, accounts),
         orgs=orgs_service,
@@ -96,7 +100,8 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
-    routers = (misc, files, auth, admin, orgs, invitations, lfs, git_http, collaborators, repos, refs, commits)
+    routers = (misc, files, auth, admin, orgs, invitations, lfs, git_http, quota_routes, collaborators, repos, refs,
+               commits)
     for module in routers:
         app.include_router(module.router)
     return app

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     max_commit_body_bytes: int = 64 * 1024 * MiB
     max_lfs_object_bytes: int = 1024 * 1024 * MiB
 
+    # Storage quota of each namespace (user or organization), private and public repos counted apart;
+    # None (unset) means unlimited. Site admins override them per namespace (PUT /api/quota/{ns}).
+    default_private_quota_bytes: int | None = None
+    default_public_quota_bytes: int | None = None
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("base_url")
@@ -96,6 +101,13 @@ class Settings(BaseSettings):
     def _strong_admin_token(cls, value: SecretStr) -> SecretStr:
         if value.get_secret_value() and len(value.get_secret_value()) < 32:
             raise ValueError("must be empty (disabled) or at least 32 characters")
+        return value
+
+    @field_validator("default_private_quota_bytes", "default_public_quota_bytes")
+    @classmethod
+    def _non_negative(cls, value: int | None) -> int | None:
+        if value is not None and value < 0:
+            raise ValueError("must be a non-negative integer (unset for unlimited)")
         return value
 
     @classmethod

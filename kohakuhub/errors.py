@@ -69,6 +69,10 @@ class PayloadTooLargeError(HubError):
     """A body or a field is larger than the configured limit (413)."""
 
 
+class QuotaExceededError(PayloadTooLargeError):
+    """A write would take a namespace's storage over its quota (413)."""
+
+
 class RangeNotSatisfiableError(HubError):
     """A Range header lies outside the file (416)."""
 

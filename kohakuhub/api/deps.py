@@ -28,6 +28,7 @@ from kohakuhub.services.git import GitService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.orgs import OrgService
+from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoRef, RepoService
 from kohakuhub.types import RepoType
 
@@ -49,6 +50,7 @@ class Hub:
     files: FileService
     commits: CommitService
     lfs: LfsService
+    quotas: QuotaService
     git: GitService
     signer: UrlSigner
     admin: AdminService

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from kohakuhub.lib.paths import normalize_folder_path, normalize_repo_path
 from kohakuhub.services.auth import Caller
 from kohakuhub.services.files import FileService
 from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.quotas import QuotaService, Reservation
 from kohakuhub.services.repos import RepoRef, RepoService, signature_of
 from kohakuhub.types import CommitOperation, DeleteFile, DeleteFolder, PutFile, Refs
 from kohakuhub.versioning.base import VersioningBackend
@@ -61,6 +63,20 @@ class CommitSession:
     # content). They are written together at the end of ``add_lines`` (one pack instead of one loose
     # object each), and their PutFile placeholders then get the blob ids.
     inline_blobs: list[tuple[int, bytes]] = field(default_factory=list)
+    # For the quota: raw bytes of the git blobs this commit writes (an upper bound of what it adds to the
+    # repo's git storage) and the LFS objects it references (oid -> size).
+    git_bytes: int = 0
+    lfs_sizes: dict[str, int] = field(default_factory=dict)
+    # A blob this commit uses already existed in the repo (old history, a copy, an orphan): git's
+    # "not reachable from the parent" listing may then count it again, so the repo is re-measured.
+    reuses_blobs: bool = False
+
+    def _note_blobs(self, blobs: list[bytes]) -> None:
+        if self.reuses_blobs or not blobs:
+            return
+        ids = [hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() for data in blobs]
+        if self.service.versioning.existing_objects(self.repo.key, ids):
+            self.reuses_blobs = True
 
     def add_lines(self, lines: list[CommitLine]) -> None:
         """Apply a batch of parsed lines (blob writes happen here, the commit in ``finish``)."""
@@ -77,6 +93,7 @@ class CommitSession:
         if not self.inline_blobs:
             return
         slots = [slot for slot, _data in self.inline_blobs]
+        self._note_blobs([data for _slot, data in self.inline_blobs])
         blobs = self.service.versioning.write_blobs(self.repo.key, [data for _slot, data in self.inline_blobs])
         self.inline_blobs = []
         for slot, blob in zip(slots, blobs, strict=True):
@@ -121,7 +138,10 @@ class CommitSession:
             line.content_file = None
             self._put_lfs(path, oid, size)
             return
+        self.git_bytes += line.content_size
         if line.content_file is not None:
+            if not self.reuses_blobs and git.existing_objects(self.repo.key, [_blob_id_of_file(line.content_file)]):
+                self.reuses_blobs = True
             blob = git.write_blob_from_file(self.repo.key, line.content_file)
             line.content_file.unlink(missing_ok=True)
         else:
@@ -151,7 +171,11 @@ class CommitSession:
         self._put_lfs(path, oid, stored)
 
     def _put_lfs(self, path: str, oid: str, size: int) -> None:
-        blob = self.service.versioning.write_blob(self.repo.key, make_pointer(oid, size))
+        pointer = make_pointer(oid, size)
+        self.git_bytes += len(pointer)
+        self._note_blobs([pointer])
+        self.lfs_sizes[oid] = size
+        blob = self.service.versioning.write_blob(self.repo.key, pointer)
         self.operations.append(PutFile(path, blob))
         self.lfs_oids.append(oid)
         self.lfs_paths.append(path)
@@ -176,6 +200,7 @@ class CommitSession:
         view = files.file(self.repo, commit, normalize_repo_path(src))
         if view.lfs is not None:
             self.lfs_oids.append(view.lfs.oid)
+        self.reuses_blobs = True
         self.operations.append(PutFile(path, view.oid))
 
     def finish(self) -> str:
@@ -195,21 +220,50 @@ class CommitSession:
             head = self.service.versioning.resolve(self.repo.key, self.branch)
             if not head.startswith(self.parent):
                 raise StaleParentError()
-        while self.pending_lfs:
-            src, oid, size = self.pending_lfs.pop()
-            self.service.lfs.store_file(src, oid=oid, size=size, uploader=self.caller, hashed=(oid, size))
-        # Linking first errs on the safe side: a crash after it leaves an unreferenced link, never a
-        # commit whose object the repo cannot serve.
-        self.service.lfs.link(self.repo, self.lfs_oids)
+        quotas = self.service.quotas
+        needed = self.git_bytes + self.service.lfs.new_to_repo(self.repo, self.lfs_sizes)
+        reservation = quotas.reserve(self.repo.row, needed, "this commit")
+        linked = 0
+        try:
+            while self.pending_lfs:
+                src, oid, size = self.pending_lfs.pop()
+                self.service.lfs.store_file(src, oid=oid, size=size, uploader=self.caller, hashed=(oid, size))
+            # Linking first errs on the safe side: a crash after it leaves an unreferenced link, never a
+            # commit whose object the repo cannot serve.
+            linked = self.service.lfs.link(self.repo, self.lfs_oids)
+            commit = self._commit(reservation, linked)
+        finally:
+            if not reservation.done:  # the commit failed; the links it made stay (and count)
+                quotas.settle(reservation, self.repo.row, lfs=linked)
+        self.service.repos.touch(self.repo)
+        return commit
+
+    def _commit(self, reservation: Reservation, linked: int) -> str:
+        """Write the commit and settle the reservation with the bytes it added, under the repo lock.
+
+        The git bytes added are the blobs reachable from the new commit but not from its parent or any
+        other ref. Settling under the lock keeps a concurrent re-measure from counting them twice.
+        """
+        git = self.service.versioning
         message = self.summary or "Upload files"
         if self.description:
             message = f"{message}\n\n{self.description}"
-        commit = self.service.versioning.commit(
-            self.repo.key, branch=self.branch, operations=self.operations, message=message,
-            author=signature_of(self.caller.username), expected_head=self.parent,
-        )
-        self.service.repos.touch(self.repo)
-        return commit
+        with git.repo_lock(self.repo.key):  # reentrant: the commit takes it too; refs stay still meanwhile
+            head = git.resolve(self.repo.key, self.branch)
+            commit = git.commit(
+                self.repo.key, branch=self.branch, operations=self.operations, message=message,
+                author=signature_of(self.caller.username), expected_head=self.parent,
+            )
+            added = 0
+            if self.reuses_blobs:
+                added = self.service.quotas.git_growth(self.repo.row)
+            elif self.git_bytes:  # without a blob written, every blob of the tree was reachable already
+                refs = git.refs(self.repo.key)
+                hide = [head] + [f"refs/heads/{b}" for b in refs.branches if b != self.branch]
+                hide += [f"refs/tags/{t}" for t in refs.tags]
+                added = git.blob_bytes(self.repo.key, [commit], hide)
+            self.service.quotas.settle(reservation, self.repo.row, lfs=linked, git=added)
+            return commit
 
     def _track_lfs_paths(self) -> None:
         """Add LFS paths no pattern covers to .gitattributes, so git-lfs clones get real bytes."""
@@ -221,7 +275,10 @@ class CommitSession:
             if not is_lfs_tracked(path, updated):
                 updated = with_lfs_path(updated, path)
         if updated != text:
-            blob = self.service.versioning.write_blob(self.repo.key, updated.encode())
+            data = updated.encode()
+            self.git_bytes += len(data)
+            self._note_blobs([data])
+            blob = self.service.versioning.write_blob(self.repo.key, data)
             self.operations.append(PutFile(".gitattributes", blob))
 
     def _current_gitattributes(self) -> str:
@@ -241,6 +298,15 @@ class CommitSession:
                 line.content_file.unlink(missing_ok=True)
         while self.pending_lfs:
             self.pending_lfs.pop()[0].unlink(missing_ok=True)
+
+
+def _blob_id_of_file(path: Path) -> str:
+    """The git blob id of a file's content (sha1 of ``blob <size>\\0`` + content)."""
+    digest = hashlib.sha1(b"blob %d\0" % path.stat().st_size)
+    with path.open("rb") as src:
+        while chunk := src.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _path(value: dict[str, Any]) -> str:
@@ -263,8 +329,9 @@ class CommitService:
     """Write-side use cases of a repo."""
 
     def __init__(self, versioning: VersioningBackend, repos: RepoService, files: FileService,
-                 lfs: LfsService, settings: Settings) -> None:
+                 lfs: LfsService, quotas: QuotaService, settings: Settings) -> None:
         self.versioning = versioning
+        self.quotas = quotas
         self.repos = repos
         self.files = files
         self.lfs = lfs
@@ -297,6 +364,7 @@ class CommitService:
         commit = self.files.resolve(repo, revision)
         gitattributes = self._gitattributes_at(repo, commit)
         answers = []
+        total = 0
         for item in files:
             size = item.get("size", 0) if isinstance(item, dict) else None
             if not isinstance(size, int) or isinstance(size, bool) or size < 0:
@@ -308,6 +376,10 @@ class CommitService:
                 "shouldIgnore": False,
                 "oid": self._remote_oid(repo, commit, path),
             })
+            total += size
+        # The announced sizes, all of them: the client sends no content hash here, so a file that turns
+        # out unchanged is counted too (the commit itself is charged only what it adds).
+        self.quotas.check(repo.row, total, "this upload")
         return answers
 
     def _upload_mode(self, path: str, size: int, gitattributes: str) -> str:
@@ -350,7 +422,9 @@ class CommitService:
         branch = branch_name(branch)
         if branch == "main":
             raise BadRequestError("The default branch 'main' cannot be deleted")
-        self.versioning.delete_branch(repo.key, branch)
+        with self.versioning.repo_lock(repo.key):  # history may shrink: re-measure this repo
+            self.versioning.delete_branch(repo.key, branch)
+            self.quotas.remeasure_git(repo.row)
         self.repos.touch(repo)
 
     def create_tag(self, caller: Caller, repo: RepoRef, revision: str, tag: str, message: str | None) -> None:
@@ -362,7 +436,9 @@ class CommitService:
                                    tagger=signature_of(caller.username))
 
     def delete_tag(self, repo: RepoRef, tag: str) -> None:
-        self.versioning.delete_tag(repo.key, tag.removeprefix("refs/tags/"))
+        with self.versioning.repo_lock(repo.key):
+            self.versioning.delete_tag(repo.key, tag.removeprefix("refs/tags/"))
+            self.quotas.remeasure_git(repo.row)
 
     def super_squash(self, caller: Caller, repo: RepoRef, revision: str, message: str | None) -> str:
         """Squash a branch's history into one commit.
@@ -378,7 +454,9 @@ class CommitService:
                 raise BadRequestError(f"Cannot squash a tag ({branch}); squash a branch")
             self.files.resolve(repo, revision)  # RevisionNotFoundError if unknown
             raise BadRequestError(f"Cannot squash {revision!r}: it is not a branch")
-        commit = self.versioning.squash(repo.key, branch=branch, message=message or "Super-squash branch",
-                                        author=signature_of(caller.username))
+        with self.versioning.repo_lock(repo.key):
+            commit = self.versioning.squash(repo.key, branch=branch, message=message or "Super-squash branch",
+                                            author=signature_of(caller.username))
+            self.quotas.remeasure_git(repo.row)
         self.repos.touch(repo)
         return commit

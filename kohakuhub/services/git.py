@@ -5,17 +5,24 @@ deletes the default branch or overwrites a ref that moved since the pusher fetch
 plain blob at or above the LFS threshold, and every LFS pointer names a verified object the pusher may
 use (one they uploaded, or one this repo already references). Afterwards the repo's LFS references and
 lastModified are updated, so the HF API shows the push at once (it reads git directly for the rest).
+
+The quota check comes last: the new blobs' sizes plus the LFS objects the pointers bring to this repo
+are reserved in the namespace's bucket before any ref moves (or the push is refused), and settled in
+post-receive; a push that deletes refs or rewrites history has its repo re-measured instead.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 from kohakuhub.config import Settings
-from kohakuhub.errors import InvalidRevisionError
+from kohakuhub.errors import InvalidRevisionError, QuotaExceededError
 from kohakuhub.lib.lfs_pointer import POINTER_SIZES, LfsPointer, parse_pointer
 from kohakuhub.services.auth import Caller
 from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.quotas import QuotaService, Reservation
 from kohakuhub.services.repos import RepoRef, RepoService
 from kohakuhub.versioning.git.naming import validate_ref_name
 from kohakuhub.versioning.git.push_context import PushContext, PushedBlob, RefUpdate
@@ -24,15 +31,19 @@ from kohakuhub.versioning.git.transport import GitTransport, Verdict
 PREFIX = "KohakuHub: "
 # Enough offending paths to act on without flooding the terminal.
 MAX_LISTED = 10
+# New blob ids are looked up in the repo's object store this many at a time (pushes are streamed).
+BLOB_CHECK_CHUNK = 10_000
 
 
 class GitService:
     """Serves git's transport for hub repos; callers have been checked by ``RepoService.get``."""
 
-    def __init__(self, transport: GitTransport, repos: RepoService, lfs: LfsService, settings: Settings) -> None:
+    def __init__(self, transport: GitTransport, repos: RepoService, lfs: LfsService, quotas: QuotaService,
+                 settings: Settings) -> None:
         self._transport = transport
         self._repos = repos
         self._lfs = lfs
+        self._quotas = quotas
         self._threshold = settings.lfs_threshold_bytes
 
     def advertise(self, ref: RepoRef, service: str, protocol: str | None) -> AsyncIterator[bytes]:
@@ -43,36 +54,90 @@ class GitService:
         """Answer a clone/fetch request."""
         return self._transport.upload_pack(ref.key, body, protocol)
 
-    def receive_pack(self, caller: Caller, ref: RepoRef, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    async def receive_pack(self, caller: Caller, ref: RepoRef, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         """Receive a push from a caller holding write access to ``ref``."""
-        policy = PushPolicy(self._lfs, self._repos, self._threshold, caller, ref)
-        return self._transport.receive_pack(ref.key, body, policy)
+        policy = PushPolicy(self._lfs, self._repos, self._quotas, self._threshold, caller, ref)
+        try:
+            async with aclosing(self._transport.receive_pack(ref.key, body, policy)) as report:
+                async for chunk in report:
+                    yield chunk
+        finally:
+            # A push that passed pre-receive but never reached post-receive (git failed, client gone)
+            # gives its reservation back.
+            await asyncio.to_thread(self._quotas.release, policy.reservation)
 
 
 class PushPolicy:
     """The checks and bookkeeping of one push (a ``PushGate``)."""
 
-    def __init__(self, lfs: LfsService, repos: RepoService, threshold: int, caller: Caller,
-                 ref: RepoRef) -> None:
+    def __init__(self, lfs: LfsService, repos: RepoService, quotas: QuotaService, threshold: int,
+                 caller: Caller, ref: RepoRef) -> None:
         self._lfs = lfs
         self._repos = repos
+        self._quotas = quotas
         self._threshold = threshold
         self._caller = caller
         self._ref = ref
         self._lfs_oids: list[str] = []
+        self._lfs_sizes: dict[str, int] = {}
+        self._git_bytes = 0
+        self._blob_ids: list[str] = []  # checked against the repo's object store in chunks
+        self._reuses_blobs = False
+        self._updates: list[RefUpdate] = []
+        self._rewrites = False
+        self.reservation: Reservation | None = None
 
     def pre_receive(self, push: PushContext) -> Verdict:
         problems = self._ref_problems(push)
         if not problems:
             problems = self._content_problems(push)
+        if not problems:
+            problems = self._quota_problems(push)
         if problems:
             return Verdict(False, [PREFIX + line for line in problems] + [PREFIX + "push rejected; nothing was changed"])
         return Verdict(True)
 
+    def _quota_problems(self, push: PushContext) -> list[str]:
+        self._updates = list(push.updates)
+        # Deleted refs and rewritten history can shrink the repo, and a blob the repo already held (in old
+        # history, or left unreferenced) may be listed as new: the repo is re-measured after such pushes.
+        self._rewrites = any(u.is_delete or (not u.is_create and not push.is_ancestor(u.old, u.new))
+                             for u in push.updates) or self._reuses_blobs or self._flush_blob_ids()
+        needed = self._git_bytes + self._lfs.new_to_repo(self._ref, self._lfs_sizes)
+        try:
+            self.reservation = self._quotas.reserve(self._ref.row, needed, "this push")
+        except QuotaExceededError as exc:
+            return [exc.message]
+        return []
+
+    def _note_blob(self, oid: str) -> None:
+        if self._reuses_blobs:
+            return
+        self._blob_ids.append(oid)
+        if len(self._blob_ids) >= BLOB_CHECK_CHUNK:
+            self._flush_blob_ids()
+
+    def _flush_blob_ids(self) -> bool:
+        """True once a pushed blob turns out to be in the repo's object store already."""
+        if self._blob_ids and not self._reuses_blobs:
+            self._reuses_blobs = self._quotas.has_any_object(self._ref.row, self._blob_ids)
+        self._blob_ids = []
+        return self._reuses_blobs
+
     def post_receive(self, updates: list[RefUpdate]) -> Verdict:
-        if updates:
-            self._lfs.link(self._ref, self._lfs_oids)
-            self._repos.touch(self._ref)
+        # Runs under the repo lock (held until git exits), so the settlement cannot race a re-measure.
+        linked = 0
+        try:
+            if updates:
+                linked = self._lfs.link(self._ref, self._lfs_oids)
+                self._repos.touch(self._ref)
+        finally:
+            if updates and (self._rewrites or len(updates) != len(self._updates)):
+                self._quotas.settle(self.reservation, self._ref.row, lfs=linked)
+                self._quotas.remeasure_git(self._ref.row, lock=False)
+            else:
+                self._quotas.settle(self.reservation, self._ref.row, lfs=linked,
+                                    git=self._git_bytes if updates else 0)
         return Verdict(True)
 
     def _ref_problems(self, push: PushContext) -> list[str]:
@@ -104,6 +169,8 @@ class PushPolicy:
         too_big: list[PushedBlob] = []
         candidates: dict[str, str] = {}
         for blob in push.new_blobs():
+            self._git_bytes += blob.size
+            self._note_blob(blob.oid)
             if blob.size >= self._threshold:
                 too_big.append(blob)
             elif blob.size in POINTER_SIZES:  # only these can be pointers: others need no read
@@ -133,4 +200,5 @@ class PushPolicy:
                                 f"{pointer.oid} has {stored}")
             else:
                 self._lfs_oids.append(pointer.oid)
+                self._lfs_sizes[pointer.oid] = stored
         return problems[:MAX_LISTED]

@@ -19,6 +19,7 @@ from kohakuhub.db.models import LfsGrant, LfsObject, RepoLfsObject
 from kohakuhub.errors import IntegrityError, NotFoundError
 from kohakuhub.lib.hashing import is_sha256_hex, sha256_file
 from kohakuhub.services.auth import Caller
+from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoRef
 from kohakuhub.storage.base import BlobStore, lfs_key
 
@@ -43,8 +44,9 @@ class BatchDecision:
 class LfsService:
     """Stores verified LFS objects and decides who may reach them."""
 
-    def __init__(self, db: Database, store: BlobStore, settings: Settings) -> None:
+    def __init__(self, db: Database, store: BlobStore, settings: Settings, quotas: QuotaService) -> None:
         self._db = db
+        self._quotas = quotas
         self._store = store
         self._multipart_threshold = settings.lfs_multipart_threshold_bytes
         self._chunk_size = settings.lfs_multipart_chunk_size_bytes
@@ -98,21 +100,53 @@ class LfsService:
         return caller is not None and LfsGrant.select().where(
             (LfsGrant.user == caller.user_id) & (LfsGrant.oid == oid)).exists()
 
-    def link(self, repo: RepoRef, oids: Iterable[str]) -> None:
-        """Record that the repo's history references these objects."""
+    def link(self, repo: RepoRef, oids: Iterable[str]) -> int:
+        """Record that the repo's history references these objects; return the bytes newly linked.
+
+        Only rows this call inserted count (RETURNING), so concurrent links of one object count once.
+        """
         rows = [{"repo": repo.row.id, "oid": oid} for oid in dict.fromkeys(oids)]
         if not rows:
-            return
+            return 0
+        added: list[str] = []
         with write_transaction(self._db):
             for start in range(0, len(rows), 500):
-                RepoLfsObject.insert_many(rows[start:start + 500]).on_conflict_ignore().execute()
+                query = RepoLfsObject.insert_many(rows[start:start + 500]).on_conflict_ignore()
+                added += [row.oid for row in query.returning(RepoLfsObject.oid).execute()]
+        return self.total_size(added)
+
+    def total_size(self, oids: Iterable[str]) -> int:
+        """Sum of the sizes of these verified objects (unknown ones count 0)."""
+        wanted = list(dict.fromkeys(oids))
+        total = 0
+        for start in range(0, len(wanted), 500):
+            total += sum(row.size for row in LfsObject.select(LfsObject.size).where(
+                LfsObject.oid.in_(wanted[start:start + 500])))
+        return total
+
+    def new_to_repo(self, repo: RepoRef, sizes: dict[str, int]) -> int:
+        """Bytes of the objects (oid -> size) that the repo does not reference yet."""
+        oids = list(sizes)
+        linked: set[str] = set()
+        for start in range(0, len(oids), 500):
+            linked.update(row.oid for row in RepoLfsObject.select(RepoLfsObject.oid).where(
+                (RepoLfsObject.repo == repo.row.id) & RepoLfsObject.oid.in_(oids[start:start + 500])))
+        return sum(size for oid, size in sizes.items() if oid not in linked)
 
     # --- batch API -------------------------------------------------------------------------------
 
     def batch(self, caller: Caller | None, repo: RepoRef, operation: str,
               objects: list[tuple[str, int]]) -> list[BatchDecision]:
-        """Decide, per object, what the client must do."""
-        return [self._decide(caller, repo, operation, oid, size) for oid, size in objects]
+        """Decide, per object, what the client must do.
+
+        Raises:
+            QuotaExceededError: an upload whose objects (those new to this repo) would not fit the quota.
+        """
+        decisions = [self._decide(caller, repo, operation, oid, size) for oid, size in objects]
+        if operation == "upload":
+            sizes = {d.oid: d.size for d in decisions if d.action != "error"}
+            self._quotas.check(repo.row, self.new_to_repo(repo, sizes), "this upload")
+        return decisions
 
     def _decide(self, caller: Caller | None, repo: RepoRef, operation: str, oid: str,
                 size: int) -> BatchDecision:

@@ -22,6 +22,7 @@ from kohakuhub.errors import (
 from kohakuhub.lib.gitattributes import DEFAULT_GITATTRIBUTES
 from kohakuhub.lib.repo_ids import validate_name
 from kohakuhub.services.auth import Access, Caller, Grants, may_create_in, repo_access
+from kohakuhub.services.quotas import QuotaService
 from kohakuhub.types import PutFile, RepoType, Signature
 from kohakuhub.versioning.base import VersioningBackend
 
@@ -72,9 +73,10 @@ class RepoRef:
 class RepoService:
     """Repos as metadata rows plus one git repository each."""
 
-    def __init__(self, db: Database, versioning: VersioningBackend) -> None:
+    def __init__(self, db: Database, versioning: VersioningBackend, quotas: QuotaService) -> None:
         self._db = db
         self._git = versioning
+        self._quotas = quotas
 
     # --- lookup and permission -------------------------------------------------------------------
 
@@ -177,6 +179,7 @@ class RepoService:
         except BaseException:
             self._git.delete_repo(storage_key)
             raise
+        self._quotas.repo_created(row)
         return RepoRef(row, Access.ADMIN)
 
     @staticmethod
@@ -207,6 +210,7 @@ class RepoService:
         """
         ref = self.get(caller, repo_type, namespace, name, need=Access.ADMIN)
         with write_transaction(self._db):
+            self._quotas.repo_deleted(ref.row)
             ref.row.delete_instance(recursive=True)
         self._git.delete_repo(ref.key)
 
@@ -234,6 +238,8 @@ class RepoService:
                     raise ConflictError(
                         f"A {repo_type.value} repository called {to_ns}/{to_name} already exists"
                     )
+                # QuotaExceededError when the repo does not fit the target namespace (nothing changes).
+                self._quotas.repo_moved(ref.row, namespace=to_ns, private=bool(ref.row.private))
                 Repo.update(namespace=to_ns, name=to_name, full_key=new_key, owner=owner.id,
                             updated_at=utcnow()).where(
                     Repo.id == ref.row.id).execute()
@@ -251,6 +257,8 @@ class RepoService:
         ref = self.get(caller, repo_type, namespace, name, need=Access.ADMIN)
         if private is not None:
             with write_transaction(self._db):
+                # QuotaExceededError when the repo does not fit the other bucket (nothing changes).
+                self._quotas.repo_moved(ref.row, namespace=ref.row.namespace, private=private)
                 Repo.update(private=private).where(Repo.id == ref.row.id).execute()
         return RepoRef(Repo.get_by_id(ref.row.id), ref.access)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
@@ -173,3 +174,24 @@ class VersioningBackend(ABC):
     @abstractmethod
     def commit_info(self, key: str, commit: str) -> CommitInfo:
         """One commit's metadata. RevisionNotFoundError if absent."""
+
+    # --- storage accounting ------------------------------------------------------------------------
+
+    @abstractmethod
+    def repo_lock(self, key: str) -> AbstractContextManager[None]:
+        """The repo's write lock, reentrant in one thread (commits and ref moves take it themselves).
+
+        Raises:
+            RepoNotFoundError: the repository does not exist.
+        """
+
+    @abstractmethod
+    def blob_bytes(self, key: str, tips: Sequence[str] | None = None, hide: Sequence[str] = ()) -> int:
+        """Total size of distinct blobs reachable from ``tips`` (default: every ref) but not from ``hide``.
+
+        ``tips`` and ``hide`` are commit ids or full ref names; this is what quotas count as git storage.
+        """
+
+    @abstractmethod
+    def existing_objects(self, key: str, oids: Sequence[str]) -> set[str]:
+        """The ids among ``oids`` already in the repository's object store (reachable or not)."""

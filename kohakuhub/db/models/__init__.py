@@ -4,11 +4,12 @@ from kohakuhub.db.models.accounts import LoginFailure, Session, Token, User
 from kohakuhub.db.models.base import utcnow
 from kohakuhub.db.models.lfs import LfsGrant, LfsObject, RepoLfsObject
 from kohakuhub.db.models.orgs import Invitation, OrgMember, RepoCollaborator
+from kohakuhub.db.models.quotas import NamespaceQuota, RepoUsage
 from kohakuhub.db.models.repos import Repo, RepoRedirect
 
 ALL_MODELS = [
     User, Session, Token, LoginFailure, Repo, RepoRedirect, LfsObject, RepoLfsObject, LfsGrant, OrgMember,
-    RepoCollaborator, Invitation,
+    RepoCollaborator, Invitation, RepoUsage, NamespaceQuota,
 ]
 
 __all__ = [
@@ -18,10 +19,12 @@ __all__ = [
     "LfsObject",
     "LoginFailure",
     "OrgMember",
+    "NamespaceQuota",
     "Repo",
     "RepoCollaborator",
     "RepoLfsObject",
     "RepoRedirect",
+    "RepoUsage",
     "Session",
     "Token",
     "User",

@@ -51,6 +51,7 @@ from kohakuhub.versioning.git.opening import RepoCache, open_fresh
 from kohakuhub.versioning.git.packwriter import write_pack
 from kohakuhub.versioning.git.refs_writer import create_ref, delete_ref, move_ref
 from kohakuhub.versioning.git.tree_builder import apply_operations
+from kohakuhub.versioning.git.usage import reachable_blob_bytes
 
 _HEADS = "refs/heads/"
 # Batches smaller than this are written as loose objects. Measured (2 vCPU, ext4): a loose object costs
@@ -141,6 +142,15 @@ class GitBackend(VersioningBackend):
         """
         with self._locks.hold(key, self.repo_path(key)):
             yield
+
+    def blob_bytes(self, key: str, tips: Sequence[str] | None = None, hide: Sequence[str] = ()) -> int:
+        """Total size of distinct blobs reachable from ``tips`` (default: every ref) but not ``hide``."""
+        return reachable_blob_bytes(self.repo_path(key), tips, hide)
+
+    def existing_objects(self, key: str, oids: Sequence[str]) -> set[str]:
+        """The ids among ``oids`` already in the repository's object store (reachable or not)."""
+        repo = self._open(key)
+        return {oid for oid in oids if oid in repo}
 
     def _open(self, key: str) -> pygit2.Repository:
         # For use within this call on this thread only (see opening.py).

@@ -85,6 +85,12 @@ class PushContext:
         """The full ref HEAD points at (``refs/heads/main``)."""
         return self._git("symbolic-ref", "HEAD").decode().strip()
 
+    def is_ancestor(self, old: str, new: str) -> bool:
+        """True when ``new`` contains ``old`` in its history (a fast-forward)."""
+        out = subprocess.run(["git", "--git-dir", str(self.repo_path), "merge-base", "--is-ancestor", old, new],
+                             env=self._env, capture_output=True, check=False, timeout=INSPECT_TIMEOUT_SECONDS)
+        return out.returncode == 0
+
     def object_type(self, oid: str) -> str:
         """``commit``, ``tag``, ``tree`` or ``blob``."""
         return self._git("cat-file", "-t", oid).decode().strip()
