@@ -100,6 +100,23 @@ class GitHub:
                                 (f"{repo_type}/{repo_id}".lower(),)).fetchone()
         return self.server.data_dir / "repos" / key[:2] / f"{key}.git"
 
+    def bare(self, repo_id: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run git directly on the hub's bare repository (no hub involved)."""
+        return subprocess.run(["git", "--git-dir", str(self.repo_dir(repo_id)), *args], env=self.git.env,
+                              capture_output=True, text=True, check=check, timeout=120)
+
+    def refs(self, repo_id: str) -> dict[str, str]:
+        """Every ref of the bare repository with its id, and ``HEAD`` with the branch it names."""
+        listing = self.bare(repo_id, "for-each-ref", "--format=%(refname) %(objectname)").stdout
+        refs = dict(line.split(" ") for line in listing.splitlines())
+        refs["HEAD"] = self.bare(repo_id, "symbolic-ref", "HEAD").stdout.strip()
+        return refs
+
+    @property
+    def log_path(self) -> Path:
+        """The server's combined stdout/stderr (written by ``launch_server``)."""
+        return self.server.data_dir.parent / f"server-{self.url.rsplit(':', 1)[1]}.log"
+
 
 @pytest.fixture(scope="session")
 def git_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitHub]:
