@@ -88,9 +88,10 @@ def _token_from_header(header: str) -> str:
 async def get_caller(request: Request, hub: Annotated[Hub, Depends(get_hub)]) -> Caller | None:
     """The authenticated caller, or None for anonymous requests.
 
-    Anonymous requests cost no database call and no thread hop; credentials are checked in the
-    threadpool because the account lookup is synchronous. A state-changing request authenticated by the
-    session cookie must pass the CSRF check; token-authenticated requests never need to.
+    Anonymous requests cost no database call and no thread hop; tokens are checked on the event loop
+    with in-process SQLite and in the threadpool otherwise, sessions in the threadpool. A state-changing
+    request authenticated by the session cookie must pass the CSRF check; token-authenticated requests
+    never need to.
 
     Raises:
         AuthenticationError: an Authorization header was sent but its token is invalid or expired.
@@ -99,7 +100,14 @@ async def get_caller(request: Request, hub: Annotated[Hub, Depends(get_hub)]) ->
     header = request.headers.get("authorization")
     if header:
         token = _token_from_header(header)
-        return await run_in_threadpool(hub.accounts.caller_from_token, token)
+        if not hub.local_metadata:
+            return await run_in_threadpool(hub.accounts.caller_from_token, token)
+        # In-process SQLite: the lookup is one precompiled query, cheaper than a thread hop (HEAD resolve
+        # with a token is a hot path); only the once-a-minute last-used write goes to the threadpool.
+        caller, stale_token_id = hub.accounts.check_token(token)
+        if stale_token_id is not None:
+            await run_in_threadpool(hub.accounts.touch_token, stale_token_id)
+        return caller
     session = request.cookies.get(SESSION_COOKIE)
     if session:
         caller = await run_in_threadpool(hub.accounts.caller_from_session, session)
