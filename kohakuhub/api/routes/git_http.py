@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 
 from fastapi import APIRouter, Request
@@ -51,28 +51,41 @@ def _service(name: str | None) -> str:
     return SERVICES[name]
 
 
-async def _request_body(request: Request, on_end: Callable[[], None]) -> AsyncIterator[bytes]:
-    """The request body, gunzipped when git sent it compressed; ``on_end`` runs when it is consumed."""
-    encoding = request.headers.get("content-encoding", "identity").lower()
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding in ("gzip", "x-gzip") else None
-    try:
-        async for chunk in request.stream():
-            if inflater is None:
-                if chunk:
-                    yield chunk
-                continue
-            data = chunk
-            while data:  # inflate in bounded steps: a tiny body may expand enormously
-                out = inflater.decompress(data, INFLATE_STEP)
-                data = inflater.unconsumed_tail
-                if out:
-                    yield out
-        if inflater is not None and not inflater.eof:
-            raise BadRequestError("The gzip request body is truncated")
-    except ClientDisconnect:
-        return
-    finally:
-        on_end()
+class RequestBody:
+    """The request body as git should read it: gunzipped when sent compressed.
+
+    A broken body cannot raise into git's stdin feeder (it would only close stdin), so the problem is kept
+    in ``error`` and reported as a 400 if git, having read nothing valid, answers nothing.
+    """
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.consumed = asyncio.Event()
+        self.error: BadRequestError | None = None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        encoding = self.request.headers.get("content-encoding", "identity").lower()
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding in ("gzip", "x-gzip") else None
+        try:
+            async for chunk in self.request.stream():
+                if inflater is None:
+                    if chunk:
+                        yield chunk
+                    continue
+                data = chunk
+                while data:  # inflate in bounded steps: a tiny body may expand enormously
+                    out = inflater.decompress(data, INFLATE_STEP)
+                    data = inflater.unconsumed_tail
+                    if out:
+                        yield out
+            if inflater is not None and not inflater.eof:
+                self.error = BadRequestError("The gzip request body is truncated")
+        except zlib.error as exc:
+            self.error = BadRequestError(f"The gzip request body is corrupt: {exc}")
+        except ClientDisconnect:
+            return
+        finally:
+            self.consumed.set()
 
 
 class GitStream(Response):
@@ -83,7 +96,7 @@ class GitStream(Response):
     finish even if the client leaves: stopping git in the middle of its ref updates could apply some.
     """
 
-    def __init__(self, chunks: AsyncIterator[bytes], media_type: str, body_read: asyncio.Event,
+    def __init__(self, chunks: AsyncIterator[bytes], media_type: str, body: RequestBody | None = None,
                  prefix: bytes = b"", *, stop_on_disconnect: bool = True) -> None:
         # Not Response.__init__: it would announce a Content-Length for an empty body.
         self.status_code = 200
@@ -91,7 +104,7 @@ class GitStream(Response):
         self.background = None
         self.init_headers(NO_CACHE)
         self.chunks = chunks
-        self.body_read = body_read
+        self.body = body
         self.prefix = prefix
         self.stop_on_disconnect = stop_on_disconnect
 
@@ -114,6 +127,9 @@ class GitStream(Response):
         async with aclosing(self.chunks) as chunks:
             # No output at all is a valid answer: git's probe request (a bare flush) gets an empty body.
             first = await anext(chunks, b"")
+            if not first and self.body is not None and self.body.error is not None:
+                await _send_error(send, self.body.error.message)
+                return
             await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
             await send({"type": "http.response.body", "body": self.prefix + first, "more_body": True})
             async for chunk in chunks:
@@ -121,7 +137,8 @@ class GitStream(Response):
             await send({"type": "http.response.body", "body": b""})
 
     async def _watch(self, receive: Receive) -> None:
-        await self.body_read.wait()
+        if self.body is not None:
+            await self.body.consumed.wait()
         while (await receive())["type"] != "http.disconnect":
             pass
 
@@ -135,10 +152,8 @@ async def _info_refs(request: Request, hub: HubDep, caller: CallerDep, plural: s
     # Protocol v2 starts with its capability list; v0/v1 with a service announcement (as http-backend).
     v2 = service == "upload-pack" and protocol is not None and "version=2" in protocol.split(":")
     prefix = b"" if v2 else pkt_line(f"# service=git-{service}\n") + b"0000"
-    body_read = asyncio.Event()
-    body_read.set()
     return GitStream(hub.git.advertise(ref, service, protocol), f"application/x-git-{service}-advertisement",
-                     body_read, prefix)
+                     prefix=prefix)
 
 
 async def _rpc(request: Request, hub: HubDep, caller: CallerDep, plural: str, namespace: str, name: str,
@@ -151,14 +166,21 @@ async def _rpc(request: Request, hub: HubDep, caller: CallerDep, plural: str, na
         raise BadRequestError(f"Unsupported Content-Encoding {encoding!r}; send gzip or nothing")
     need = Access.WRITE if service == "receive-pack" else Access.READ
     ref = await run_in_threadpool(find_repo, hub, caller, plural, namespace, name, need)
-    body_read = asyncio.Event()
-    body = _request_body(request, body_read.set)
+    body = RequestBody(request)
     if service == "receive-pack":
         assert caller is not None  # write access is never granted to anonymous callers
-        return GitStream(hub.git.receive_pack(caller, ref, body), f"application/x-git-{service}-result",
-                         body_read, stop_on_disconnect=False)
-    return GitStream(hub.git.upload_pack(ref, body, _protocol(request)), f"application/x-git-{service}-result",
-                     body_read)
+        return GitStream(hub.git.receive_pack(caller, ref, aiter(body)), f"application/x-git-{service}-result",
+                         body, stop_on_disconnect=False)
+    return GitStream(hub.git.upload_pack(ref, aiter(body), _protocol(request)), f"application/x-git-{service}-result",
+                     body)
+
+
+async def _send_error(send: Send, message: str) -> None:
+    body = (message + "\n").encode()
+    await send({"type": "http.response.start", "status": 400,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"%d" % len(body)),
+                            (b"x-error-message", message.encode("ascii", "replace"))]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _routes(plural: str):
