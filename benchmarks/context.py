@@ -40,6 +40,7 @@ class Context:
         self._hub: Hub | None = None
         self._big_source: Path | None = None
         self._big_upload: BigUpload | None = None
+        self.on_close: list = []  # extra teardown (e.g. the S3 benchmarks' moto server and hub)
 
     # --- hub --------------------------------------------------------------------------------------
 
@@ -109,6 +110,9 @@ class Context:
     # --- teardown ---------------------------------------------------------------------------------
 
     def close(self) -> None:
+        for closer in reversed(self.on_close):
+            closer()
+        self.on_close.clear()
         if self._hub is not None:
             self._hub.stop()
             self._hub = None

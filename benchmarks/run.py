@@ -31,6 +31,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 from benchmarks.bench_git import bench_clone, bench_push
 from benchmarks.bench_head import bench_head
 from benchmarks.bench_repo import bench_commit, bench_tree
+from benchmarks.bench_s3 import bench_s3_download, bench_s3_upload
 from benchmarks.bench_transfer import bench_download, bench_upload
 from benchmarks.common import Result, Sizes, temp_root
 from benchmarks.context import Context
@@ -45,6 +46,8 @@ BENCHMARKS: dict[str, Callable[[Context], list[Result]]] = {
     "tree": bench_tree,
     "clone": bench_clone,
     "push": bench_push,
+    "s3-upload": bench_s3_upload,
+    "s3-download": bench_s3_download,
 }
 
 

@@ -40,6 +40,7 @@ from kohakuhub.services.login_throttle import LoginThrottle
 from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoService
+from kohakuhub.storage.base import BlobStore
 from kohakuhub.storage.local import LocalBlobStore
 from kohakuhub.versioning.git.backend import GitBackend
 from kohakuhub.versioning.git.transport import GitTransport
@@ -55,17 +56,42 @@ class HubApp(FastAPI):
         return RequestIdMiddleware(RawPathMiddleware(super().build_middleware_stack()))
 
 
+def build_blob_store(settings: Settings) -> BlobStore:
+    """S3 when an endpoint or bucket is configured (bucket created if missing), else the local directory.
+
+    Raises:
+        StorageUnavailableError: S3 is configured but cannot be reached.
+        ConfigError: S3 refuses to create the bucket.
+    """
+    if not settings.uses_s3:
+        return LocalBlobStore(settings.blob_dir)
+    from kohakuhub.storage.s3 import S3BlobStore  # boto3 is imported only by hubs that use S3
+
+    store = S3BlobStore(
+        bucket=settings.s3_bucket_name, endpoint=settings.s3_endpoint,
+        public_endpoint=settings.s3_public_endpoint, access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key.get_secret_value(), region=settings.s3_region,
+        force_path_style=settings.s3_force_path_style, signature_version=settings.s3_signature_version,
+        connect_timeout=settings.s3_connect_timeout_seconds, read_timeout=settings.s3_read_timeout_seconds,
+        max_attempts=settings.s3_max_attempts,
+    )
+    store.ensure_bucket()
+    return store
+
+
 def build_hub(settings: Settings) -> Hub:
     """Create every adapter and service for ``settings`` (and bring the schema up to date)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = open_database(settings.resolved_database_url)
     migrate(db)
     versioning = GitBackend(settings.git_dir)
-    store = LocalBlobStore(settings.blob_dir)
+    store = build_blob_store(settings)
     quotas = QuotaService(db, versioning, settings)
     repos = RepoService(db, versioning, quotas)
     files_service = FileService(versioning)
     lfs_service = LfsService(db, store, settings, quotas)
+    if lfs_service.direct is not None:
+        lfs_service.direct.maybe_sweep()  # abandoned uploads: at start, then at most every 10 min on uploads
     transport = GitTransport(versioning, settings.data_dir / "git-hooks")
     transport.install_hooks()
     secret = settings.effective_session_secret()

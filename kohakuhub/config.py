@@ -67,6 +67,23 @@ class Settings(BaseSettings):
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
+    # S3-compatible blob store (MinIO, AWS, R2). Used when s3_endpoint or s3_bucket is set; local files
+    # otherwise. Large files then travel between clients and S3 through presigned URLs, signed for
+    # s3_public_endpoint (the address clients reach; default: s3_endpoint).
+    s3_endpoint: str = ""  # empty with a bucket set: AWS's regional endpoint
+    s3_public_endpoint: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_bucket: str = ""  # empty with an endpoint set: "kohakuhub"; created if missing
+    s3_region: str = "us-east-1"  # R2: "auto"
+    s3_force_path_style: bool = True  # MinIO and moto need path style; AWS and R2 also take virtual hosts
+    s3_signature_version: Literal["s3v4", "s3"] = "s3v4"
+    s3_connect_timeout_seconds: float = 5.0
+    s3_read_timeout_seconds: float = 60.0
+    s3_max_attempts: int = 3
+    # Multipart uploads (and staged single uploads) not completed after this long are aborted (deleted).
+    s3_multipart_abandon_hours: float = 24.0
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -87,6 +104,21 @@ class Settings(BaseSettings):
     def _positive(cls, value: int) -> int:
         if value <= 0:
             raise ValueError("must be a positive integer")
+        return value
+
+    @field_validator("s3_endpoint", "s3_public_endpoint")
+    @classmethod
+    def _endpoint_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be empty or start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("s3_connect_timeout_seconds", "s3_read_timeout_seconds", "s3_multipart_abandon_hours",
+                     "s3_max_attempts")
+    @classmethod
+    def _positive_number(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be positive")
         return value
 
     @field_validator("login_max_failures_per_username", "login_max_failures_per_address")
@@ -131,6 +163,15 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file in the data dir."""
         return self.database_url or f"sqlite:///{self.data_dir / 'hub.db'}"
+
+    @property
+    def uses_s3(self) -> bool:
+        """True when LFS objects live in S3 (an endpoint or a bucket is configured)."""
+        return bool(self.s3_endpoint or self.s3_bucket)
+
+    @property
+    def s3_bucket_name(self) -> str:
+        return self.s3_bucket or "kohakuhub"
 
     @property
     def git_dir(self) -> Path:

@@ -141,5 +141,17 @@ class RateLimitedError(HubError):
         self.retry_after = retry_after
 
 
+# --- infrastructure -----------------------------------------------------------------------------------
+
+
+class StorageUnavailableError(HubError):
+    """The blob store (S3) cannot be reached or failed; nothing was written and the caller may retry (503)."""
+
+    def __init__(self, message: str = "The storage backend is temporarily unavailable; retry later", *,
+                 retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ConfigError(HubError):
     """A setting is missing or invalid; raised at start-up."""

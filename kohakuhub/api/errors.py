@@ -34,6 +34,7 @@ from kohakuhub.errors import (
     RepoNotFoundError,
     RevisionNotFoundError,
     StaleParentError,
+    StorageUnavailableError,
 )
 from kohakuhub.types import RepoType
 
@@ -59,6 +60,7 @@ ERROR_TABLE: list[tuple[type[HubError], int, str | None]] = [
     (LoginRequiredError, 401, None),
     (ForbiddenError, 403, None),
     (RateLimitedError, 429, None),
+    (StorageUnavailableError, 503, None),
     (ConfigError, 500, None),
 ]
 
@@ -112,7 +114,7 @@ def error_response(request: Request, exc: HubError) -> Response:
         headers["X-Repo-Commit"] = exc.commit
     if isinstance(exc, RangeNotSatisfiableError):
         headers["Content-Range"] = f"bytes */{exc.size}"
-    if isinstance(exc, RateLimitedError):
+    if isinstance(exc, (RateLimitedError, StorageUnavailableError)):
         headers["Retry-After"] = str(exc.retry_after)
     surface = _surface(request)
     if status == 401 and surface in ("lfs", "git"):

@@ -19,9 +19,12 @@ from kohakuhub.db.models import LfsGrant, LfsObject, RepoLfsObject
 from kohakuhub.errors import IntegrityError, NotFoundError
 from kohakuhub.lib.hashing import is_sha256_hex, sha256_file
 from kohakuhub.services.auth import Caller
+from kohakuhub.services.lfs_direct import DirectUploads
 from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoRef
 from kohakuhub.storage.base import BlobStore, lfs_key
+
+S3_MAX_PARTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,25 @@ class LfsService:
         self._multipart_threshold = settings.lfs_multipart_threshold_bytes
         self._chunk_size = settings.lfs_multipart_chunk_size_bytes
         self._max_size = settings.max_lfs_object_bytes
+        # With S3 (``store.direct_uploads``) clients upload to staging keys through presigned URLs.
+        self.direct = DirectUploads(
+            store, self._record, url_ttl=settings.lfs_url_ttl_seconds,
+            abandon_after_seconds=settings.s3_multipart_abandon_hours * 3600,
+        ) if store.direct_uploads else None
 
     @property
     def store(self) -> BlobStore:
         return self._store
+
+    def direct_or_fail(self) -> DirectUploads:
+        """The direct-upload service (S3).
+
+        Raises:
+            NotFoundError: this hub stores objects locally (a URL from an S3-configured hub).
+        """
+        if self.direct is None:
+            raise NotFoundError("This hub does not take uploads through the blob store; request a new URL")
+        return self.direct
 
     # --- storing ---------------------------------------------------------------------------------
 
@@ -78,11 +96,15 @@ class LfsService:
                 self._store.put_file(lfs_key(actual_oid), src)
         finally:
             src.unlink(missing_ok=True)
-        with write_transaction(self._db):
-            LfsObject.insert(oid=actual_oid, size=actual_size).on_conflict_ignore().execute()
-            if uploader is not None:
-                LfsGrant.insert(user=uploader.user_id, oid=actual_oid).on_conflict_ignore().execute()
+        self._record(actual_oid, actual_size, uploader.user_id if uploader is not None else None)
         return actual_oid, actual_size
+
+    def _record(self, oid: str, size: int, uploader_id: int | None) -> None:
+        """Record a verified object (its bytes are already under its final key) and the uploader's grant."""
+        with write_transaction(self._db):
+            LfsObject.insert(oid=oid, size=size).on_conflict_ignore().execute()
+            if uploader_id is not None:
+                LfsGrant.insert(user=uploader_id, oid=oid).on_conflict_ignore().execute()
 
     # --- reachability ----------------------------------------------------------------------------
 
@@ -165,8 +187,11 @@ class LfsService:
         if self.object_size(oid) == size and self.reachable(caller, repo, oid):
             return BatchDecision(oid, size, "none")
         if size >= self._multipart_threshold:
-            parts = max(1, math.ceil(size / self._chunk_size))
-            return BatchDecision(oid, size, "upload", parts=parts, chunk_size=self._chunk_size)
+            chunk = self._chunk_size
+            if self.direct is not None:
+                chunk = max(chunk, math.ceil(size / S3_MAX_PARTS))  # S3 takes at most 10,000 parts
+            parts = max(1, math.ceil(size / chunk))
+            return BatchDecision(oid, size, "upload", parts=parts, chunk_size=chunk)
         return BatchDecision(oid, size, "upload")
 
     def verify(self, oid: str, size: int) -> None:

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """A multipart upload started in the store and neither completed nor aborted."""
+
+    key: str
+    upload_id: str
+    initiated: datetime
 
 
 class BlobStore(ABC):
@@ -59,6 +70,67 @@ class BlobStore(ABC):
     def presigned_get_url(self, key: str, *, expires_in: int, filename: str | None = None) -> str | None:
         """A URL a client can GET directly without the hub's help, or None when the hub must serve it."""
         return None
+
+    # --- direct (presigned) uploads: only stores with ``direct_uploads`` implement these ---------------
+
+    #: True when clients upload straight to the store through presigned URLs (S3); the hub then only
+    #: verifies the staged object and copies it to its final key.
+    direct_uploads: bool = False
+
+    def head(self, key: str) -> tuple[int, str] | None:
+        """(size, version tag) of an object, or None when absent; the tag changes when the object does."""
+        raise NotImplementedError
+
+    def sha256(self, key: str, *, if_match: str) -> str:
+        """sha256 hex of the object's bytes, read only while its version tag is ``if_match``.
+
+        Raises:
+            NotFoundError: the key is absent.
+            IntegrityError: the object changed (another tag) while it was read.
+        """
+        raise NotImplementedError
+
+    def copy(self, src: str, dst: str, *, if_match: str | None = None) -> None:
+        """Copy object ``src`` to ``dst`` inside the store (server-side), only if ``src`` has tag ``if_match``.
+
+        Raises:
+            NotFoundError: ``src`` is absent.
+            IntegrityError: ``src`` has another tag.
+        """
+        raise NotImplementedError
+
+    def presigned_put_url(self, key: str, *, expires_in: int) -> str:
+        """A URL a client can PUT the whole object to, without credentials."""
+        raise NotImplementedError
+
+    def create_multipart_upload(self, key: str) -> str:
+        """Start a multipart upload to ``key``; returns the store's upload id."""
+        raise NotImplementedError
+
+    def presigned_part_url(self, key: str, upload_id: str, part_number: int, *, expires_in: int) -> str:
+        """A URL a client can PUT part ``part_number`` (1-based) of a multipart upload to."""
+        raise NotImplementedError
+
+    def complete_multipart_upload(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
+        """Assemble the parts ``[(number, etag), ...]`` into the object ``key``.
+
+        Raises:
+            NotFoundError: no such upload (never started, aborted or already completed).
+            IntegrityError: a part is missing, or an etag does not match the part received.
+        """
+        raise NotImplementedError
+
+    def abort_multipart_upload(self, key: str, upload_id: str) -> None:
+        """Discard a multipart upload and its parts; an unknown upload is not an error."""
+        raise NotImplementedError
+
+    def list_multipart_uploads(self, prefix: str = "") -> Iterator[PendingUpload]:
+        """Yield the multipart uploads in progress under ``prefix``."""
+        raise NotImplementedError
+
+    def list_objects_older_than(self, prefix: str, cutoff: datetime) -> Iterator[str]:
+        """Yield the keys under ``prefix`` last written before ``cutoff`` (timezone-aware)."""
+        raise NotImplementedError
 
 
 def lfs_key(oid: str) -> str:

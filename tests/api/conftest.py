@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from kohakuhub.app import create_app
 from kohakuhub.config import load_settings
 from tests.conftest import PASSWORD, HubClient
+from tests.s3_support import app_client, hub_overrides
 
 
 @pytest.fixture
@@ -21,10 +22,10 @@ def make_hub(tmp_path: Path) -> Iterator[Callable[..., HubClient]]:
     def build(**overrides: object) -> HubClient:
         data_dir = tmp_path / f"hub{len(clients)}"
         options = dict(data_dir=data_dir, lfs_threshold_bytes=1024, lfs_multipart_threshold_bytes=64 * 1024,
-                       lfs_multipart_chunk_size_bytes=16 * 1024)
+                       lfs_multipart_chunk_size_bytes=16 * 1024, **hub_overrides())
         options.update(overrides)
         app = create_app(load_settings(**options))
-        client = TestClient(app, base_url="http://testserver")
+        client = app_client(app, base_url="http://testserver")
         client.__enter__()
         clients.append(client)
         accounts = app.state.hub.accounts

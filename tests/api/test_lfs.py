@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
+
 from kohakuhub.db.models import LfsGrant, LfsObject
 from kohakuhub.storage.base import lfs_key
 from tests.api.helpers import (
@@ -38,6 +40,7 @@ def _upload_action(client, token, repo, data, **kw):
     return obj
 
 
+@pytest.mark.local_storage
 def test_single_put_upload_verify_download(hub_client):
     client, token = hub_client.client, hub_client.token
     create_repo(client, token, "m")
@@ -115,6 +118,7 @@ def test_multipart_upload(hub_client):
     assert "chunk_size" not in (single["actions"]["upload"].get("header") or {})
 
 
+@pytest.mark.local_storage
 def test_upload_with_wrong_bytes_or_size_is_refused(hub_client):
     client, token = hub_client.client, hub_client.token
     create_repo(client, token, "m")
@@ -172,6 +176,7 @@ def _with_query(href: str, **changes: str) -> str:
     return parts._replace(query=urlencode(query)).geturl()
 
 
+@pytest.mark.local_storage
 def test_tampered_or_expired_signature_is_403(hub_client):
     client, token = hub_client.client, hub_client.token
     create_repo(client, token, "m")
@@ -285,6 +290,7 @@ def _put_parts(client, header, data, order):
     return [{"partNumber": n, "etag": etags[n]} for n in sorted(etags)]
 
 
+@pytest.mark.local_storage
 def test_multipart_out_of_order_and_rewritten_parts_complete_correctly(hub_client, monkeypatch):
     from kohakuhub.api.routes import lfs as lfs_routes
 
@@ -332,6 +338,7 @@ def test_multipart_rewritten_part_with_other_bytes_is_refused(hub_client):
     assert not _stored(hub_client.hub, sha256(MULTI))
 
 
+@pytest.mark.local_storage
 def test_multipart_part_list_and_part_length_are_checked(hub_client):
     client, token = hub_client.client, hub_client.token
     create_repo(client, token, "m")

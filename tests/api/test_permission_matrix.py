@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from kohakuhub.app import create_app
 from kohakuhub.config import load_settings
+from tests.s3_support import app_client, hub_overrides
 from kohakuhub.db.database import database_proxy
 from kohakuhub.db.models import LfsObject
 from kohakuhub.services.auth import Access
@@ -60,8 +61,9 @@ class Matrix:
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     data_dir: Path = tmp_path_factory.mktemp("matrix") / "data"
-    app = create_app(load_settings(data_dir=data_dir, lfs_threshold_bytes=1024, upload_mode="lfs"))
-    with TestClient(app, base_url="http://testserver") as client:
+    app = create_app(load_settings(data_dir=data_dir, lfs_threshold_bytes=1024, upload_mode="lfs",
+                                   **hub_overrides()))
+    with app_client(app, base_url="http://testserver") as client:
         hub = app.state.hub
         accounts = hub.accounts
         users = {}

@@ -21,6 +21,7 @@ from tests.api.helpers import (
     lfs_upload,
     sha256,
 )
+from tests.s3_support import S3_MODE
 
 SMALL = b"hello world\n"
 BIG = bytes(range(256)) * 20  # 5120 bytes: above the 1024-byte LFS threshold
@@ -238,6 +239,13 @@ def test_resolve_lfs_file(repo):
         assert h.headers["content-length"] == str(len(BIG))
         assert h.headers["accept-ranges"] == "bytes"
         g = client.get(url, follow_redirects=False)
+        if S3_MODE:  # a 302 to a presigned S3 URL, with the metadata on the 302 itself (protocol section 3)
+            assert g.status_code == 302
+            assert g.headers["x-repo-commit"] == sha and g.headers["x-linked-size"] == str(len(BIG))
+            assert g.headers["x-linked-etag"] == g.headers["etag"] == f'"{sha256(BIG)}"'
+            g = client.get(url)
+            assert g.status_code == 200 and g.content == BIG
+            continue
         assert g.status_code == 200
         assert g.content == BIG
         assert g.headers["x-repo-commit"] == sha
@@ -248,7 +256,10 @@ def test_resolve_lfs_file(repo):
     tail = client.get("/alice/r/resolve/main/weights.bin", headers={"range": "bytes=5000-"})
     assert tail.status_code == 206 and tail.content == BIG[5000:]
     past = client.get("/alice/r/resolve/main/weights.bin", headers={"range": f"bytes={len(BIG)}-"})
-    assert_error(past, 416)
+    if S3_MODE:
+        assert past.status_code == 416  # answered by S3 after the redirect
+    else:
+        assert_error(past, 416)
 
 
 def test_resolve_lfs_uploaded_through_batch(hub_client):
@@ -260,6 +271,8 @@ def test_resolve_lfs_uploaded_through_batch(hub_client):
     resp = client.get("/datasets/alice/lfsr/resolve/main/data%2Fx.parquet")
     resp = client.get("/datasets/alice/lfsr/resolve/main/data/x.parquet")
     assert resp.status_code == 200 and resp.content == data
+    if S3_MODE:  # the final answer comes from S3; the hub's headers are on the 302
+        resp = client.get("/datasets/alice/lfsr/resolve/main/data/x.parquet", follow_redirects=False)
     assert resp.headers["etag"] == f'"{oid}"'
 
 

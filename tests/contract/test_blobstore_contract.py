@@ -24,13 +24,25 @@ from kohakuhub.errors import NotFoundError
 from kohakuhub.storage.base import BlobStore, lfs_key
 from kohakuhub.storage.local import TMP_DIR_NAME, LocalBlobStore
 from kohakuhub.storage.memory import MemoryBlobStore
+from tests.s3_support import ACCESS_KEY, SECRET_KEY, s3_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MiB = 1 << 20
 
+def _s3_store(request: pytest.FixtureRequest, tmp: Path) -> BlobStore:
+    from kohakuhub.storage.s3 import S3BlobStore
+
+    settings = s3_settings()  # a fresh bucket on the tests' moto server
+    store = S3BlobStore(bucket=str(settings["s3_bucket"]), endpoint=str(settings["s3_endpoint"]),
+                        access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+    store.ensure_bucket()
+    return store
+
+
 ADAPTERS: dict[str, Callable[[pytest.FixtureRequest, Path], BlobStore]] = {
     "memory": lambda request, tmp: MemoryBlobStore(),
     "local": lambda request, tmp: LocalBlobStore(tmp / "blobs"),
+    "s3": _s3_store,
 }
 
 

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import LFS_THRESHOLD, MULTIPART_THRESHOLD
+from tests.s3_support import S3_MODE
 
 pytestmark = pytest.mark.e2e
 
@@ -70,7 +71,11 @@ def test_upload_file_and_inspect(hf):
     assert not any("xet-write-token" in q for q in requests)
     if hf.hub.upload_mode == "lfs":
         assert _count(requests, "POST", ".git/info/lfs/objects/batch") == 1
-        assert _count(requests, "PUT", "/api/lfs/objects/") == 1  # single-part upload
+        if S3_MODE:  # the bytes go straight to S3 (a presigned PUT to a staging key), not to the hub
+            assert sum(r.startswith("PUT /hub-") and " @" in r and "partNumber=" not in r for r in requests) == 1
+            assert _count(requests, "PUT", "/api/lfs/") == 0
+        else:
+            assert _count(requests, "PUT", "/api/lfs/objects/") == 1  # single-part upload
         assert _count(requests, "POST", "/api/lfs/verify/") == 1
     else:
         assert _count(requests, "POST", "/info/lfs/objects/batch") == 0
@@ -83,7 +88,8 @@ def test_multipart_lfs_upload(hf):
     repo_id = hf.repo_id("multipart")
     r = hf.run("files:upload_and_inspect", repo_id=repo_id, big_size=size)
     result, requests = r.result, r.result["requests"]
-    assert _count(requests, "PUT", "/api/lfs/parts/") == 4  # ceil(3.5 MiB / 1 MiB chunks)
+    # ceil(3.5 MiB / 1 MiB chunks), to the hub (local storage) or straight to S3
+    assert _count(requests, "PUT", "partNumber=" if S3_MODE else "/api/lfs/parts/") == 4
     assert _count(requests, "POST", "/api/lfs/complete/") == 1
     assert _count(requests, "PUT", "/api/lfs/objects/") == 0
     assert result["siblings_meta"]["weights/model.dat"]["lfs"] == {"sha256": result["big_sha256"], "size": size}

@@ -151,15 +151,18 @@ async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural
         read = partial(hub.files.read_small, found.ref, view.oid)
         data = read() if view.size <= INLINE_READ_BYTES else await run_in_threadpool(read)
         return _serve_bytes(request, data, headers, media_type)
+    if request.method == "HEAD" and not request.headers.get("range"):
+        # Metadata only: no need to open or stat the object. With S3 too: a HEAD is answered here rather
+        # than redirected (a presigned URL is signed for GET; the client reads X-Linked-* and X-Repo-Commit
+        # from this answer, then GETs resolve and follows the 302, protocol section 3).
+        headers["Content-Length"] = str(view.lfs.size)
+        return Response(status_code=200, headers=headers, media_type=media_type)
     store = hub.lfs.store
     key = lfs_key(view.lfs.oid)
     url = store.presigned_get_url(key, expires_in=hub.settings.lfs_url_ttl_seconds, filename=view.path)
     if url is not None:
+        # Design (b) of protocol section 3: a 302 to another origin carrying the metadata itself.
         return RedirectResponse(url, status_code=302, headers=headers)
-    if request.method == "HEAD" and not request.headers.get("range"):
-        # Metadata only: no need to open or stat the object.
-        headers["Content-Length"] = str(view.lfs.size)
-        return Response(status_code=200, headers=headers, media_type=media_type)
     local = store.local_path(key)
     if local is not None:
         # Validate here so an unsatisfiable range gets the hub's error headers, not Starlette's bare 416.

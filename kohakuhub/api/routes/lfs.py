@@ -1,7 +1,8 @@
 """The git-lfs batch API and the hub-served transfer URLs (protocol sections 5.4 and 10).
 
 The client and git-lfs send no Authorization on upload, part and completion URLs, so each href carries
-its own expiring HMAC signature. With S3 the blob store hands out presigned URLs instead (later issue).
+its own expiring HMAC signature. With S3 (``hub.lfs.direct``) uploads go to presigned S3 URLs for a
+staging key instead; the hub's completion and verify URLs then complete, check and publish the object.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from kohakuhub.lib.hashing import is_sha256_hex
 from kohakuhub.lib.http_range import parse_range
 from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.lfs import BatchDecision
+from kohakuhub.services.lfs_direct import DirectUpload, is_staging_key
 from kohakuhub.storage.base import lfs_key
 
 router = APIRouter(tags=["lfs"])
@@ -74,17 +76,23 @@ async def _batch(request: Request, hub: Hub, caller: Caller | None, plural: str,
         pairs.append((str(item.get("oid")), item["size"]))
     multipart_ok = "multipart" in (body.get("transfers") or [])
 
-    def decide() -> list[BatchDecision]:
+    def decide() -> tuple[list[BatchDecision], dict[str, DirectUpload]]:
         need = Access.WRITE if operation == "upload" else Access.READ
         ref = find_repo(hub, caller, plural, namespace, name, need)
-        return hub.lfs.batch(caller, ref, operation, pairs)
+        decisions = hub.lfs.batch(caller, ref, operation, pairs)
+        direct: dict[str, DirectUpload] = {}
+        if hub.lfs.direct is not None:  # S3: presigned URLs to a staging key (starting multipart uploads)
+            for d in decisions:
+                if d.action == "upload" and d.oid not in direct:
+                    direct[d.oid] = hub.lfs.direct.start(d.oid, d.parts if multipart_ok else 0)
+        return decisions, direct
 
-    decisions = await run_in_threadpool(decide)
+    decisions, direct = await run_in_threadpool(decide)
     links = TransferLinks(request, hub, caller)
     return _lfs_json({
         "transfer": "basic",
         "hash_algo": "sha256",
-        "objects": [links.answer(d, multipart_ok) for d in decisions],
+        "objects": [links.answer(d, multipart_ok, direct.get(d.oid)) for d in decisions],
     })
 
 
@@ -102,7 +110,7 @@ class TransferLinks:
         query = self.hub.signer.sign(path, expires_at=self.expires_at, **params)
         return f"{self.base}{path}?{urlencode(query)}"
 
-    def answer(self, d: BatchDecision, multipart_ok: bool) -> dict[str, Any]:
+    def answer(self, d: BatchDecision, multipart_ok: bool, direct: DirectUpload | None = None) -> dict[str, Any]:
         item: dict[str, Any] = {"oid": d.oid, "size": d.size}
         if d.action == "error":
             item["error"] = {"code": d.error_code, "message": d.error_message}
@@ -117,6 +125,9 @@ class TransferLinks:
             item["actions"] = {"download": {"href": href, "expires_in": self.ttl}}
             return item
         size = str(d.size)
+        if direct is not None:
+            item["actions"] = self._direct_actions(d, direct)
+            return item
         verify = {"href": self.url(f"/api/lfs/verify/{d.oid}", size=size), "expires_in": self.ttl}
         if d.parts and multipart_ok:
             upload_id = secrets.token_hex(12)
@@ -132,6 +143,20 @@ class TransferLinks:
             upload = {"href": self.url(f"/api/lfs/objects/{d.oid}", size=size, uid=self.uid)}
         item["actions"] = {"upload": {**upload, "expires_in": self.ttl}, "verify": verify}
         return item
+
+    def _direct_actions(self, d: BatchDecision, direct: DirectUpload) -> dict[str, Any]:
+        """Actions of an upload straight to S3: the hub only completes (multipart) and verifies."""
+        size = str(d.size)
+        verify = {"href": self.url(f"/api/lfs/verify/{d.oid}", size=size, staged=direct.key, uid=self.uid),
+                  "expires_in": self.ttl}
+        if not direct.upload_id:
+            return {"upload": {"href": direct.put_url, "expires_in": self.ttl}, "verify": verify}
+        header = {"chunk_size": str(d.chunk_size)}
+        header.update({str(number): url for number, url in enumerate(direct.part_urls, start=1)})
+        complete = self.url(f"/api/lfs/complete/{d.oid}/{secrets.token_hex(12)}", size=size,
+                            parts=str(len(direct.part_urls)), chunk_size=str(d.chunk_size), uid=self.uid,
+                            staged=direct.key, s3_upload=direct.upload_id)
+        return {"upload": {"href": complete, "header": header, "expires_in": self.ttl}, "verify": verify}
 
 
 def _batch_route(plural: str | None):
@@ -263,6 +288,8 @@ def download_object(oid: str, request: Request, hub: HubDep) -> Response:
 @router.post("/api/lfs/verify/{oid}")
 def verify_object(oid: str, request: Request, hub: HubDep) -> JSONResponse:
     query = _check_signature(request, hub)
+    if "staged" in query:  # S3: the client PUT the bytes to a staging key; check them and publish
+        hub.lfs.direct_or_fail().publish(_staged_key(query, oid), oid, int(query["size"]), _uploader_id(query))
     hub.lfs.verify(oid, int(query["size"]))
     return _lfs_json({"message": "ok"})
 
@@ -439,6 +466,17 @@ def _hash_from(path: Path, digest: Any, offset: int) -> tuple[str, int]:
     return digest.hexdigest(), offset
 
 
+def _staged_key(query: dict[str, str], oid: str) -> str:
+    key = query["staged"]
+    if not is_staging_key(key, oid):  # signed, so only a hub bug could get here
+        raise BadRequestError("This transfer URL does not name a staging key of this object")
+    return key
+
+
+def _uploader_id(query: dict[str, str]) -> int | None:
+    return int(query["uid"]) if query.get("uid", "0") != "0" else None
+
+
 @router.post("/api/lfs/complete/{oid}/{upload_id}")
 async def complete_multipart(oid: str, upload_id: str, request: Request, hub: HubDep) -> JSONResponse:
     query = _check_signature(request, hub)
@@ -448,6 +486,14 @@ async def complete_multipart(oid: str, upload_id: str, request: Request, hub: Hu
         parts = [(int(p["partNumber"]), str(p["etag"]).strip('"')) for p in body["parts"]]
     except (ValueError, KeyError, TypeError):
         raise BadRequestError("Completion body must be {oid, parts: [{partNumber, etag}]}") from None
+    if "staged" in query:  # S3: the parts are in S3; the hub completes, verifies and publishes
+        numbers = [n for n, _ in parts]
+        if numbers != list(range(1, expected_parts + 1)):
+            raise BadRequestError(
+                f"Parts must be numbered 1..{expected_parts} in order, each once; got {numbers}")
+        await run_in_threadpool(hub.lfs.direct_or_fail().complete, _staged_key(query, oid), query["s3_upload"],
+                                oid, total, parts, _uploader_id(query))
+        return _lfs_json({"message": "ok"})
     directory = _upload_dir(hub, oid, upload_id)
     sealed = hub.settings.spool_dir / f"complete-{oid}-{upload_id}"
     key = f"{oid}-{upload_id}"

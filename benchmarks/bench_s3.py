@@ -1,0 +1,214 @@
+"""Benchmarks of the S3 transfer path (issue 5), on a moto_server on loopback.
+
+s3-upload:   ``huggingface_hub.upload_file`` (HF_HUB_DISABLE_XET=1) of the big file to a hub on S3 in
+             UPLOAD_MODE=lfs: preupload, LFS batch (the hub starts an S3 multipart upload and presigns the
+             parts), the part PUTs straight to S3, completion on the hub (S3 assembles the parts, the hub reads
+             the object back to check its sha256 and copies it to its final key), commit. Baseline: the same
+             parts uploaded directly with boto3 (create, upload_part one by one like the client, complete).
+s3-download: ``hf_hub_download`` of that file (HEAD on the hub, GET resolve -> 302, GET of the presigned
+             URL on S3, written to the cache) against a direct GET of a presigned URL of the same object with
+             httpx, streamed to a file on the same disk. Best of N, interleaved.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from benchmarks.common import REPO_ROOT, BenchError, Result, mb_per_s
+from benchmarks.context import BIG_PATH, Context
+from benchmarks.servers import Hub, check, start_hub, stop_process
+
+S3_REPO = "big-s3"
+ACCESS_KEY, SECRET_KEY = "bench-access-key", "bench-secret-key"
+MiB = 1 << 20
+CHUNK = 64 * MiB  # the part size of both sides (the hub's multipart chunk size)
+
+
+@dataclass
+class S3Setup:
+    """A moto_server, a hub storing LFS objects in it, and the big file uploaded once."""
+
+    endpoint: str
+    moto: subprocess.Popen
+    hub: Hub
+    upload_seconds: float = 0.0
+    sha256: str = ""
+
+    def stop(self) -> None:
+        self.hub.stop()
+        stop_process(self.moto)
+
+
+def _start_moto(ctx: Context) -> tuple[str, subprocess.Popen]:
+    from benchmarks.common import free_port
+
+    port = free_port()
+    log = open(ctx.root / "moto.log", "wb")  # noqa: SIM115 - lives as long as the process
+    process = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=log,
+                               stderr=subprocess.STDOUT)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # bounded by the deadline
+        if process.poll() is not None:
+            raise BenchError("moto_server exited; is moto[server] installed?")
+        try:
+            httpx.get(f"{endpoint}/moto-api/", timeout=1)
+            return endpoint, process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    stop_process(process)
+    raise BenchError("moto_server did not start within 30 s")
+
+
+def s3_setup(ctx: Context) -> S3Setup:
+    """Start (once per run) moto and an S3 hub, and upload the big file to it with huggingface_hub."""
+    existing = getattr(ctx, "_s3_setup", None)
+    if existing is not None:
+        return existing
+    endpoint, moto = _start_moto(ctx)
+    ctx.log(f"starting hub on S3 (moto at {endpoint}, UPLOAD_MODE=lfs, {CHUNK // MiB} MiB parts)")
+    try:
+        hub = start_hub(ctx.root / "s3", {
+            "KOHAKU_HUB_UPLOAD_MODE": "lfs", "KOHAKU_HUB_S3_ENDPOINT": endpoint,
+            "KOHAKU_HUB_S3_ACCESS_KEY": ACCESS_KEY, "KOHAKU_HUB_S3_SECRET_KEY": SECRET_KEY,
+            "KOHAKU_HUB_S3_BUCKET": "bench", "KOHAKU_HUB_LFS_MULTIPART_CHUNK_SIZE_BYTES": str(CHUNK),
+            "KOHAKU_HUB_LFS_MULTIPART_THRESHOLD_BYTES": str(CHUNK),
+        })
+    except BaseException:
+        stop_process(moto)
+        raise
+    setup = S3Setup(endpoint, moto, hub)
+    ctx._s3_setup = setup
+    ctx.on_close.append(setup.stop)
+    hub.create_repo(S3_REPO)
+    ctx.log(f"uploading {BIG_PATH} to the S3 hub with huggingface_hub.upload_file")
+    timings = _hf_upload(ctx, hub, f"{hub.username}/{S3_REPO}")
+    setup.upload_seconds = timings["upload_s"]
+    head = hub.client.head(f"/{hub.username}/{S3_REPO}/resolve/main/{BIG_PATH}")
+    check(head, "HEAD big.bin on the S3 hub")
+    setup.sha256 = head.headers["x-linked-etag"].strip('"')
+    return setup
+
+
+def _hf_env(hub: Hub, ctx: Context) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_", "KOHAKU_HUB_"))}
+    env.update({"HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token, "HF_HUB_DISABLE_XET": "1",
+                "HF_HOME": str(ctx.root / "hf-home-s3"), "HF_HUB_DISABLE_TELEMETRY": "1",
+                "HF_HUB_DISABLE_PROGRESS_BARS": "1"})
+    return env
+
+
+def _hf_upload(ctx: Context, hub: Hub, repo_id: str) -> dict:
+    source = ctx.big_source
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.hf_upload_client", repo_id, str(source), BIG_PATH],
+        env=_hf_env(hub, ctx), capture_output=True, text=True, timeout=60 + source.stat().st_size / 10e6,
+        cwd=REPO_ROOT, check=False)
+    if proc.returncode != 0:
+        raise BenchError(f"upload to the S3 hub failed: {proc.stderr.strip()[-800:]}\n{hub.log_tail()}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _client(endpoint: str):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=ACCESS_KEY,
+                        aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
+                        config=Config(s3={"addressing_style": "path"}))
+
+
+def _boto3_parts(endpoint: str, path, key: str) -> float:
+    """Upload ``path`` in CHUNK parts, one after another as huggingface_hub does; return the wall time."""
+    s3 = _client(endpoint)
+    started = time.perf_counter()
+    upload_id = s3.create_multipart_upload(Bucket="bench", Key=key)["UploadId"]
+    parts = []
+    with open(path, "rb") as f:
+        number = 1
+        while chunk := f.read(CHUNK):  # bounded by the file size
+            etag = s3.upload_part(Bucket="bench", Key=key, UploadId=upload_id, PartNumber=number,
+                                  Body=chunk)["ETag"]
+            parts.append({"PartNumber": number, "ETag": etag})
+            number += 1
+    s3.complete_multipart_upload(Bucket="bench", Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts})
+    elapsed = time.perf_counter() - started
+    s3.delete_object(Bucket="bench", Key=key)
+    return elapsed
+
+
+def bench_s3_upload(ctx: Context) -> list[Result]:
+    size = ctx.big_source.stat().st_size
+    setup = s3_setup(ctx)
+    baseline = min(_boto3_parts(setup.endpoint, ctx.big_source, f"baseline/{n}") for n in range(2))
+    return [Result(
+        name="S3 upload (hf upload_file, multipart)", unit="s", value=setup.upload_seconds,
+        baseline_name="boto3 same parts", baseline=baseline, target=1.2, higher_is_better=False,
+        notes=[(f"{size / MiB:.0f} MiB in {CHUNK // MiB} MiB parts: hub path {setup.upload_seconds:.2f} s "
+                f"({mb_per_s(size, setup.upload_seconds):.0f} MB/s, includes the client's sha256, the hub's "
+                f"read-back verification and server-side copy, and the commit); boto3 best of 2 {baseline:.2f} s")],
+    )]
+
+
+def _presigned(endpoint: str, sha: str) -> str:
+    key = f"lfs/{sha[:2]}/{sha[2:4]}/{sha}"
+    return _client(endpoint).generate_presigned_url("get_object", Params={"Bucket": "bench", "Key": key},
+                                                    ExpiresIn=3600)
+
+
+def _direct_get(url: str, target, size: int) -> float:
+    started = time.perf_counter()
+    got = 0
+    with httpx.stream("GET", url, timeout=60 + size / 20e6) as response, open(target, "wb") as out:
+        if response.status_code != 200:
+            raise BenchError(f"presigned GET: HTTP {response.status_code}")
+        for chunk in response.iter_raw(10 * MiB):  # bounded by the body size
+            out.write(chunk)
+            got += len(chunk)
+    elapsed = time.perf_counter() - started
+    if got != size:
+        raise BenchError(f"presigned GET: {got} of {size} bytes")
+    os.unlink(target)
+    return elapsed
+
+
+def _hf_download(ctx: Context, hub: Hub, run: int) -> float:
+    script = ("import json, sys, time, huggingface_hub as h\n"
+              "t = time.perf_counter()\n"
+              f"p = h.hf_hub_download('{hub.username}/{S3_REPO}', '{BIG_PATH}', cache_dir=sys.argv[1])\n"
+              "print(json.dumps({'s': time.perf_counter() - t, 'path': p}))\n")
+    cache = ctx.root / f"hf-cache-{run}"
+    proc = subprocess.run([sys.executable, "-c", script, str(cache)], env=_hf_env(hub, ctx), capture_output=True,
+                          text=True, timeout=60 + ctx.sizes.big_file_bytes / 20e6, cwd=REPO_ROOT, check=False)
+    if proc.returncode != 0:
+        raise BenchError(f"hf_hub_download failed: {proc.stderr.strip()[-800:]}")
+    answer = json.loads(proc.stdout.strip().splitlines()[-1])
+    if os.path.getsize(answer["path"]) != ctx.sizes.big_file_bytes:
+        raise BenchError("hf_hub_download wrote a file of the wrong size")
+    subprocess.run(["rm", "-rf", str(cache)], check=False, timeout=60)
+    return float(answer["s"])
+
+
+def bench_s3_download(ctx: Context) -> list[Result]:
+    setup = s3_setup(ctx)
+    size = ctx.sizes.big_file_bytes
+    url = _presigned(setup.endpoint, setup.sha256)
+    target = ctx.root / "direct-get.bin"
+    hub_times, direct_times = [], []
+    for run in range(ctx.sizes.download_runs):  # bounded by download_runs
+        direct_times.append(_direct_get(url, target, size))
+        hub_times.append(_hf_download(ctx, setup.hub, run))
+    best_hub, best_direct = min(hub_times), min(direct_times)
+    return [Result(
+        name="S3 download (hf_hub_download, 302)", unit="s", value=best_hub,
+        baseline_name="httpx presigned GET", baseline=best_direct, target=1.1, higher_is_better=False,
+        notes=[(f"{size / MiB:.0f} MiB, best of {len(hub_times)}: hub {', '.join(f'{t:.2f}' for t in hub_times)} s; "
+                f"direct {', '.join(f'{t:.2f}' for t in direct_times)} s (both write the file to disk)")],
+    )]
