@@ -105,7 +105,7 @@ def launch_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Li
     """Start a server process on a free port over ``data_dir`` and wait until it answers /health."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOHAKU_HUB_")}
-    database_url = database_url_for(data_dir)
+    database_url = None if "KOHAKU_HUB_DATABASE_URL" in (extra_env or {}) else database_url_for(data_dir)
     env.update({
         "KOHAKU_HUB_DATA_DIR": str(data_dir),
         "KOHAKU_HUB_LOG_LEVEL": "warning",
