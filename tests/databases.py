@@ -156,7 +156,7 @@ def _drop_worker() -> None:
     while (name := _drops.get()) is not None:
         try:
             _drop(name)
-        except Exception:  # noqa: BLE001 - drop_all retries at the end
+        except Exception:  # noqa: BLE001, S110 - drop_all retries at the end
             pass
         else:
             with _lock:
@@ -221,7 +221,7 @@ def drop_all() -> None:
     for name in names:
         try:
             drop_database(name)
-        except Exception:  # noqa: BLE001 - best effort at exit; the name prefix lets an operator clean up
+        except Exception:  # noqa: BLE001, S110 - best effort at exit; the name prefix lets an operator clean up
             pass
 
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
-from peewee import Database, DatabaseProxy, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import (
+    Database,
+    DatabaseProxy,
+    InterfaceError,
+    OperationalError,
+    PostgresqlDatabase,
+    SqliteDatabase,
+)
 from playhouse.db_url import parse
 
 from kohakuhub.errors import ServiceUnavailableError
@@ -48,10 +56,8 @@ class HubPostgresqlDatabase(PostgresqlDatabase):
         """Forget this thread's dead connection (the server already rolled back its transaction)."""
         conn = self._state.conn
         self._state.reset()
-        try:
+        with contextlib.suppress(Exception):  # it is dead already
             conn.close()
-        except Exception:  # noqa: BLE001 - it is dead already
-            pass
 
     def _connect(self):
         try:
@@ -74,13 +80,13 @@ class HubPostgresqlDatabase(PostgresqlDatabase):
             self._discard()
             return func(*args)
 
-    def execute_sql(self, sql, params=None):  # noqa: D102
+    def execute_sql(self, sql, params=None):
         return self._retrying(super().execute_sql, sql, sql, params)
 
-    def begin(self, *args, **kwargs):  # noqa: D102
+    def begin(self, *args, **kwargs):
         return self._retrying(lambda: super(HubPostgresqlDatabase, self).begin(*args, **kwargs), None)
 
-    def commit(self):  # noqa: D102
+    def commit(self):
         try:
             return super().commit()
         except (OperationalError, InterfaceError) as exc:
@@ -88,7 +94,7 @@ class HubPostgresqlDatabase(PostgresqlDatabase):
                 raise
             raise ServiceUnavailableError(DB_UNAVAILABLE) from exc
 
-    def rollback(self):  # noqa: D102
+    def rollback(self):
         if self._lost():
             # Nothing to roll back: the server aborted the transaction when the connection died.
             self._discard()
