@@ -143,3 +143,12 @@ class RateLimitedError(HubError):
 
 class ConfigError(HubError):
     """A setting is missing or invalid; raised at start-up."""
+
+
+class ServiceUnavailableError(HubError):
+    """A backend the hub needs (the metadata database) is unreachable; nothing was changed and the
+    request may be retried (503 with ``Retry-After``)."""
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

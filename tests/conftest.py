@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from kohakuhub.app import create_app
 from kohakuhub.config import load_settings
+from tests.databases import database_url_for, drop_all, drop_database_for
 
 PASSWORD = "correct-horse-battery"
 
@@ -43,17 +44,32 @@ class HubClient:
         return self.hub.accounts.create_token(user.id, "test", role)[1]
 
 
+def hub_settings(data_dir: Path, **overrides: object):
+    """Settings of a test hub over ``data_dir``: its own database in the suite's mode (tests/databases.py)."""
+    return load_settings(data_dir=data_dir, database_url=database_url_for(data_dir), **overrides)
+
+
 @pytest.fixture
 def hub_client(tmp_path: Path) -> Iterator[HubClient]:
-    """A fresh hub (SQLite + local files in tmp_path) behind a TestClient."""
-    settings = load_settings(data_dir=tmp_path / "data", lfs_threshold_bytes=1024,
-                             lfs_multipart_threshold_bytes=64 * 1024, lfs_multipart_chunk_size_bytes=16 * 1024)
+    """A fresh hub (local files in tmp_path, SQLite or its own PostgreSQL database) behind a TestClient."""
+    settings = hub_settings(tmp_path / "data", lfs_threshold_bytes=1024,
+                            lfs_multipart_threshold_bytes=64 * 1024, lfs_multipart_chunk_size_bytes=16 * 1024)
     app = create_app(settings)
-    with TestClient(app, base_url="http://testserver") as client:
-        accounts = app.state.hub.accounts
-        user = accounts.create_user("alice", "alice@example.com", PASSWORD)
-        token = accounts.create_token(user.id, "test")[1]
-        yield HubClient(client, settings.data_dir, "alice", token)
+    try:
+        with TestClient(app, base_url="http://testserver") as client:
+            accounts = app.state.hub.accounts
+            user = accounts.create_user("alice", "alice@example.com", PASSWORD)
+            token = accounts.create_token(user.id, "test")[1]
+            yield HubClient(client, settings.data_dir, "alice", token)
+    finally:
+        drop_database_for(settings.data_dir)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    """PostgreSQL mode: drop the databases of session-wide hubs once every test is done."""
+    yield
+    drop_all()
 
 
 def free_port() -> int:
@@ -89,9 +105,11 @@ def launch_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Li
     """Start a server process on a free port over ``data_dir`` and wait until it answers /health."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOHAKU_HUB_")}
+    database_url = None if "KOHAKU_HUB_DATABASE_URL" in (extra_env or {}) else database_url_for(data_dir)
     env.update({
         "KOHAKU_HUB_DATA_DIR": str(data_dir),
         "KOHAKU_HUB_LOG_LEVEL": "warning",
+        **({"KOHAKU_HUB_DATABASE_URL": database_url} if database_url else {}),
         **(extra_env or {}),
         "KOHAKU_HUB_BASE_URL": f"http://127.0.0.1:{port}",
     })

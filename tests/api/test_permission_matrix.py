@@ -17,12 +17,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kohakuhub.app import create_app
-from kohakuhub.config import load_settings
 from kohakuhub.db.database import database_proxy
 from kohakuhub.db.models import LfsObject, Token, utcnow
 from kohakuhub.services.auth import Access
 from tests.api.helpers import LFS_HEADERS, NDJSON, bearer, commit, file_op, lfs_op, lfs_upload, ndjson, sha256
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, hub_settings
+from tests.databases import drop_database_for
 
 ORG = "acme"
 LFS_DATA = b"L" * 4096  # above the test hubs' 1 KiB threshold
@@ -65,7 +65,7 @@ class Matrix:
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     data_dir: Path = tmp_path_factory.mktemp("matrix") / "data"
-    app = create_app(load_settings(data_dir=data_dir, lfs_threshold_bytes=1024, upload_mode="lfs"))
+    app = create_app(hub_settings(data_dir, lfs_threshold_bytes=1024, upload_mode="lfs"))
     with TestClient(app, base_url="http://testserver") as client:
         hub = app.state.hub
         accounts = hub.accounts
@@ -108,6 +108,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
             "revoked_token": revoked,
         }
         yield Matrix(client, hub, tokens, boss)
+    drop_database_for(data_dir)
 
 
 @pytest.fixture(autouse=True)
