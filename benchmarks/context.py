@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.common import REPO_ROOT, BenchError, Sizes, mb_per_s, remove_tree, write_random_file
+from benchmarks.database import create_postgres_database, drop_postgres_database
 from benchmarks.servers import Hub, check, start_hub
 
 BIG_REPO = "big"
@@ -32,8 +33,11 @@ class BigUpload:
 
 
 class Context:
-    def __init__(self, sizes: Sizes, root: Path, keep: bool, log) -> None:
+    def __init__(self, sizes: Sizes, root: Path, keep: bool, log, postgres_url: str | None = None) -> None:
+        """``postgres_url``: run the hub on a fresh PostgreSQL database on that server (else SQLite)."""
         self.sizes = sizes
+        self.postgres_url = postgres_url
+        self._database_url: str | None = None
         self.root = root
         self.keep = keep
         self.log = log
@@ -47,8 +51,13 @@ class Context:
     @property
     def hub(self) -> Hub:
         if self._hub is None:
-            self.log("starting hub (uvicorn, 1 worker, KOHAKU_HUB_UPLOAD_MODE=lfs)")
-            self._hub = start_hub(self.root, {"KOHAKU_HUB_UPLOAD_MODE": "lfs"})
+            env = {"KOHAKU_HUB_UPLOAD_MODE": "lfs"}
+            if self.postgres_url:
+                self._database_url = create_postgres_database(self.postgres_url)
+                env["KOHAKU_HUB_DATABASE_URL"] = self._database_url
+            self.log(f"starting hub (uvicorn, 1 worker, KOHAKU_HUB_UPLOAD_MODE=lfs, "
+                     f"{'PostgreSQL' if self.postgres_url else 'SQLite'})")
+            self._hub = start_hub(self.root, env)
         return self._hub
 
     # --- the big file -----------------------------------------------------------------------------
@@ -116,6 +125,9 @@ class Context:
         if self._hub is not None:
             self._hub.stop()
             self._hub = None
+        if self._database_url is not None:
+            drop_postgres_database(self._database_url)
+            self._database_url = None
         if not self.keep:
             for _ in range(3):  # bounded: a process may still be releasing files
                 remove_tree(self.root)

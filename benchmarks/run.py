@@ -6,6 +6,7 @@
     python -m benchmarks --only clone,push      # git over HTTP
     python benchmarks/run.py --quick --json results.json
     python -m benchmarks --only head --profile prof/   # py-spy flame graph of the hub per benchmark
+    python -m benchmarks --only commit,tree --database postgresql   # the hub on a fresh PostgreSQL database
 
 Each benchmark measures the hub and a baseline in the same run on the same machine, and compares their
 ratio with a target. The hub runs as a real ``uvicorn kohakuhub.main:app`` process (one worker, SQLite +
@@ -23,6 +24,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
@@ -35,6 +37,7 @@ from benchmarks.bench_s3 import bench_s3_download, bench_s3_upload
 from benchmarks.bench_transfer import bench_download, bench_upload
 from benchmarks.common import Result, Sizes, temp_root
 from benchmarks.context import Context
+from benchmarks.database import DEFAULT_POSTGRES_URL
 from benchmarks.report import markdown, print_table
 
 # Upload first: it puts the big file into the hub, which download then reads.
@@ -62,6 +65,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--markdown", type=Path, metavar="PATH", help="also write the table as Markdown")
     parser.add_argument("--tmp-dir", type=Path, help="parent of the temp directory (same disk as the repo)")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory (for debugging)")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="the hub's metadata database: its SQLite file (default) or a fresh PostgreSQL "
+                             "database, dropped at the end (rows are then marked '(PostgreSQL)')")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL, metavar="URL",
+                        help=f"PostgreSQL server for --database postgresql (default {DEFAULT_POSTGRES_URL})")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="write a py-spy flame graph of the hub process per benchmark into DIR")
     args = parser.parse_args(argv)
@@ -100,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sizes = Sizes.quick() if args.quick else Sizes.full()
     root = temp_root(args.tmp_dir)
-    ctx = Context(sizes, root, args.keep, log)
+    postgres = args.database == "postgresql"
+    ctx = Context(sizes, root, args.keep, log, postgres_url=args.postgres_url if postgres else None)
     results: list[Result] = []
     failures: dict[str, str] = {}
     started = time.perf_counter()
@@ -112,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 if args.profile:
                     spy = start_profiler(ctx.hub.process.pid, args.profile / f"{name}.svg")
-                results.extend(BENCHMARKS[name](ctx))
+                rows = BENCHMARKS[name](ctx)
+                results.extend(replace(r, name=f"{r.name} (PostgreSQL)") if postgres else r for r in rows)
             except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
                 failures[name] = f"{type(exc).__name__}: {exc}"
                 traceback.print_exc()

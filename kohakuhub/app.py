@@ -111,7 +111,7 @@ def build_hub(settings: Settings) -> Hub:
         quotas=quotas,
         git=GitService(transport, repos, lfs_service, quotas, settings),
         signer=UrlSigner(secret),
-        admin=AdminService(db, repos, accounts),
+        admin=AdminService(db, repos, accounts, quotas),
         orgs=orgs_service,
         invitations=InvitationService(db, accounts, orgs_service, registration=settings.registration),
     )

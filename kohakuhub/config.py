@@ -24,6 +24,8 @@ from kohakuhub.errors import ConfigError
 
 ENV_PREFIX = "KOHAKU_HUB_"
 CONFIG_FILE_ENV = f"{ENV_PREFIX}CONFIG"
+# Switches of the test suite (e.g. KOHAKU_HUB_TEST_DATABASE), never settings of the hub.
+TEST_ENV_PREFIX = f"{ENV_PREFIX}TEST_"
 MiB = 1024 * 1024
 
 
@@ -212,7 +214,8 @@ class Settings(BaseSettings):
 
 def _unknown_env_keys() -> list[str]:
     known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields} | {CONFIG_FILE_ENV}
-    return sorted(k for k in os.environ if k.startswith(ENV_PREFIX) and k not in known)
+    return sorted(k for k in os.environ
+                  if k.startswith(ENV_PREFIX) and not k.startswith(TEST_ENV_PREFIX) and k not in known)
 
 
 def load_settings(**overrides: object) -> Settings:

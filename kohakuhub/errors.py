@@ -141,17 +141,22 @@ class RateLimitedError(HubError):
         self.retry_after = retry_after
 
 
-# --- infrastructure -----------------------------------------------------------------------------------
+class ConfigError(HubError):
+    """A setting is missing or invalid; raised at start-up."""
 
 
-class StorageUnavailableError(HubError):
-    """The blob store (S3) cannot be reached or failed; nothing was written and the caller may retry (503)."""
+class ServiceUnavailableError(HubError):
+    """A backend the hub needs (the metadata database) is unreachable; nothing was changed and the
+    request may be retried (503 with ``Retry-After``)."""
 
-    def __init__(self, message: str = "The storage backend is temporarily unavailable; retry later", *,
-                 retry_after: int = 5) -> None:
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 
 
-class ConfigError(HubError):
-    """A setting is missing or invalid; raised at start-up."""
+class StorageUnavailableError(ServiceUnavailableError):
+    """The blob store (S3) cannot be reached or failed; nothing was written and the caller may retry (503)."""
+
+    def __init__(self, message: str = "The storage backend is temporarily unavailable; retry later", *,
+                 retry_after: int = 5) -> None:
+        super().__init__(message, retry_after=retry_after)

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from kohakuhub.app import create_app
 from kohakuhub.config import load_settings
+from tests.databases import database_url_for, drop_all, drop_database_for
 from tests.s3_support import S3_MODE, app_client, hub_env, hub_overrides
 
 PASSWORD = "correct-horse-battery"
@@ -54,18 +55,33 @@ class HubClient:
         return self.hub.accounts.create_token(user.id, "test", role)[1]
 
 
+def hub_settings(data_dir: Path, **overrides: object):
+    """Settings of a test hub over ``data_dir``: its own database in the suite's mode (tests/databases.py)."""
+    options = {**hub_overrides(), **overrides}  # S3 (a fresh bucket) with KOHAKU_HUB_TEST_S3=1
+    return load_settings(data_dir=data_dir, database_url=database_url_for(data_dir), **options)
+
+
 @pytest.fixture
 def hub_client(tmp_path: Path) -> Iterator[HubClient]:
-    """A fresh hub (SQLite + local files in tmp_path; S3 with KOHAKU_HUB_TEST_S3=1) behind a TestClient."""
-    settings = load_settings(data_dir=tmp_path / "data", lfs_threshold_bytes=1024,
-                             lfs_multipart_threshold_bytes=64 * 1024, lfs_multipart_chunk_size_bytes=16 * 1024,
-                             **hub_overrides())
+    """A fresh hub (SQLite or its own PostgreSQL database; local files, or S3 with KOHAKU_HUB_TEST_S3=1)."""
+    settings = hub_settings(tmp_path / "data", lfs_threshold_bytes=1024,
+                            lfs_multipart_threshold_bytes=64 * 1024, lfs_multipart_chunk_size_bytes=16 * 1024)
     app = create_app(settings)
-    with app_client(app, base_url="http://testserver") as client:
-        accounts = app.state.hub.accounts
-        user = accounts.create_user("alice", "alice@example.com", PASSWORD)
-        token = accounts.create_token(user.id, "test")[1]
-        yield HubClient(client, settings.data_dir, "alice", token)
+    try:
+        with app_client(app, base_url="http://testserver") as client:
+            accounts = app.state.hub.accounts
+            user = accounts.create_user("alice", "alice@example.com", PASSWORD)
+            token = accounts.create_token(user.id, "test")[1]
+            yield HubClient(client, settings.data_dir, "alice", token)
+    finally:
+        drop_database_for(settings.data_dir)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    """PostgreSQL mode: drop the databases of session-wide hubs once every test is done."""
+    yield
+    drop_all()
 
 
 def free_port() -> int:
@@ -106,9 +122,11 @@ def launch_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Li
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOHAKU_HUB_")}
     extra_env = extra_env or {}
+    database_url = None if "KOHAKU_HUB_DATABASE_URL" in extra_env else database_url_for(data_dir)
     env.update({
         "KOHAKU_HUB_DATA_DIR": str(data_dir),
         "KOHAKU_HUB_LOG_LEVEL": "warning",
+        **({"KOHAKU_HUB_DATABASE_URL": database_url} if database_url else {}),
         **({} if any(k.startswith("KOHAKU_HUB_S3_") for k in extra_env) else hub_env()),
         **extra_env,
         "KOHAKU_HUB_BASE_URL": f"http://127.0.0.1:{port}",

@@ -33,8 +33,8 @@ from kohakuhub.errors import (
     RepoMovedError,
     RepoNotFoundError,
     RevisionNotFoundError,
+    ServiceUnavailableError,
     StaleParentError,
-    StorageUnavailableError,
 )
 from kohakuhub.types import RepoType
 
@@ -60,8 +60,8 @@ ERROR_TABLE: list[tuple[type[HubError], int, str | None]] = [
     (LoginRequiredError, 401, None),
     (ForbiddenError, 403, None),
     (RateLimitedError, 429, None),
-    (StorageUnavailableError, 503, None),
     (ConfigError, 500, None),
+    (ServiceUnavailableError, 503, None),
 ]
 
 
@@ -114,7 +114,7 @@ def error_response(request: Request, exc: HubError) -> Response:
         headers["X-Repo-Commit"] = exc.commit
     if isinstance(exc, RangeNotSatisfiableError):
         headers["Content-Range"] = f"bytes */{exc.size}"
-    if isinstance(exc, (RateLimitedError, StorageUnavailableError)):
+    if isinstance(exc, RateLimitedError | ServiceUnavailableError):
         headers["Retry-After"] = str(exc.retry_after)
     surface = _surface(request)
     if status == 401 and surface in ("lfs", "git"):

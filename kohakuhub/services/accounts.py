@@ -213,7 +213,8 @@ class AccountService:
             expires_at: an absolute expiry in the future (naive values are UTC). Neither: never expires.
 
         Raises:
-            BadRequestError: empty name, unknown role, or a bad expiry.
+            BadRequestError: empty name, unknown role, a bad expiry, or an organization.
+            ForbiddenError: the user is disabled (disabling revoked their tokens; none are made meanwhile).
         """
         if not (name or "").strip() or len(name) > 255:
             raise BadRequestError("Token name must be 1-255 characters")
@@ -221,8 +222,11 @@ class AccountService:
             raise BadRequestError(f"Token role must be 'read' or 'write', not {role!r}")
         expiry = _token_expiry(expires_in_days, expires_at)
         user_id = user.id if isinstance(user, User) else user
-        if User.select().where((User.id == user_id) & (User.is_org == True)).exists():  # noqa: E712
+        owner = User.get_or_none(User.id == user_id)
+        if owner is not None and owner.is_org:
             raise BadRequestError("Organizations cannot own tokens")
+        if owner is not None and owner.disabled:
+            raise ForbiddenError(DISABLED_MESSAGE)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with write_transaction(self._db):
             token = Token.create(user=user, name=name.strip(), token_hash=_digest(secret), role=role,

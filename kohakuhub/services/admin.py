@@ -1,14 +1,19 @@
-"""Site administration: users, repos and site statistics. Every method requires a site admin."""
+"""Site administration: users, repos, quotas and site statistics. Every method requires a site admin.
+
+Organizations are rows of the user table (``is_org``) but not users: the user list, the user actions and
+the user counts of the statistics leave them out (the statistics count them apart).
+"""
 
 from __future__ import annotations
 
 from peewee import Database, fn
 
 from kohakuhub.db.database import write_transaction
-from kohakuhub.db.models import LfsObject, Repo, Session, Token, User, utcnow
+from kohakuhub.db.models import LfsObject, OrgMember, Repo, Session, Token, User, utcnow
 from kohakuhub.errors import BadRequestError, ConflictError, ForbiddenError, LoginRequiredError, NotFoundError
 from kohakuhub.services.accounts import AccountService
 from kohakuhub.services.auth import Caller
+from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoRef, RepoService, repo_id
 from kohakuhub.types import RepoType
 
@@ -41,19 +46,23 @@ def _page(offset: int, limit: int) -> None:
 class AdminService:
     """Use cases of the admin API; each method is its own unit of work."""
 
-    def __init__(self, db: Database, repos: RepoService, accounts: AccountService) -> None:
+    def __init__(self, db: Database, repos: RepoService, accounts: AccountService, quotas: QuotaService) -> None:
         self._db = db
         self._repos = repos
         self._accounts = accounts
+        self._quotas = quotas
 
     # --- users -----------------------------------------------------------------------------------
 
     def list_users(self, caller: Caller | None, *, offset: int, limit: int,
                    search: str | None = None) -> tuple[list[User], int]:
-        """A page of users ordered by id, and the total matching. Raises as ``require_admin``."""
+        """A page of users (organizations left out) ordered by id, and the total matching.
+
+        Raises as ``require_admin``.
+        """
         require_admin(caller)
         _page(offset, limit)
-        query = User.select()
+        query = User.select().where(User.is_org == False)  # noqa: E712 (peewee expression)
         if search:
             query = query.where(User.username_key.contains(search.lower()) | User.email.contains(search.lower()))
         return list(query.order_by(User.id).offset(offset).limit(limit)), query.count()
@@ -68,7 +77,25 @@ class AdminService:
         user = User.get_or_none(User.username_key == (username or "").lower())
         if user is None:
             raise NotFoundError(f"User {username!r} not found")
+        if user.is_org:
+            raise NotFoundError(f"User {username!r} not found: {user.username} is an organization")
         return user
+
+    @staticmethod
+    def _sole_super_admin_of(user: User) -> list[str]:
+        """Names of the organizations whose only super-admin is ``user``."""
+        mine = OrgMember.select(OrgMember.org).where((OrgMember.role == "super-admin") & (OrgMember.user == user.id))
+        sole = (OrgMember.select(OrgMember.org).where((OrgMember.role == "super-admin") & OrgMember.org.in_(mine))
+                .group_by(OrgMember.org).having(fn.COUNT(OrgMember.id) == 1))
+        orgs = User.select(User.username).where(User.id.in_(sole)).order_by(User.username_key)
+        return [org.username for org in orgs]
+
+    def _check_orgs_keep_a_super_admin(self, user: User) -> None:
+        orgs = self._sole_super_admin_of(user)
+        if orgs:
+            raise ConflictError(
+                f"User {user.username} is the last super-admin of {', '.join(orgs)}: make another member "
+                f"super-admin first (PUT /org/{orgs[0]}/members/{{username}} with role super-admin)")
 
     @staticmethod
     def _not_self(caller: Caller, user: User, action: str) -> None:
@@ -109,14 +136,21 @@ class AdminService:
     def delete_user(self, caller: Caller | None, username: str) -> None:
         """Delete a user, their sessions, tokens and the repos of their namespace (history included).
 
+        Their organization memberships, repo collaborations and the invitation links they created go with
+        them; the organizations and their repos stay. A user who is the last super-admin of an
+        organization is not deleted (the organization would be left without one): another member must be
+        made super-admin first. Nothing is transferred implicitly.
+
         Raises:
-            NotFoundError: no such user. BadRequestError: deleting oneself.
-            ConflictError: the user created repos in other namespaces (transfer or delete them first).
+            NotFoundError: no such user (organizations are not users). BadRequestError: deleting oneself.
+            ConflictError: the user created repos in other namespaces (transfer or delete them first), or
+                is the last super-admin of an organization.
             LoginRequiredError / ForbiddenError: as ``require_admin``.
         """
         caller = require_admin(caller, write=True)
         user = self._user(username)
         self._not_self(caller, user, "delete")
+        self._check_orgs_keep_a_super_admin(user)
         elsewhere = Repo.select().where((Repo.owner == user.id) & (fn.LOWER(Repo.namespace) != user.username_key))
         if elsewhere.exists():
             names = ", ".join(sorted(repo_id(r) for r in elsewhere.limit(5)))
@@ -127,6 +161,7 @@ class AdminService:
         with write_transaction(self._db):
             if Repo.select().where(Repo.owner == user.id).exists():
                 raise ConflictError(f"User {user.username} created a repo meanwhile; try again")
+            self._check_orgs_keep_a_super_admin(user)  # a super-admin may have stepped down meanwhile
             user.delete_instance(recursive=True)
 
     # --- repos -----------------------------------------------------------------------------------
@@ -169,16 +204,18 @@ class AdminService:
     # --- statistics ------------------------------------------------------------------------------
 
     def stats(self, caller: Caller | None) -> dict:
-        """Counts of users, repos by type, LFS objects and bytes, live sessions and tokens."""
+        """Counts of users, organizations, repos by type, LFS objects and bytes, live sessions and tokens."""
         require_admin(caller)
+        users = User.select().where(User.is_org == False)  # noqa: E712 (peewee expression)
         by_type = dict(Repo.select(Repo.repo_type, fn.COUNT(Repo.id)).group_by(Repo.repo_type).tuples())
         lfs_count, lfs_bytes = LfsObject.select(fn.COUNT(LfsObject.oid), fn.SUM(LfsObject.size)).scalar(as_tuple=True)
         return {
             "users": {
-                "total": User.select().count(),
-                "admins": User.select().where(User.is_admin == True).count(),
-                "disabled": User.select().where(User.disabled == True).count(),
+                "total": users.count(),
+                "admins": users.where(User.is_admin == True).count(),  # noqa: E712
+                "disabled": users.where(User.disabled == True).count(),  # noqa: E712
             },
+            "organizations": {"total": User.select().where(User.is_org == True).count()},  # noqa: E712
             "repos": {
                 **{t.value: by_type.get(t.value, 0) for t in RepoType},
                 "total": sum(by_type.values()),
@@ -188,3 +225,33 @@ class AdminService:
             "sessions": Session.select().where(Session.expires_at >= utcnow()).count(),
             "tokens": Token.select().count(),
         }
+
+    # --- quotas ----------------------------------------------------------------------------------
+
+    def list_quotas(self, caller: Caller | None, *, offset: int, limit: int,
+                    search: str | None = None) -> tuple[list[dict], int]:
+        """A page of every namespace (users and organizations) with usage and limits, and the total."""
+        require_admin(caller)
+        _page(offset, limit)
+        return self._quotas.list_quotas(offset=offset, limit=limit, search=search)
+
+    def get_quota(self, caller: Caller | None, namespace: str) -> dict:
+        """One namespace's usage and limits. Raises NotFoundError (unknown namespace), or as ``require_admin``."""
+        require_admin(caller)
+        return self._quotas.quota(self._quotas.owner(namespace).username)
+
+    def set_quota(self, caller: Caller | None, namespace: str, body: dict) -> dict:
+        """Set a namespace's limits (see ``QuotaService.set_limits``).
+
+        Raises:
+            NotFoundError: unknown namespace. BadRequestError: a bad value. Or as ``require_admin``.
+        """
+        require_admin(caller, write=True)
+        return self._quotas.set_limits(self._quotas.owner(namespace).username, body)
+
+    def recalculate_quota(self, caller: Caller | None, namespace: str) -> dict:
+        """Re-measure a namespace's repos from storage. Raises NotFoundError, or as ``require_admin``."""
+        require_admin(caller, write=True)
+        name = self._quotas.owner(namespace).username
+        self._quotas.recalculate_namespace(name)
+        return self._quotas.quota(name)

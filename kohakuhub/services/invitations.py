@@ -145,7 +145,10 @@ class InvitationService:
                 raise BadRequestError("This invitation is for registering an account, not for an org")
             self._use(row)
             try:
-                OrgMember.create(org=row.org_id, user=caller.user_id, role=row.role)
+                # A savepoint: on PostgreSQL a failed statement aborts the whole transaction, and the
+                # error message below still reads the org.
+                with self._db.atomic():
+                    OrgMember.create(org=row.org_id, user=caller.user_id, role=row.role)
             except IntegrityError as exc:
                 raise ConflictError(f"You are already a member of {row.org.username}") from exc
             return row.org, row.role

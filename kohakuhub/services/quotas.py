@@ -42,7 +42,7 @@ from peewee import Database, fn
 
 from kohakuhub.config import Settings
 from kohakuhub.db.database import write_transaction
-from kohakuhub.db.models import LfsObject, NamespaceQuota, Repo, RepoLfsObject, RepoUsage, User
+from kohakuhub.db.models import LfsObject, NamespaceQuota, OrgMember, Repo, RepoLfsObject, RepoUsage, User
 from kohakuhub.errors import (
     BadRequestError,
     ForbiddenError,
@@ -259,8 +259,23 @@ class QuotaService:
                  .where(RepoLfsObject.repo == repo_id).scalar())
         return int(total or 0)
 
+    @staticmethod
+    def owner(namespace: str) -> User:
+        """The user or organization whose namespace this is (any case).
+
+        Raises:
+            NotFoundError: no user or organization has that name.
+        """
+        owner = User.get_or_none(User.username_key == (namespace or "").lower())
+        if owner is None:
+            raise NotFoundError(f"Namespace {namespace!r} not found")
+        return owner
+
     def _namespace(self, caller: Caller | None, namespace: str, *, admin: bool) -> str:
-        """Check the caller may see (or, with ``admin``, change) the namespace's quota; return its key.
+        """Check the caller may see (or, with ``admin``, change) the namespace's quota; return its name.
+
+        The namespace's own user, every member of an organization (any role, read tokens included) and
+        site admins may see it; only site admins may change it.
 
         Raises:
             LoginRequiredError: anonymous caller.
@@ -271,9 +286,11 @@ class QuotaService:
             raise LoginRequiredError("You must be authenticated to see quotas")
         key = namespace.lower()
         owner = User.get_or_none(User.username_key == key)
-        # Organization members see their organization's quota once organizations exist (issue 4, item 3).
-        visible = caller.is_admin or caller.username.lower() == key
-        if owner is None or not visible:
+        visible = owner is not None and (
+            caller.is_admin or caller.username.lower() == key
+            or (owner.is_org and OrgMember.select().where(
+                (OrgMember.org == owner.id) & (OrgMember.user == caller.user_id)).exists()))
+        if not visible:
             raise NotFoundError(f"Namespace {namespace!r} not found")
         if admin and not (caller.is_admin and caller.can_write):
             raise ForbiddenError("Only site administrators may change quotas")
@@ -281,10 +298,10 @@ class QuotaService:
 
     def get_quota(self, caller: Caller | None, namespace: str) -> dict:
         """``{namespace, private: {used, limit}, public: {used, limit}}`` (limit None = unlimited)."""
-        name = self._namespace(caller, namespace, admin=False)
-        return self._answer(name)
+        return self.quota(self._namespace(caller, namespace, admin=False))
 
-    def _answer(self, name: str) -> dict:
+    def quota(self, name: str) -> dict:
+        """The usage and limits of the namespace ``name`` (no permission check: for the admin service)."""
         row = self._row(name)
         return {
             "namespace": name,
@@ -292,14 +309,33 @@ class QuotaService:
             "public": {"used": row.public_used, "limit": self._limit(row, False)},
         }
 
+    def list_quotas(self, *, offset: int, limit: int, search: str | None = None) -> tuple[list[dict], int]:
+        """A page of every namespace (users and organizations, by name) with its usage and limits, and
+        the total matching; no permission check (for the admin service).
+
+        A namespace seen for the first time is measured (as on its first write).
+        """
+        query = User.select()
+        if search:
+            query = query.where(User.username_key.contains(search.lower()))
+        rows = list(query.order_by(User.username_key).offset(offset).limit(limit))
+        page = [{**self.quota(u.username), "type": "org" if u.is_org else "user"} for u in rows]
+        return page, query.count()
+
     def set_quota(self, caller: Caller | None, namespace: str, body: dict) -> dict:
-        """Set limits: ``{"private": bytes | null | "default", "public": ...}`` (absent = unchanged).
+        """Set limits (site admins); see ``set_limits``.
 
         Raises:
-            BadRequestError: a value is not a non-negative integer, null or "default".
-            (and as ``get_quota``; only site admins.)
+            BadRequestError: a bad value. (and as ``get_quota``; ForbiddenError for non-admins.)
         """
-        name = self._namespace(caller, namespace, admin=True)
+        return self.set_limits(self._namespace(caller, namespace, admin=True), body)
+
+    def set_limits(self, name: str, body: dict) -> dict:
+        """Set limits: ``{"private": bytes | null | "default", "public": ...}`` (absent = unchanged).
+
+        No permission check (callers check). Raises:
+            BadRequestError: a value is not a non-negative integer, null or "default".
+        """
         changes = {}
         for bucket, column in (("private", "private_limit"), ("public", "public_limit")):
             if bucket not in body:
@@ -317,13 +353,13 @@ class QuotaService:
         if changes:
             with write_transaction(self._db):
                 NamespaceQuota.update(changes).where(NamespaceQuota.namespace == row.namespace).execute()
-        return self._answer(name)
+        return self.quota(name)
 
     def recalculate(self, caller: Caller | None, namespace: str) -> dict:
         """Re-measure every repo of the namespace from git and the LFS links (site admins)."""
         name = self._namespace(caller, namespace, admin=True)
         self.recalculate_namespace(name)
-        return self._answer(name)
+        return self.quota(name)
 
     def recalculate_namespace(self, namespace: str) -> None:
         """Repair: measure each repo of the namespace and reset the buckets (drops stale reservations)."""

@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kohakuhub.app import create_app
-from kohakuhub.config import load_settings
-from tests.conftest import PASSWORD, HubClient
-from tests.s3_support import app_client, hub_overrides
+from tests.conftest import PASSWORD, HubClient, hub_settings
+from tests.databases import drop_database_for
+from tests.s3_support import app_client
 
 
 @pytest.fixture
@@ -21,10 +21,10 @@ def make_hub(tmp_path: Path) -> Iterator[Callable[..., HubClient]]:
 
     def build(**overrides: object) -> HubClient:
         data_dir = tmp_path / f"hub{len(clients)}"
-        options = dict(data_dir=data_dir, lfs_threshold_bytes=1024, lfs_multipart_threshold_bytes=64 * 1024,
-                       lfs_multipart_chunk_size_bytes=16 * 1024, **hub_overrides())
+        options = dict(lfs_threshold_bytes=1024, lfs_multipart_threshold_bytes=64 * 1024,
+                       lfs_multipart_chunk_size_bytes=16 * 1024)
         options.update(overrides)
-        app = create_app(load_settings(**options))
+        app = create_app(hub_settings(data_dir, **options))
         client = app_client(app, base_url="http://testserver")
         client.__enter__()
         clients.append(client)
@@ -33,6 +33,9 @@ def make_hub(tmp_path: Path) -> Iterator[Callable[..., HubClient]]:
         token = accounts.create_token(user.id, "test")[1]
         return HubClient(client, data_dir, "alice", token)
 
-    yield build
-    for client in clients:
-        client.__exit__(None, None, None)
+    try:
+        yield build
+    finally:
+        for client in clients:
+            client.__exit__(None, None, None)
+            drop_database_for(client.app.state.hub.settings.data_dir)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from kohakuhub.db.models import Repo, Session, Token, User
+from kohakuhub.errors import ForbiddenError
 from tests.api.helpers import api, assert_error, bearer, create_repo, git_dir, lfs_upload
 from tests.conftest import PASSWORD
 
@@ -30,6 +33,10 @@ ADMIN_ROUTES = [
     ("DELETE", "/admin/api/repositories/models/alice/r", None),
     ("POST", "/admin/api/repositories/models/alice/r/transfer", {"namespace": "root"}),
     ("GET", "/admin/api/stats", None),
+    ("GET", "/admin/api/quotas", None),
+    ("GET", "/admin/api/quotas/alice", None),
+    ("PUT", "/admin/api/quotas/alice", {"public": 1}),
+    ("POST", "/admin/api/quotas/alice/recalculate", None),
 ]
 
 
@@ -47,6 +54,7 @@ def test_admin_api_is_401_anonymous_and_403_for_others(site):
     assert client.get("/admin/api/stats", headers=bearer(read_admin)).status_code == 200
     assert User.get(User.username == "alice").disabled is False
     assert Repo.select().count() == 1 and User.select().count() == 2
+    assert client.get("/api/quota/alice", headers=site.auth()).json()["public"]["limit"] is None
 
 
 def test_users_list_pagination_and_search(site):
@@ -221,3 +229,130 @@ def test_admin_session_needs_csrf(site):
     resp = client.patch("/admin/api/users/alice", json={"disabled": True},
                         headers={"X-CSRF-Token": login.json()["csrf_token"]})
     assert resp.status_code == 200
+
+
+def _org(site, name: str = "acme", token: str | None = None) -> None:
+    resp = site.client.post("/org/create", json={"name": name}, headers=bearer(token or site.token))
+    assert resp.status_code == 200, resp.text
+
+
+def test_admin_quota_api(site):
+    client, root = site.client, bearer(site.root)
+    _org(site)
+    create_repo(client, site.token, "r")
+    create_repo(client, site.token, "w", private=True, organization="acme")
+    page = client.get("/admin/api/quotas", headers=root).json()
+    assert page["total"] == 3 and (page["offset"], page["limit"]) == (0, 50)
+    by_name = {row["namespace"]: row for row in page["quotas"]}
+    assert [row["namespace"] for row in page["quotas"]] == ["acme", "alice", "root"]  # by name
+    assert {n: r["type"] for n, r in by_name.items()} == {"acme": "org", "alice": "user", "root": "user"}
+    assert by_name["acme"]["private"]["used"] > 0 and by_name["acme"]["public"]["used"] == 0
+    assert by_name["alice"]["public"]["used"] > 0 and by_name["root"]["public"] == {"used": 0, "limit": None}
+    assert {k: v for k, v in by_name["alice"].items() if k != "type"} == \
+        client.get("/api/quota/alice", headers=site.auth()).json()
+    second = client.get("/admin/api/quotas?offset=1&limit=1", headers=root).json()
+    assert [r["namespace"] for r in second["quotas"]] == ["alice"] and second["total"] == 3
+    found = client.get("/admin/api/quotas?search=CM", headers=root).json()
+    assert [r["namespace"] for r in found["quotas"]] == ["acme"] and found["total"] == 1
+    assert_error(client.get("/admin/api/quotas?limit=0", headers=root), 400)
+
+    one = client.get("/admin/api/quotas/ACME", headers=root).json()
+    assert one["namespace"] == "acme" and one["private"] == by_name["acme"]["private"]
+    resp = client.put("/admin/api/quotas/acme", json={"private": 5000, "public": None}, headers=root)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["private"]["limit"] == 5000 and resp.json()["public"]["limit"] is None
+    assert client.get("/api/quota/acme", headers=site.auth()).json()["private"]["limit"] == 5000  # same data
+    resp = client.put("/admin/api/quotas/acme", json={"private": "default"}, headers={"X-Admin-Token": BOOTSTRAP})
+    assert resp.status_code == 200 and resp.json()["private"]["limit"] is None
+    for bad in ({"private": -1}, {"public": "lots"}, {"public": True}):
+        assert_error(client.put("/admin/api/quotas/acme", json=bad, headers=root), 400)
+    assert_error(client.put("/admin/api/quotas/acme", json=[1], headers=root), 400)
+    assert_error(client.get("/admin/api/quotas/nobody", headers=root), 404)
+    assert_error(client.put("/admin/api/quotas/nobody", json={"public": 1}, headers=root), 404)
+    assert_error(client.post("/admin/api/quotas/nobody/recalculate", headers=root), 404)
+    resp = client.post("/admin/api/quotas/acme/recalculate", headers=bearer(BOOTSTRAP))
+    assert resp.status_code == 200 and resp.json()["private"]["used"] == by_name["acme"]["private"]["used"]
+
+
+def test_orgs_are_not_users_in_admin_lists_and_stats(site):
+    client, root = site.client, bearer(site.root)
+    _org(site)
+    _org(site, "beta")
+    users = client.get("/admin/api/users", headers=root).json()
+    assert users["total"] == 2 and [u["username"] for u in users["users"]] == ["alice", "root"]
+    assert client.get("/admin/api/users?search=acme", headers=root).json() == \
+        {"users": [], "total": 0, "offset": 0, "limit": 50}
+    stats = client.get("/admin/api/stats", headers=root).json()
+    assert stats["users"] == {"total": 2, "admins": 1, "disabled": 0}
+    assert stats["organizations"] == {"total": 2}
+    # user actions do not apply to organizations
+    for method, body in (("PATCH", {"disabled": True}), ("PATCH", {"is_admin": True}), ("DELETE", None)):
+        assert_error(client.request(method, "/admin/api/users/ACME", json=body, headers=root), 404,
+                     message="acme is an organization")
+    org = User.get(User.username == "acme")
+    assert (org.disabled, org.is_admin) == (False, False)
+
+
+def test_delete_the_last_super_admin_of_an_org_is_refused(site):
+    client, root = site.client, bearer(site.root)
+    bob = site.new_user("bob")
+    _org(site)
+    _org(site, "beta")
+    _org(site, "gamma", bob)
+    for org, role in (("acme", "admin"), ("beta", "super-admin"), ("gamma", "member")):
+        owner = bob if org == "gamma" else site.token
+        who = "alice" if org == "gamma" else "bob"
+        resp = client.post(f"/org/{org}/members", json={"username": who, "role": role}, headers=bearer(owner))
+        assert resp.status_code == 200, resp.text
+    create_repo(client, site.token, "w", private=True, organization="acme")
+    create_repo(client, site.token, "mine")
+    # alice is the only super-admin of acme (bob is an admin there); beta has two super-admins
+    assert_error(client.delete("/admin/api/users/alice", headers=root), 409,
+                 message="last super-admin of acme: make another member super-admin")
+    assert User.get_or_none(User.username == "alice") is not None
+    assert Repo.select().count() == 2  # nothing was deleted
+    assert client.get(api("alice/mine"), headers=site.auth()).status_code == 200
+
+    resp = client.put("/org/acme/members/bob", json={"role": "super-admin"}, headers=site.auth())
+    assert resp.status_code == 200, resp.text
+    assert client.delete("/admin/api/users/alice", headers=root).status_code == 200
+    assert User.get_or_none(User.username == "alice") is None
+    assert {r.namespace + "/" + r.name for r in Repo.select()} == {"acme/w"}  # the org keeps its repos
+    for org, members in (("acme", [{"username": "bob", "role": "super-admin"}]),
+                         ("beta", [{"username": "bob", "role": "super-admin"}]),
+                         ("gamma", [{"username": "bob", "role": "super-admin"}])):
+        assert client.get(f"/org/{org}/members").json()["members"] == members
+    assert client.get(api("acme/w"), headers=bearer(bob)).status_code == 200
+
+
+def test_disabled_user_org_membership_is_ineffective(site):
+    client, root = site.client, bearer(site.root)
+    bob = site.new_user("bob")
+    _org(site)
+    assert client.post("/org/acme/members", json={"username": "bob", "role": "admin"},
+                       headers=site.auth()).status_code == 200
+    create_repo(client, site.token, "w", private=True, organization="acme")
+    assert client.get(api("acme/w"), headers=bearer(bob)).status_code == 200
+    assert client.patch("/admin/api/users/bob", json={"disabled": True}, headers=root).status_code == 200
+    # whatever credential bob holds, his role in acme grants nothing: his token is gone, a token row that
+    # raced the disable is refused, and no new token can be made for him
+    bob_id = User.get(User.username == "bob").id
+    raced = "khub_raced-" + "r" * 32
+    Token.create(user=bob_id, name="raced", token_hash=hashlib.sha256(raced.encode()).hexdigest(), role="write")
+    with pytest.raises(ForbiddenError):
+        site.hub.accounts.create_token(bob_id, "after-disable")
+    for token in (bob, raced):
+        assert_error(client.get(api("acme/w"), headers=bearer(token)), 401)
+        assert_error(client.get("/api/quota/acme", headers=bearer(token)), 401)
+        resp = client.post("/org/acme/members", json={"username": "root", "role": "member"}, headers=bearer(token))
+        assert_error(resp, 401)
+        resp = client.get("/acme/w.git/info/refs?service=git-upload-pack", headers=bearer(token))
+        assert resp.status_code == 401 and resp.headers["www-authenticate"].startswith("Basic")
+    assert_error(client.post("/api/auth/login", json={"username": "bob", "password": PASSWORD}), 403,
+                 message="disabled")
+    assert [m["username"] for m in client.get("/org/acme/members").json()["members"]] == ["alice", "bob"]
+    # the membership is kept (disabling is reversible) and counts again once bob is re-enabled
+    assert client.patch("/admin/api/users/bob", json={"disabled": False}, headers=root).status_code == 200
+    assert_error(client.get(api("acme/w"), headers=bearer(bob)), 401)  # revoked tokens stay revoked
+    again = site.hub.accounts.create_token(bob_id, "new")[1]
+    assert client.get(api("acme/w"), headers=bearer(again)).status_code == 200

@@ -6,7 +6,6 @@ import base64
 import json
 import os
 import signal
-import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +16,7 @@ import pygit2
 
 from tests.api.helpers import NDJSON, file_op, ndjson
 from tests.conftest import LiveServer, launch_server, start_server, stop_server
+from tests.databases import hub_sql
 
 
 def _auth(token: str) -> dict[str, str]:
@@ -43,8 +43,7 @@ def _files(url: str, token: str, repo_id: str) -> set[str]:
 
 def _git_repo(data_dir: Path, repo_id: str) -> pygit2.Repository:
     ns, name = repo_id.split("/")
-    with sqlite3.connect(data_dir / "hub.db") as db:
-        (key,) = db.execute("SELECT key FROM repo WHERE full_key = ?", (f"model/{ns}/{name}".lower(),)).fetchone()
+    [(key,)] = hub_sql(data_dir, "SELECT key FROM repo WHERE full_key = ?", (f"model/{ns}/{name}".lower(),))
     return pygit2.Repository(str(data_dir / "repos" / key[:2] / f"{key}.git"))
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from kohakuhub.db.models import LoginFailure
 from tests.api.helpers import assert_error
 from tests.conftest import PASSWORD
+from tests.databases import hub_sql
 
 
 def _login(client, username="alice", password="wrong-password", **kwargs):
@@ -65,12 +65,10 @@ def test_limits_are_shared_by_every_worker(make_hub):
     """Failures recorded by another worker (another process, its own connection) count here too."""
     hub = make_hub(login_max_failures_per_username=2, login_max_failures_per_address=0)
     assert_error(_login(hub.client), 401)
-    other_worker = sqlite3.connect(hub.data_dir / "hub.db")
-    with other_worker:
-        assert other_worker.execute("SELECT COUNT(*) FROM login_failure").fetchone()[0] == 1
-        now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
-        other_worker.execute("INSERT INTO login_failure (key, created_at) VALUES ('user:alice', ?)", (now,))
-    other_worker.close()
+    # Another worker: its own connection (SQLite file or PostgreSQL database).
+    assert hub_sql(hub.data_dir, "SELECT COUNT(*) FROM login_failure") == [(1,)]
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    hub_sql(hub.data_dir, "INSERT INTO login_failure (key, created_at) VALUES ('user:alice', ?)", (now,))
     assert_error(_login(hub.client, password=PASSWORD), 429)
 
 

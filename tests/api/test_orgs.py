@@ -255,3 +255,74 @@ def test_migration_3_upgrades_a_version_1_database(tmp_path, monkeypatch) -> Non
     assert db.execute_sql("SELECT username, is_org, description FROM user").fetchall() == [("old", 0, "")]
     assert db.execute_sql("SELECT COUNT(*) FROM org_member").fetchone() == (0,)
     db.close()
+
+
+def test_org_member_management_by_session_cookie_needs_csrf(hub_client: HubClient) -> None:
+    make_org(hub_client)
+    hub_client.new_user("bob")
+    client = hub_client.client
+    login = client.post("/api/auth/login", json={"username": "alice", "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    csrf = login.json()["csrf_token"]
+    client.cookies.set("session_id", login.cookies["session_id"])  # no Authorization header below
+    members = [{"username": "alice", "role": "super-admin"}]
+    attempts = [
+        ("POST", "/org/acme/members", {"username": "bob", "role": "member"}),
+        ("POST", "/org/create", {"name": "forged"}),
+        ("POST", "/api/invitations/org/acme/create", {"role": "admin"}),
+    ]
+    for method, url, body in attempts:
+        for headers in ({}, {"X-CSRF-Token": "0" * 64}, {"X-CSRF-Token": csrf, "Origin": "https://evil.example"}):
+            assert_error(client.request(method, url, json=body, headers=headers), 403, message="CSRF")
+    assert client.get("/org/acme/members").json()["members"] == members  # nothing changed
+    assert_error(client.get("/org/forged"), 404)
+    assert client.get("/api/invitations/org/acme/list", headers=hub_client.auth()).json()["invitations"] == []
+
+    resp = client.post("/org/acme/members", json={"username": "bob", "role": "member"},
+                       headers={"X-CSRF-Token": csrf})
+    assert resp.status_code == 200, resp.text
+    for method, body in (("PUT", {"role": "admin"}), ("DELETE", None)):
+        assert_error(client.request(method, "/org/acme/members/bob", json=body), 403, message="CSRF")
+    assert {m["username"]: m["role"] for m in client.get("/org/acme/members").json()["members"]}["bob"] == "member"
+    assert client.put("/org/acme/members/bob", json={"role": "admin"},
+                      headers={"X-CSRF-Token": csrf}).json()["role"] == "admin"
+    assert client.delete("/org/acme/members/bob", headers={"X-CSRF-Token": csrf}).status_code == 200
+    assert client.get("/org/acme/members").json()["members"] == members
+    client.cookies.clear()
+
+
+def test_names_differing_only_by_case_across_users_orgs_and_repos(hub_client: HubClient) -> None:
+    client = hub_client.client
+    make_org(hub_client, "Acme")
+    bob = hub_client.new_user("bob")
+    add(hub_client, "acme", "bob", "member")
+    root = hub_client.hub.accounts.create_user("root", "root@example.com", PASSWORD, is_admin=True)
+    root_token = hub_client.hub.accounts.create_token(root.id, "t")[1]
+    # user names (registration and the admin API) collide with org names in any case, and vice versa
+    for name in ("acme", "ACME", "Acme"):
+        resp = client.post("/api/auth/register", json={"username": name, "email": f"{name}1@example.com",
+                                                       "password": PASSWORD})
+        assert_error(resp, 409)
+        resp = client.post("/admin/api/users", json={"username": name, "email": f"{name}2@example.com",
+                                                     "password": PASSWORD}, headers=bearer(root_token))
+        assert_error(resp, 409)
+    for name in ("BOB", "Root", "alice"):
+        assert_error(client.post("/org/create", json={"name": name}, headers=bearer(bob)), 409)
+    # repos created in the org under any spelling of its name land in its namespace as registered
+    assert create_repo(client, bob, "Model", organization="ACME")["repo_id"] == "Acme/Model"
+    for name in ("model", "MODEL"):
+        resp = client.post("/api/repos/create", json={"name": name, "organization": "acme"}, headers=bearer(bob))
+        assert_error(resp, 409)
+    # moving a repo into the org: any spelling of the namespace, but not onto an id taken in another case
+    create_repo(client, bob, "mine")
+    create_repo(client, bob, "model")
+    resp = client.post("/api/repos/move", json={"fromRepo": "bob/model", "toRepo": "aCmE/MODEL"}, headers=bearer(bob))
+    assert_error(resp, 409)
+    resp = client.post("/api/repos/move", json={"fromRepo": "bob/mine", "toRepo": "aCmE/Mine"}, headers=bearer(bob))
+    assert resp.status_code == 200, resp.text
+    assert client.get(api("Acme/Mine"), headers=bearer(bob)).json()["id"] == "Acme/Mine"
+    assert client.get(api("acme/mine"), headers=bearer(bob)).json()["id"] == "Acme/Mine"
+    assert {r["id"] for r in client.get("/api/models?author=acme").json()} == {"Acme/Model", "Acme/Mine"}
+    # the org's name in another case is still the org, for membership too
+    assert_error(add(hub_client, "ACME", "BOB", "visitor"), 409)
+    assert client.get("/org/ACME").json()["name"] == "Acme"

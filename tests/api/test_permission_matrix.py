@@ -7,21 +7,23 @@ the repo's refs and the stored LFS objects did not change.
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from kohakuhub.app import create_app
-from kohakuhub.config import load_settings
-from tests.s3_support import app_client, hub_overrides
 from kohakuhub.db.database import database_proxy
-from kohakuhub.db.models import LfsObject
+from kohakuhub.db.models import LfsObject, Token, utcnow
 from kohakuhub.services.auth import Access
 from tests.api.helpers import LFS_HEADERS, NDJSON, bearer, commit, file_op, lfs_op, lfs_upload, ndjson, sha256
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, hub_settings
+from tests.databases import drop_database_for
+from tests.s3_support import app_client
 
 ORG = "acme"
 LFS_DATA = b"L" * 4096  # above the test hubs' 1 KiB threshold
@@ -39,6 +41,9 @@ CALLERS: dict[str, tuple[Access | None, Access | None]] = {
     "member_read_token": (Access.READ, Access.READ),
     "collaborator_write": (Access.WRITE, Access.WRITE),
     "invalid_token": (None, None),  # rejected before any repo lookup
+    "tampered_token": (None, None),  # the org admin's token with one character changed
+    "expired_token": (None, None),  # the org admin's token, its expiry passed
+    "revoked_token": (None, None),  # the org admin's token, revoked through the API
 }
 
 
@@ -61,8 +66,7 @@ class Matrix:
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     data_dir: Path = tmp_path_factory.mktemp("matrix") / "data"
-    app = create_app(load_settings(data_dir=data_dir, lfs_threshold_bytes=1024, upload_mode="lfs",
-                                   **hub_overrides()))
+    app = create_app(hub_settings(data_dir, lfs_threshold_bytes=1024, upload_mode="lfs"))
     with app_client(app, base_url="http://testserver") as client:
         hub = app.state.hub
         accounts = hub.accounts
@@ -70,8 +74,8 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         for name in ("boss", "outsider", "vis", "mem", "adm", "root", "collab"):
             users[name] = accounts.create_user(name, f"{name}@example.com", PASSWORD, is_admin=name == "root")
 
-        def token(name: str, role: str = "write") -> str:
-            return accounts.create_token(users[name].id, "t", role)[1]
+        def token(name: str, role: str = "write", **expiry) -> str:
+            return accounts.create_token(users[name].id, "t", role, **expiry)[1]
 
         boss = token("boss")
         assert client.post("/org/create", json={"name": ORG}, headers=bearer(boss)).status_code == 200
@@ -89,19 +93,33 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
             resp = client.put(f"/api/models/{ORG}/{repo}/collaborators/collab", json={"role": "write"},
                               headers=bearer(boss))
             assert resp.status_code == 200, resp.text
+        # Credentials that were an org admin's: each would have full rights on both repos if accepted.
+        expired = token("adm", expires_in_days=1)
+        Token.update(expires_at=utcnow() - timedelta(seconds=1)).where(Token.token_hash == _digest(expired)).execute()
+        revoked = token("adm")
+        revoked_id = Token.get(Token.token_hash == _digest(revoked)).id
+        assert client.delete(f"/api/auth/tokens/{revoked_id}", headers=bearer(revoked)).status_code == 200
+        adm = token("adm")
+        tampered = adm[:-1] + ("A" if adm[-1] != "A" else "B")
         tokens = {
             "anonymous": None, "outsider": token("outsider"), "org_visitor": token("vis"),
             "org_member": token("mem"), "org_admin": token("adm"), "site_admin": token("root"),
             "member_read_token": token("mem", "read"), "collaborator_write": token("collab"),
-            "invalid_token": "khub_" + "x" * 43,
+            "invalid_token": "khub_" + "x" * 43, "tampered_token": tampered, "expired_token": expired,
+            "revoked_token": revoked,
         }
         yield Matrix(client, hub, tokens, boss)
+    drop_database_for(data_dir)
 
 
 @pytest.fixture(autouse=True)
 def _bind_matrix_database(matrix: Matrix) -> None:
     # Models bind to one process-wide proxy; another module's hub may have re-pointed it between tests.
     database_proxy.initialize(matrix.hub.db)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 # --- route families -------------------------------------------------------------------------------------
@@ -210,3 +228,16 @@ def test_private_repo_body_never_leaks(matrix: Matrix) -> None:
         missing = matrix.client.get(f"/api/models/{ORG}/no-such-repo", headers=matrix.headers(caller))
         assert (real.status_code, real.json()) == (missing.status_code, missing.json())
         assert real.headers["x-error-message"] == missing.headers["x-error-message"]
+
+
+def test_expired_and_revoked_tokens_name_the_problem(matrix: Matrix) -> None:
+    """401 with a message; an expired token says so (the user must create a new one), on git too."""
+    for path in (f"/api/models/{ORG}/pub", f"/{ORG}/pub.git/info/refs?service=git-upload-pack"):
+        resp = matrix.client.get(path, headers=matrix.headers("expired_token"))
+        assert resp.status_code == 401 and "expired" in resp.headers["x-error-message"], resp.headers
+        resp = matrix.client.get(path, headers=matrix.headers("revoked_token"))
+        assert resp.status_code == 401 and resp.headers["x-error-message"], resp.headers
+    basic = base64.b64encode(f"git:{matrix.tokens['expired_token']}".encode()).decode()
+    resp = matrix.client.get(f"/{ORG}/pub.git/info/refs?service=git-upload-pack",
+                             headers={"Authorization": f"Basic {basic}"})
+    assert resp.status_code == 401 and resp.headers["www-authenticate"].startswith("Basic"), resp.headers

@@ -272,3 +272,33 @@ def test_existing_repos_are_measured_on_first_use(q: Quota) -> None:
     commit(q.c, q.hc.token, "alice/old", [file_op("b.txt", b"n" * 10)])
     assert q.used() == expected["public"]["used"] + 10
     assert q.recalculated()["public"]["used"] == expected["public"]["used"] + 10
+
+
+def test_org_members_of_any_role_read_the_org_quota(q: Quota) -> None:
+    alice = q.hc.token
+    assert q.c.post("/org/create", json={"name": "acme"}, headers=bearer(alice)).status_code == 200
+    members = {role: q.hc.new_user(f"m-{role}") for role in ("visitor", "member", "admin")}
+    for role in members:
+        resp = q.c.post("/org/acme/members", json={"username": f"m-{role}", "role": role}, headers=bearer(alice))
+        assert resp.status_code == 200, resp.text
+    outsider = q.hc.new_user("outsider")
+    visitor_id = q.hc.hub.accounts.get_user("m-visitor").id
+    visitor_read = q.hc.hub.accounts.create_token(visitor_id, "ro", "read")[1]
+    create_repo(q.c, alice, "w", organization="acme", private=True)
+    commit(q.c, alice, "acme/w", [file_op("a.txt", b"o" * 400)])
+    expected = q.get("acme", q.admin)
+    assert expected["namespace"] == "acme" and expected["private"]["used"] > 400
+    for token in (alice, visitor_read, *members.values()):
+        assert q.get("ACME", token) == expected  # any role, any case, read tokens included
+    assert_error(q.c.get("/api/quota/acme", headers=bearer(outsider)), 404)
+    assert_error(q.c.get("/api/quota/acme"), 401)
+    # members see it but only site admins change it
+    for token in (alice, members["admin"], members["visitor"]):
+        assert_error(q.c.put("/api/quota/acme", json={"private": 1}, headers=bearer(token)), 403)
+        assert_error(q.c.post("/api/quota/acme/recalculate", headers=bearer(token)), 403)
+    assert q.get("acme", q.admin) == expected
+    # membership in the org shows nothing of the other members' own namespaces
+    assert_error(q.c.get("/api/quota/m-member", headers=bearer(members["visitor"])), 404)
+    # a member who leaves loses sight of it at once
+    assert q.c.delete("/org/acme/members/m-visitor", headers=bearer(alice)).status_code == 200
+    assert_error(q.c.get("/api/quota/acme", headers=bearer(members["visitor"])), 404)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import pytest
 from huggingface_hub import HfApi
 
 from tests.conftest import LiveServer, start_server, stop_server
+from tests.databases import hub_sql
 
 MiB = 1024 * 1024
 LFS_THRESHOLD = 1 * MiB
@@ -95,9 +95,8 @@ class GitHub:
 
     def repo_dir(self, repo_id: str, repo_type: str = "model") -> Path:
         """The bare repository on the hub's disk (for fsck and leftover checks)."""
-        with sqlite3.connect(self.server.data_dir / "hub.db") as db:
-            (key,) = db.execute("SELECT key FROM repo WHERE full_key = ?",
-                                (f"{repo_type}/{repo_id}".lower(),)).fetchone()
+        [(key,)] = hub_sql(self.server.data_dir, "SELECT key FROM repo WHERE full_key = ?",
+                           (f"{repo_type}/{repo_id}".lower(),))
         return self.server.data_dir / "repos" / key[:2] / f"{key}.git"
 
     def bare(self, repo_id: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from kohakuhub.api.deps import AdminCallerDep, HubDep, repo_type_from_plural
 from kohakuhub.api.middleware import param
+from kohakuhub.errors import BadRequestError
 from kohakuhub.lib.timefmt import iso_z
 from kohakuhub.services.repos import repo_id
 from kohakuhub.types import RepoType
@@ -106,6 +107,35 @@ def transfer_repo(plural: str, namespace: str, name: str, body: TransferBody, ca
     ref = hub.admin.transfer_repo(caller, repo_type_from_plural(plural), param(namespace), param(name),
                                   body.namespace, body.name)
     return {"success": True, "repository": _repo(ref.row)}
+
+
+# --- quotas -----------------------------------------------------------------------------------------
+
+
+@router.get("/quotas")
+def list_quotas(caller: AdminCallerDep, hub: HubDep, offset: Offset = 0, limit: Limit = 50,
+                search: str | None = None) -> dict:
+    """Every namespace (``type`` user or org) with ``private``/``public`` ``{used, limit}``."""
+    quotas, total = hub.admin.list_quotas(caller, offset=offset, limit=limit, search=search)
+    return {"quotas": quotas, "total": total, "offset": offset, "limit": limit}
+
+
+@router.get("/quotas/{namespace}")
+def get_quota(namespace: str, caller: AdminCallerDep, hub: HubDep) -> dict:
+    return hub.admin.get_quota(caller, param(namespace))
+
+
+@router.put("/quotas/{namespace}")
+def set_quota(namespace: str, body: dict, caller: AdminCallerDep, hub: HubDep) -> dict:
+    """Body ``{"private": bytes | null | "default", "public": ...}`` (null: unlimited; absent: unchanged)."""
+    if not isinstance(body, dict):
+        raise BadRequestError("The body must be a JSON object")
+    return hub.admin.set_quota(caller, param(namespace), body)
+
+
+@router.post("/quotas/{namespace}/recalculate")
+def recalculate_quota(namespace: str, caller: AdminCallerDep, hub: HubDep) -> dict:
+    return hub.admin.recalculate_quota(caller, param(namespace))
 
 
 # --- statistics -------------------------------------------------------------------------------------
