@@ -38,8 +38,9 @@ for run in $runs; do
         echo "PostgreSQL is not reachable at $pg (start it, or set KOHAKU_HUB_TEST_POSTGRES_URL)" >&2
         exit 1
       fi
-      echo "=== suite: PostgreSQL"
+      echo "=== suite: PostgreSQL + S3 (moto_server)"
       KOHAKU_HUB_TEST_DATABASE=postgresql \
+      KOHAKU_HUB_TEST_S3=1 \
         python3 -m pytest -q -n 2 "$@" || status=1 ;;
     *)
       echo "unknown run $run (use embedded and/or production)" >&2; exit 2 ;;
