@@ -101,11 +101,15 @@ class Settings(BaseSettings):
         "max_commit_body_bytes",
         "session_expire_hours",
         "login_failure_window_seconds",
+        "s3_connect_timeout_seconds",
+        "s3_read_timeout_seconds",
+        "s3_multipart_abandon_hours",
+        "s3_max_attempts",
     )
     @classmethod
-    def _positive(cls, value: int) -> int:
+    def _positive(cls, value: float) -> float:
         if value <= 0:
-            raise ValueError("must be a positive integer")
+            raise ValueError("must be positive")
         return value
 
     @field_validator("s3_endpoint", "s3_public_endpoint")
@@ -114,14 +118,6 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must be empty or start with http:// or https://")
         return value.rstrip("/")
-
-    @field_validator("s3_connect_timeout_seconds", "s3_read_timeout_seconds", "s3_multipart_abandon_hours",
-                     "s3_max_attempts")
-    @classmethod
-    def _positive_number(cls, value: float) -> float:
-        if value <= 0:
-            raise ValueError("must be positive")
-        return value
 
     @field_validator("login_max_failures_per_username", "login_max_failures_per_address")
     @classmethod

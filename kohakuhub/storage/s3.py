@@ -154,12 +154,8 @@ class S3BlobStore(BlobStore):
             ValueError: the key is invalid.
             StorageUnavailableError: S3 cannot be reached.
         """
-        validate_key(key)
-        try:
-            head = self._call("stat", self._s3.head_object, Bucket=self.bucket, Key=key)
-        except NotFoundError:
-            return None
-        return int(head["ContentLength"])
+        head = self.head(key)
+        return None if head is None else head[0]
 
     def read_range(
         self, key: str, start: int = 0, end: int | None = None, chunk_size: int = 1 << 20

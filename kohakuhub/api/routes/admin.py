@@ -14,7 +14,6 @@ from pydantic import BaseModel
 
 from kohakuhub.api.deps import AdminCallerDep, HubDep, repo_type_from_plural
 from kohakuhub.api.middleware import param
-from kohakuhub.errors import BadRequestError
 from kohakuhub.lib.timefmt import iso_z
 from kohakuhub.services.repos import repo_id
 from kohakuhub.types import RepoType
@@ -128,8 +127,6 @@ def get_quota(namespace: str, caller: AdminCallerDep, hub: HubDep) -> dict:
 @router.put("/quotas/{namespace}")
 def set_quota(namespace: str, body: dict, caller: AdminCallerDep, hub: HubDep) -> dict:
     """Body ``{"private": bytes | null | "default", "public": ...}`` (null: unlimited; absent: unchanged)."""
-    if not isinstance(body, dict):
-        raise BadRequestError("The body must be a JSON object")
     return hub.admin.set_quota(caller, param(namespace), body)
 
 

@@ -6,7 +6,6 @@ from fastapi import APIRouter
 
 from kohakuhub.api.deps import CallerDep, HubDep
 from kohakuhub.api.middleware import param
-from kohakuhub.errors import BadRequestError
 
 router = APIRouter(tags=["quotas"])
 
@@ -20,8 +19,6 @@ def get_quota(namespace: str, caller: CallerDep, hub: HubDep) -> dict:
 @router.put("/api/quota/{namespace}")
 def set_quota(namespace: str, body: dict, caller: CallerDep, hub: HubDep) -> dict:
     """Body ``{"private": bytes | null | "default", "public": ...}``; site admins only."""
-    if not isinstance(body, dict):
-        raise BadRequestError("The body must be a JSON object")
     return hub.quotas.set_quota(caller, param(namespace), body)
 
 
