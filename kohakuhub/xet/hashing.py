@@ -73,11 +73,16 @@ def _hash_mod(h: bytes, n: int) -> int:
     return struct.unpack_from("<Q", h, 24)[0] % n
 
 
+def internal_node_text(children: Sequence[tuple[bytes, int]]) -> bytes:
+    """hashing.md "Xorb Hashes": one line ``{hash:x} : {size}\\n`` per child, the hash
+    in the spec's string form."""
+    return "".join(f"{hash_to_hex(h)} : {size}\n" for h, size in children).encode("ascii")
+
+
 def _internal_node(children: Sequence[tuple[bytes, int]]) -> tuple[bytes, int]:
-    """hashing.md "Xorb Hashes": one line ``{hash:x} : {size}\\n`` per child, keyed
-    with INTERNAL_NODE_KEY; the node's size is the sum of its children's."""
-    text = "".join(f"{hash_to_hex(h)} : {size}\n" for h, size in children)
-    return _keyed(INTERNAL_NODE_KEY, text.encode("ascii")), sum(size for _, size in children)
+    """An internal node: its text keyed with INTERNAL_NODE_KEY; its size is the sum of
+    its children's."""
+    return _keyed(INTERNAL_NODE_KEY, internal_node_text(children)), sum(size for _, size in children)
 
 
 def _next_cut(nodes: Sequence[tuple[bytes, int]], start: int) -> int:
