@@ -25,6 +25,12 @@ SHARD_FOOTER_VERSION = 1
 HEADER_SIZE = 48
 ENTRY_SIZE = 48
 FOOTER_SIZE = 200
+# Lookup tables between the CAS info bookend and the footer, each sorted by key, the key
+# being a hash's first 8 bytes as a little-endian u64: file (key, file index u32),
+# xorb (key, xorb index u32), chunk (key, xorb index u32, chunk index u32).
+_FILE_LOOKUP = struct.Struct("<QI")
+_XORB_LOOKUP = struct.Struct("<QI")
+_CHUNK_LOOKUP = struct.Struct("<QII")
 # deduplication.md: shards are at most 64 MB.
 MAX_SHARD_BYTES = 64 * 1024 * 1024
 
@@ -40,9 +46,13 @@ _FILE_ENTRY = struct.Struct("<32sIIII")        # cas_hash, cas_flags, unpacked, 
 _HASH_PLUS_16 = struct.Struct("<32s16s")       # verification entry / metadata ext
 _CAS_HEADER = struct.Struct("<32sIIII")        # cas_hash, cas_flags, num_entries, bytes_in_cas, on_disk
 _CAS_ENTRY = struct.Struct("<32sII8s")         # chunk_hash, byte_range_start, unpacked, unused
-# version, file_info_offset, cas_info_offset, buffer[48], hmac key, creation, expiry,
-# buffer2[72], footer_offset
-_FOOTER = struct.Struct("<QQQ48s32sQQ72sQ")
+# shard.md "Footer": version, file_info_offset, cas_info_offset, a 48-byte block, the
+# HMAC key, creation time, key expiry, a 72-byte block, footer_offset. The spec calls
+# the two blocks reserved, but the reference client reads them: the first holds the
+# three lookup tables' (offset, entry count) pairs (file, xorb, chunk) and the second six
+# reserved u64s then stored_bytes_on_disk, materialized_bytes, stored_bytes. A footer
+# with zeros there crashes hf_xet 1.8 (it sizes tables from them), so we write them.
+_FOOTER = struct.Struct("<QQQ" "QQQQQQ" "32sQQ" "48sQQQ" "Q")
 assert _FOOTER.size == FOOTER_SIZE
 _U32_MAX = 0xFFFFFFFF
 
@@ -220,18 +230,31 @@ def parse_shard(data: bytes) -> Shard:
         if footer_offset != len(data):
             raise ShardFormatError(f"{len(data) - footer_offset} trailing bytes after the CAS info section")
         return shard
-    if len(data) - footer_offset != FOOTER_SIZE:
+    if len(data) - footer_offset < FOOTER_SIZE:
         raise ShardFormatError(
             f"footer at byte {footer_offset} should be {FOOTER_SIZE} bytes, found {len(data) - footer_offset}"
         )
-    (fversion, file_off, cas_off, _b1, key, created, expiry, _b2, foot_off) = r.take(_FOOTER, "footer")
+    r.pos = len(data) - FOOTER_SIZE
+    (fversion, file_off, cas_off, fl_off, fl_n, xl_off, xl_n, cl_off, cl_n, key, created, expiry,
+     _reserved, _on_disk, _materialized, _stored, foot_off) = r.take(_FOOTER, "footer")
     if fversion != SHARD_FOOTER_VERSION:
         raise ShardFormatError(f"unsupported shard footer version {fversion}")
     for name, got, want in (("file_info_offset", file_off, HEADER_SIZE),
                             ("cas_info_offset", cas_off, cas_info_offset),
-                            ("footer_offset", foot_off, footer_offset)):
+                            ("footer_offset", foot_off, len(data) - FOOTER_SIZE)):
         if got != want:
             raise ShardFormatError(f"footer {name} is {got}, the sections put it at {want}")
+    # The lookup tables must tile [end of CAS info, footer) exactly; their content is an
+    # index we do not need (we parse the sections linearly).
+    expected = footer_offset
+    for name, off, count, st in (("file lookup", fl_off, fl_n, _FILE_LOOKUP),
+                                 ("xorb lookup", xl_off, xl_n, _XORB_LOOKUP),
+                                 ("chunk lookup", cl_off, cl_n, _CHUNK_LOOKUP)):
+        if off != expected or count > (foot_off - off) // st.size:
+            raise ShardFormatError(f"footer: {name} table ({count} entries at {off}) is not where the sections end ({expected})")
+        expected = off + count * st.size
+    if expected != foot_off:
+        raise ShardFormatError(f"footer: {foot_off - expected} unaccounted bytes before the footer")
     shard.chunk_hash_hmac_key = key
     shard.creation_timestamp = created
     shard.key_expiry = expiry
@@ -282,10 +305,34 @@ def build_shard(shard: Shard, *, footer: bool | None = None) -> bytes:
                                    _u32(c.unpacked_bytes, "unpacked_bytes"), bytes(8))
     out += BOOKEND
     if with_footer:
-        footer_offset = len(out)
-        out += _FOOTER.pack(SHARD_FOOTER_VERSION, HEADER_SIZE, cas_info_offset, bytes(48),
-                            shard.chunk_hash_hmac_key, shard.creation_timestamp, shard.key_expiry,
-                            bytes(72), footer_offset)
+        out += _lookup_tables_and_footer(shard, cas_info_offset, len(out))
+    return bytes(out)
+
+
+def _key(h: bytes) -> int:
+    return struct.unpack_from("<Q", h, 0)[0]
+
+
+def _lookup_tables_and_footer(shard: Shard, cas_info_offset: int, tables_offset: int) -> bytes:
+    out = bytearray()
+    offsets = []
+    file_rows = sorted((_key(f.file_hash), i) for i, f in enumerate(shard.files))
+    xorb_rows = sorted((_key(x.xorb_hash), i) for i, x in enumerate(shard.xorbs))
+    chunk_rows = sorted((_key(c.chunk_hash), xi, ci)
+                        for xi, x in enumerate(shard.xorbs) for ci, c in enumerate(x.chunks))
+    for rows, st in ((file_rows, _FILE_LOOKUP), (xorb_rows, _XORB_LOOKUP), (chunk_rows, _CHUNK_LOOKUP)):
+        offsets += [tables_offset + len(out), len(rows)]
+        for row in rows:
+            out += st.pack(*row)
+    footer_offset = tables_offset + len(out)
+    out += _FOOTER.pack(
+        SHARD_FOOTER_VERSION, HEADER_SIZE, cas_info_offset, *offsets,
+        shard.chunk_hash_hmac_key, shard.creation_timestamp, shard.key_expiry, bytes(48),
+        sum(x.bytes_on_disk for x in shard.xorbs),  # stored_bytes_on_disk
+        sum(f.size for f in shard.files),  # materialized_bytes
+        sum(x.unpacked_bytes for x in shard.xorbs),  # stored_bytes
+        footer_offset,
+    )
     return bytes(out)
 
 

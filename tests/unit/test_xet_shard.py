@@ -307,3 +307,27 @@ def test_check_file_hash_mismatch():
 def test_check_empty_file():
     check_file_entry(FileEntry(bytes(32), [], None, None), {}.get)
     _check_error(FileEntry(b"\x01" * 32, [], None, None), {}, "file hash mismatch")
+
+
+def test_footer_lookup_tables():
+    """The footer's lookup tables (which the reference client reads) tile the space
+    between the CAS info bookend and the footer and are sorted by key."""
+    shard, _ = _sample_shard()
+    shard.has_footer = True
+    data = build_shard(shard)
+    foot = len(data) - FOOTER_SIZE
+    fl_off, fl_n, xl_off, xl_n, cl_off, cl_n = struct.unpack_from("<6Q", data, foot + 24)
+    n_chunks = sum(len(x.chunks) for x in shard.xorbs)
+    assert (fl_n, xl_n, cl_n) == (len(shard.files), len(shard.xorbs), n_chunks)
+    assert xl_off == fl_off + 12 * fl_n and cl_off == xl_off + 12 * xl_n and foot == cl_off + 16 * cl_n
+    keys = [struct.unpack_from("<Q", data, cl_off + 16 * i)[0] for i in range(cl_n)]
+    assert keys == sorted(keys)
+    for i in range(cl_n):
+        key, xi, ci = struct.unpack_from("<QII", data, cl_off + 16 * i)
+        assert key == struct.unpack_from("<Q", shard.xorbs[xi].chunks[ci].chunk_hash)[0]
+    on_disk, materialized, stored = struct.unpack_from("<3Q", data, foot + 168)
+    assert (on_disk, materialized, stored) == (shard.xorbs[0].bytes_on_disk, shard.files[0].size,
+                                               shard.xorbs[0].unpacked_bytes)
+    bad = bytearray(data)
+    struct.pack_into("<Q", bad, foot + 24 + 40, cl_n + 1)  # chunk lookup count off by one
+    _expect(bytes(bad), "chunk lookup")
