@@ -245,11 +245,15 @@ def parse_shard(data: bytes) -> Shard:
         if got != want:
             raise ShardFormatError(f"footer {name} is {got}, the sections put it at {want}")
     # The lookup tables must tile [end of CAS info, footer) exactly; their content is an
-    # index we do not need (we parse the sections linearly).
+    # index we do not need (we parse the sections linearly). A footer with the block
+    # zeroed, as the spec's "reserved" wording allows, has no tables.
     expected = footer_offset
+    lookups = (fl_off, fl_n, xl_off, xl_n, cl_off, cl_n)
     for name, off, count, st in (("file lookup", fl_off, fl_n, _FILE_LOOKUP),
                                  ("xorb lookup", xl_off, xl_n, _XORB_LOOKUP),
                                  ("chunk lookup", cl_off, cl_n, _CHUNK_LOOKUP)):
+        if not any(lookups):
+            break
         if off != expected or count > (foot_off - off) // st.size:
             raise ShardFormatError(f"footer: {name} table ({count} entries at {off}) is not where the sections end ({expected})")
         expected = off + count * st.size

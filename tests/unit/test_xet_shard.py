@@ -331,3 +331,15 @@ def test_footer_lookup_tables():
     bad = bytearray(data)
     struct.pack_into("<Q", bad, foot + 24 + 40, cl_n + 1)  # chunk lookup count off by one
     _expect(bytes(bad), "chunk lookup")
+
+
+def test_footer_without_lookup_tables_is_accepted():
+    # shard.md calls the lookup block reserved; a producer may leave it zero.
+    x = XorbEntry(b"\x01" * 32, [XorbChunkEntry(b"\x02" * 32, 0, 100)], 100, 0)
+    body = build_shard(Shard(xorbs=[x]))
+    body = body[:40] + struct.pack("<Q", FOOTER_SIZE) + body[48:]
+    footer = struct.pack("<QQQ", 1, 48, 96) + bytes(48) + b"\x09" * 32 + struct.pack("<QQ", 5, 6) + bytes(72)
+    footer += struct.pack("<Q", len(body))
+    parsed = parse_shard(body + footer)
+    assert parsed.has_footer and parsed.chunk_hash_hmac_key == b"\x09" * 32
+    assert (parsed.creation_timestamp, parsed.key_expiry) == (5, 6)
