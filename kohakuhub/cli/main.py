@@ -116,9 +116,7 @@ def storage_stats(data_dir: DataDir = None) -> None:
     """Xet storage: logical bytes of Xet files, bytes of xorbs stored, and the dedup ratio (JSON)."""
     import json
 
-    stats = _hub(data_dir).xet.stats()
-    stats["dedup_ratio"] = round(stats["file_bytes"] / stats["stored_bytes"], 3) if stats["stored_bytes"] else None
-    typer.echo(json.dumps(stats))
+    typer.echo(json.dumps(_hub(data_dir).xet.stats()))
 
 
 if __name__ == "__main__":

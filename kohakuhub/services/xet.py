@@ -49,6 +49,8 @@ MAX_XORB_BYTES = 64 * MiB + 4 * MiB
 MAX_SHARD_BYTES = 64 * MiB
 # How long a client may keep using the key of a global dedup answer.
 DEDUP_KEY_SECONDS = 7 * 24 * 3600
+# At most this many not-yet-used xorbs of the user ride along in a dedup answer (64 x 64 MiB = 4 GiB).
+MAX_PENDING_XORBS = 64
 _CHUNK = struct.Struct("<32sQI")  # chunk hash, byte offset in the xorb, unpacked size
 _TERM = struct.Struct("<32sIIQ")  # xorb hash, first chunk, end chunk (exclusive), unpacked bytes
 
@@ -183,8 +185,10 @@ class XetService:
             raise BadRequestError(f"Invalid xorb {xorb_hex}: {exc}") from None
         self._store.put_bytes(xorb_key(xorb_hex), data)
         table = b"".join(_CHUNK.pack(c.hash, c.offset, c.uncompressed_size) for c in parsed.chunks)
+        # The first chunk too: a client that restarts an interrupted upload queries its file's first chunk,
+        # which is the first chunk of the first xorb it sent before.
         eligible = [{"chunk_hash": hash_to_hex(c.hash), "xorb": xorb_hex}
-                    for c in parsed.chunks if is_global_dedup_eligible(c.hash)]
+                    for i, c in enumerate(parsed.chunks) if i == 0 or is_global_dedup_eligible(c.hash)]
         with write_transaction(self._db):
             inserted = XetXorb.insert(
                 hash=xorb_hex, size=len(data), data_length=parsed.data_length, chunk_count=len(parsed.chunks),
@@ -361,8 +365,10 @@ class XetService:
             raise IntegrityError(f"A stored xorb ended early at byte {position + len(buffer)}")
 
     def dedup_shard(self, grant: XetGrant, chunk_hex: str) -> bytes:
-        """The global dedup answer for a chunk: a shard describing the xorb holding it, its chunk hashes
-        keyed with a fresh secret so the client can match only chunks it already has.
+        """The global dedup answer for a chunk: a shard describing the xorb holding it, plus the xorbs this
+        user sent that no file uses yet (an upload that was interrupted before its shard: the retry then
+        reuses them instead of sending them again). Chunk hashes are keyed with a fresh secret, so the
+        client can match only chunks it already has.
 
         Raises:
             BadRequestError: malformed hash.
@@ -372,14 +378,20 @@ class XetService:
         row = (XetDedupChunk.select(XetDedupChunk.xorb)
                .join(XetXorbGrant, on=(XetXorbGrant.xorb == XetDedupChunk.xorb))
                .where((XetDedupChunk.chunk_hash == chunk_hex) & (XetXorbGrant.user == grant.user_id)).first())
-        table = None if row is None else self.xorb(row.xorb)
-        if table is None:
+        if row is None or self.xorb(row.xorb) is None:
             raise NotFoundError(f"Chunk {chunk_hex} is not known for deduplication")
+        pending = (XetXorb.select(XetXorb.hash).join(XetXorbGrant, on=(XetXorbGrant.xorb == XetXorb.hash))
+                   .where((XetXorbGrant.user == grant.user_id) & XetXorb.claimed_by.is_null())
+                   .order_by(XetXorb.created_at.desc()).limit(MAX_PENDING_XORBS))
         key = secrets.token_bytes(32)
-        xorb = xorb_entry_for(hex_to_hash(table.hash), [(keyed_chunk_hash(key, h), size) for h, _, size in table.chunks],
-                              table.data_length)
+        xorbs = []
+        for xorb_hex in dict.fromkeys([row.xorb, *(p.hash for p in pending)]):
+            table = self.xorb(xorb_hex)
+            if table is not None:
+                keyed = [(keyed_chunk_hash(key, h), size) for h, _, size in table.chunks]
+                xorbs.append(xorb_entry_for(hex_to_hash(xorb_hex), keyed, table.data_length))
         now = int(time.time())
-        return build_shard(Shard(files=[], xorbs=[xorb], chunk_hash_hmac_key=key, creation_timestamp=now,
+        return build_shard(Shard(files=[], xorbs=xorbs, chunk_hash_hmac_key=key, creation_timestamp=now,
                                  key_expiry=now + DEDUP_KEY_SECONDS), footer=True)
 
     # --- accounting ------------------------------------------------------------------------------
@@ -388,5 +400,6 @@ class XetService:
         """Logical bytes of Xet files vs bytes of xorbs stored (the dedup ratio is their quotient)."""
         files = XetFile.select(fn.COUNT(XetFile.oid), fn.COALESCE(fn.SUM(XetFile.size), 0)).tuples().get()
         xorbs = XetXorb.select(fn.COUNT(XetXorb.hash), fn.COALESCE(fn.SUM(XetXorb.size), 0)).tuples().get()
-        return {"files": int(files[0]), "file_bytes": int(files[1]), "xorbs": int(xorbs[0]),
-                "stored_bytes": int(xorbs[1])}
+        file_bytes, stored = int(files[1]), int(xorbs[1])
+        return {"files": int(files[0]), "file_bytes": file_bytes, "xorbs": int(xorbs[0]), "stored_bytes": stored,
+                "dedup_ratio": round(file_bytes / stored, 3) if stored else None}

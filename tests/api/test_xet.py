@@ -337,6 +337,9 @@ def test_second_upload_of_a_similar_file_stores_only_new_chunks(repo: HubClient)
     assert resp.status_code == 200, resp.text
     row = XetFile.get(XetFile.oid == hashlib.sha256(changed).hexdigest())
     assert row.stored_bytes == len(xorb) < len(changed) * 0.2
+    used = repo.hub.quotas.quota("alice")["public"]["used"]
     resp = commit(repo.client, repo.token, REPO, [lfs_op("changed.bin", changed)])
     assert resp.status_code == 200, resp.text
+    # The quota is charged the bytes actually stored (the new xorb, plus the pointer in git), not 2 MB.
+    assert len(xorb) <= repo.hub.quotas.quota("alice")["public"]["used"] - used < len(xorb) + 4096
     assert repo.client.get(f"/{REPO}/resolve/main/changed.bin").content == changed

@@ -123,6 +123,17 @@ class HfClient:
             env["HF_HUB_DISABLE_XET"] = "1"
         return env
 
+    def spawn(self, target: str, **kwargs: Any) -> subprocess.Popen:
+        """Start a scenario without waiting for it (for tests that interrupt the client)."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        out = self.workdir / f"result-{uuid.uuid4().hex}.json"
+        proc = subprocess.Popen([sys.executable, "-m", "tests.e2e.scripts.runner", target, str(out)],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=self.env(), cwd=ROOT, text=True)
+        proc.stdin.write(json.dumps(kwargs))
+        proc.stdin.close()
+        return proc
+
     def run(self, target: str, timeout: float = 180, extra_env: dict[str, str] | None = None,
             **kwargs: Any) -> Run:
         """Run ``module:function`` of tests/e2e/scripts in a fresh interpreter; fail the test on error.

@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,60 @@ def test_a_few_changed_bytes_upload_only_a_few_chunks(auto_server, tmp_path: Pat
     plain = HfClient("noxet", auto_server, tmp_path / "plain")
     down = plain.run("xet:download_all", repo_id=repo_id, paths=["changed.bin"], tag="plain").result
     assert down["single"]["changed.bin"] == hashlib.sha256(changed).hexdigest()
+
+
+@pytest.mark.slow
+def test_one_gib_through_xet_and_back(auto_server, tmp_path: Path) -> None:
+    xet = HfClient("xet", auto_server, tmp_path / "xet")
+    repo_id = xet.repo_id("gib")
+    source = tmp_path / "one.bin"
+    digest = hashlib.sha256()
+    with source.open("wb") as f:
+        for _ in range(64):
+            block = os.urandom(16 * MiB)
+            digest.update(block)
+            f.write(block)
+    xet.run("xet:upload_file", repo_id=repo_id, path_in_repo="one.bin", local=str(source), create=True,
+            timeout=900)
+    source.unlink()
+    for client in (xet, HfClient("noxet", auto_server, tmp_path / "plain")):
+        down = client.run("xet:download_all", repo_id=repo_id, paths=["one.bin"], tag="gib", timeout=900).result
+        assert down["single"]["one.bin"] == down["snapshot"]["one.bin"] == digest.hexdigest()
+        shutil.rmtree(client.workdir, ignore_errors=True)
+
+
+def test_interrupted_upload_resumes_without_storing_twice(auto_server, tmp_path: Path) -> None:
+    """The client is killed after some xorbs landed; the retry re-queries dedup and sends only the rest."""
+    xet = HfClient("xet", auto_server, tmp_path / "xet")
+    repo_id = xet.repo_id("resume")
+    size = 400 * MiB
+    source = tmp_path / "big.bin"
+    with source.open("wb") as f:
+        for _ in range(size // (16 * MiB)):
+            f.write(os.urandom(16 * MiB))
+
+    def stats() -> dict:
+        return json.loads(auto_server.server.cli("admin", "storage-stats"))
+
+    before = stats()
+    log = auto_server.log_path
+    seen = log.stat().st_size
+    proc = xet.spawn("xet:upload_file", repo_id=repo_id, path_in_repo="big.bin", local=str(source), create=True)
+    try:  # kill the client as soon as the hub has accepted its first xorb (the access log tells at once)
+        deadline = time.monotonic() + 120
+        while b'/api/xet/cas/v1/xorbs/default/' not in log.read_bytes()[seen:] and proc.poll() is None:
+            assert time.monotonic() < deadline, "no xorb arrived"
+            time.sleep(0.02)
+    finally:
+        proc.kill()
+        proc.wait()
+    partial = stats()
+    assert partial["files"] == before["files"]  # killed before its shard: nothing registered
+    xet.run("xet:upload_file", repo_id=repo_id, path_in_repo="big.bin", local=str(source), create=True,
+            timeout=600)
+    after = stats()
+    assert after["files"] == before["files"] + 1
+    # Every byte stored once: what the two attempts stored together is the file (plus xorb headers).
+    assert size <= after["stored_bytes"] - before["stored_bytes"] < size * 1.01
+    down = xet.run("xet:download_all", repo_id=repo_id, paths=["big.bin"], tag="resume", timeout=600).result
+    assert down["single"]["big.bin"] == hashlib.sha256(source.read_bytes()).hexdigest()
