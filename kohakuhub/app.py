@@ -118,7 +118,7 @@ def build_hub(settings: Settings) -> Hub:
         admin=AdminService(db, repos, accounts, quotas),
         orgs=orgs_service,
         invitations=InvitationService(db, accounts, orgs_service, registration=settings.registration),
-        xet=XetService(db, store, lfs_service, url_ttl=settings.lfs_url_ttl_seconds),
+        xet=XetService(db, store, lfs_service, quotas, url_ttl=settings.lfs_url_ttl_seconds),
         xet_tokens=XetTokens(signer, settings.lfs_url_ttl_seconds),
     )
 

@@ -26,9 +26,10 @@ from threading import Lock
 from peewee import Database, fn
 
 from kohakuhub.db.database import write_transaction
-from kohakuhub.db.models import LfsGrant, LfsObject, XetDedupChunk, XetFile, XetXorb, XetXorbGrant
+from kohakuhub.db.models import LfsGrant, LfsObject, Repo, XetDedupChunk, XetFile, XetXorb, XetXorbGrant
 from kohakuhub.errors import BadRequestError, IntegrityError, NotFoundError, RangeNotSatisfiableError
 from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.xet_tokens import XetGrant
 from kohakuhub.storage.base import BlobStore, lfs_key
 from kohakuhub.xet.hashing import hash_to_hex, hex_to_hash, is_global_dedup_eligible, keyed_chunk_hash
@@ -106,8 +107,8 @@ class XetFileInfo:
     terms: list[Term]
 
 
-def _pack_terms(entry: FileEntry) -> bytes:
-    return b"".join(_TERM.pack(s.xorb_hash, s.chunk_start, s.chunk_end, s.unpacked_bytes) for s in entry.segments)
+def _pack_terms(terms: list[Term]) -> bytes:
+    return b"".join(_TERM.pack(hex_to_hash(t.xorb), t.start, t.end, t.unpacked) for t in terms)
 
 
 def _unpack_terms(blob: bytes) -> list[Term]:
@@ -117,10 +118,12 @@ def _unpack_terms(blob: bytes) -> list[Term]:
 class XetService:
     """Stores verified xorbs and files, and answers reconstructions and dedup queries."""
 
-    def __init__(self, db: Database, store: BlobStore, lfs: LfsService, *, url_ttl: int) -> None:
+    def __init__(self, db: Database, store: BlobStore, lfs: LfsService, quotas: QuotaService, *,
+                 url_ttl: int) -> None:
         self._db = db
         self._store = store
         self._lfs = lfs
+        self._quotas = quotas
         self.url_ttl = url_ttl
         self._tables: OrderedDict[str, XorbTable] = OrderedDict()  # xorbs are immutable: cache freely
         self._tables_lock = Lock()
@@ -177,8 +180,14 @@ class XetService:
         grant.require_write()
         expected = parse_hash(xorb_hex, "xorb")
         if self.xorb(xorb_hex) is not None:
-            self._grant_xorbs(grant.user_id, [xorb_hex])
+            with write_transaction(self._db):
+                self._grant_xorbs(grant.user_id, [xorb_hex])
             return False
+        repo = Repo.get_or_none(Repo.id == grant.repo_id)
+        if repo is None:
+            raise NotFoundError("The repository this Xet token was issued for no longer exists")
+        # New bytes count against the quota of the token's repo (a commit then charges what it links).
+        self._quotas.check(repo, len(data), "this upload")
         try:
             parsed = parse_xorb(data, expected)
         except XorbFormatError as exc:
@@ -200,7 +209,7 @@ class XetService:
         return bool(inserted)
 
     def upload_shard(self, grant: XetGrant, data: bytes) -> bool:
-        """Register the files of a shard; False when every file was already registered.
+        """Register the files of a shard, all or none; False when every file was already registered.
 
         Raises:
             ForbiddenError: read-only token.
@@ -214,16 +223,22 @@ class XetService:
         for entry in shard.xorbs:
             if self.xorb(hash_to_hex(entry.xorb_hash)) is None:
                 raise BadRequestError(f"Shard lists xorb {hash_to_hex(entry.xorb_hash)}, which was never uploaded")
-        added = False
-        for entry in shard.files:
-            added |= self._register_file(grant, entry)
-        return added
+        files = [self._checked_file(entry) for entry in shard.files]  # every check before any write
+        new = [info for info, known in files if not known]
+        with write_transaction(self._db):
+            for info in new:
+                self._register(info)
+            for info, _ in files:
+                LfsGrant.insert(user=grant.user_id, oid=info.oid).on_conflict_ignore().execute()
+                self._grant_xorbs(grant.user_id, list(dict.fromkeys(t.xorb for t in info.terms)))
+        return bool(new)
 
     def _chunks_of(self, xorb_hash: bytes) -> list[tuple[bytes, int]] | None:
         table = self.xorb(hash_to_hex(xorb_hash))
         return None if table is None else [(h, size) for h, _, size in table.chunks]
 
-    def _register_file(self, grant: XetGrant, entry: FileEntry) -> bool:
+    def _checked_file(self, entry: FileEntry) -> tuple[XetFileInfo, bool]:
+        """The file of a shard entry once verified, and whether it was registered before."""
         file_hex = hash_to_hex(entry.file_hash)
         try:
             check_file_entry(entry, self._chunks_of)
@@ -231,27 +246,27 @@ class XetService:
             raise BadRequestError(f"Shard file {file_hex} failed verification: {exc}") from None
         if entry.sha256 is None:
             raise BadRequestError(f"Shard file {file_hex} has no sha256 (metadata extension); the commit needs it")
-        oid = entry.sha256.hex()
         terms = [Term(hash_to_hex(s.xorb_hash), s.chunk_start, s.chunk_end, s.unpacked_bytes) for s in entry.segments]
-        xorbs = list(dict.fromkeys(t.xorb for t in terms))
-        known = XetFile.get_or_none(XetFile.oid == oid)
+        info = XetFileInfo(entry.sha256.hex(), file_hex, sum(t.unpacked for t in terms), terms)
+        known = XetFile.get_or_none(XetFile.oid == info.oid)
         if known is not None and known.file_hash == file_hex:
-            self._grant_file(grant.user_id, oid, xorbs)
-            return False
-        info = XetFileInfo(oid, file_hex, sum(t.unpacked for t in terms), terms)
+            return info, True
         self._verify_sha256(info)
-        first = self.xorb(terms[0].xorb).chunks[terms[0].start][0] if terms else None
-        with write_transaction(self._db):
-            claimed = (XetXorb.update(claimed_by=oid)
-                       .where(XetXorb.hash.in_(xorbs) & XetXorb.claimed_by.is_null())
-                       .returning(XetXorb.size).execute())
-            XetFile.insert(oid=oid, file_hash=file_hex, size=info.size, terms=_pack_terms(entry),
-                           stored_bytes=sum(row.size for row in claimed)).on_conflict_ignore().execute()
-            LfsObject.insert(oid=oid, size=info.size).on_conflict_ignore().execute()
-            if first is not None:  # a file's first chunk is always a dedup query (specification: deduplication)
-                XetDedupChunk.insert(chunk_hash=hash_to_hex(first), xorb=terms[0].xorb).on_conflict_ignore().execute()
-            self._grant_file(grant.user_id, oid, xorbs)
-        return True
+        return info, False
+
+    def _register(self, info: XetFileInfo) -> None:
+        """Record a verified file (inside the caller's transaction); it claims the xorbs no file used yet."""
+        xorbs = list(dict.fromkeys(t.xorb for t in info.terms))
+        claimed = (XetXorb.update(claimed_by=info.oid)
+                   .where(XetXorb.hash.in_(xorbs) & XetXorb.claimed_by.is_null())
+                   .returning(XetXorb.size).execute())
+        XetFile.insert(oid=info.oid, file_hash=info.file_hash, size=info.size, terms=_pack_terms(info.terms),
+                       stored_bytes=sum(row.size for row in claimed)).on_conflict_ignore().execute()
+        LfsObject.insert(oid=info.oid, size=info.size).on_conflict_ignore().execute()
+        if info.terms:  # a file's first chunk is always a dedup query (specification: deduplication)
+            first = info.terms[0]
+            chunk = self.xorb(first.xorb).chunks[first.start][0]
+            XetDedupChunk.insert(chunk_hash=hash_to_hex(chunk), xorb=first.xorb).on_conflict_ignore().execute()
 
     def _verify_sha256(self, info: XetFileInfo) -> None:
         digest = hashlib.sha256()
@@ -260,11 +275,6 @@ class XetService:
         if digest.hexdigest() != info.oid:
             raise IntegrityError(f"Shard file {info.file_hash}: its bytes hash to sha256 {digest.hexdigest()}, "
                                  f"not the announced {info.oid}")
-
-    def _grant_file(self, user_id: int, oid: str, xorbs: list[str]) -> None:
-        with write_transaction(self._db):
-            LfsGrant.insert(user=user_id, oid=oid).on_conflict_ignore().execute()
-            self._grant_xorbs(user_id, xorbs)
 
     @staticmethod
     def _grant_xorbs(user_id: int, xorbs: list[str]) -> None:

@@ -158,6 +158,15 @@ def test_xorb_upload_is_idempotent(repo: HubClient) -> None:
     assert repo.hub.lfs.store.stat(xorb_key(up.xorb_hex)) == len(up.xorb)
 
 
+def test_xorb_over_quota_is_refused(repo: HubClient) -> None:
+    token = _token(repo.client, repo.token)
+    used = repo.hub.quotas.quota("alice")["public"]["used"]
+    repo.hub.quotas.set_limits("alice", {"public": used + 100_000})
+    up = Upload(os.urandom(200_000))
+    assert_error(_post_xorb(repo.client, token, up), 413, message="Quota exceeded")
+    _nothing_stored(repo, up)
+
+
 def test_xorb_with_wrong_hash_or_corrupt_bytes_is_refused(repo: HubClient) -> None:
     token = _token(repo.client, repo.token)
     up = Upload(os.urandom(200_000), compression="none")
@@ -273,6 +282,17 @@ def test_global_dedup_answers_a_shard_for_known_chunks(repo: HubClient) -> None:
     assert [hash_to_hex(x.xorb_hash) for x in shard.xorbs] == [up.xorb_hex]
     assert len(shard.xorbs[0].chunks) == len(up.chunks)
     assert repo.client.get(f"{CAS}/chunks/default/{'0' * 64}", headers=bearer(token)).status_code == 404
+
+
+def test_a_shard_is_registered_whole_or_not_at_all(repo: HubClient) -> None:
+    token = _token(repo.client, repo.token)
+    good, bad = Upload(os.urandom(100_000)), Upload(os.urandom(120_000))
+    for up in (good, bad):
+        assert _post_xorb(repo.client, token, up).status_code == 200
+    wrong = FileEntry(**{**bad.entry.__dict__, "sha256": hashlib.sha256(b"lie").digest()})
+    body = build_shard(Shard(files=[good.entry, wrong], xorbs=[good.xorb_entry, bad.xorb_entry]))
+    assert_error(repo.client.post(f"{CAS}/shards", content=body, headers=bearer(token)), 400, message="sha256")
+    assert XetFile.select().count() == 0 and LfsObject.get_or_none(LfsObject.oid == good.sha256) is None
 
 
 def test_shard_problems_are_refused_and_register_nothing(repo: HubClient) -> None:
