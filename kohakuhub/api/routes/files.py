@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from urllib.parse import quote
@@ -24,7 +25,7 @@ from kohakuhub.services.auth import Caller
 from kohakuhub.services.files import FileView
 from kohakuhub.services.repos import RepoRef
 from kohakuhub.services.xet import XetFileInfo
-from kohakuhub.storage.base import BlobStore, lfs_key
+from kohakuhub.storage.base import lfs_key
 
 router = APIRouter(tags=["files"])
 
@@ -192,7 +193,7 @@ async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural
         # Validate here so an unsatisfiable range gets the hub's error headers, not Starlette's bare 416.
         parse_range(request.headers.get("range"), view.lfs.size)
         return BlobFileResponse(local, headers=headers, media_type=media_type)
-    return _serve_stream(request, store, key, view.lfs.size, headers, media_type)
+    return _serve_stream(request, view.lfs.size, partial(store.read_range, key), headers, media_type)
 
 
 def _serve_bytes(request: Request, data: bytes, headers: dict[str, str], media_type: str) -> Response:
@@ -210,8 +211,9 @@ def _serve_bytes(request: Request, data: bytes, headers: dict[str, str], media_t
     return Response(data, status_code=status, headers=headers, media_type=media_type)
 
 
-def _serve_stream(request: Request, store: BlobStore, key: str, size: int, headers: dict[str, str],
-                  media_type: str) -> Response:
+def _serve_stream(request: Request, size: int, read: Callable[[int, int], Iterator[bytes]],
+                  headers: dict[str, str], media_type: str) -> Response:
+    """Stream ``read(start, end)`` of an object of ``size`` bytes, whole or one Range."""
     span = parse_range(request.headers.get("range"), size)
     start, end = span if span is not None else (0, size)
     if span is not None:
@@ -220,21 +222,13 @@ def _serve_stream(request: Request, store: BlobStore, key: str, size: int, heade
     status = 206 if span is not None else 200
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers, media_type=media_type)
-    return StreamingResponse(store.read_range(key, start, end), status, headers, media_type)
+    return StreamingResponse(read(start, end), status, headers, media_type)
 
 
 def serve_reconstructed(request: Request, hub: Hub, info: XetFileInfo, headers: dict[str, str],
                         media_type: str) -> Response:
-    """Bytes of a file stored only as Xet chunks, whole or one Range."""
-    span = parse_range(request.headers.get("range"), info.size)
-    start, end = span if span is not None else (0, info.size)
-    if span is not None:
-        headers["Content-Range"] = f"bytes {start}-{end - 1}/{info.size}"
-    headers["Content-Length"] = str(end - start)
-    status = 206 if span is not None else 200
-    if request.method == "HEAD":
-        return Response(status_code=status, headers=headers, media_type=media_type)
-    return StreamingResponse(hub.xet.read_range(info, start, end), status, headers, media_type)
+    """Bytes of a file stored only as Xet chunks, rebuilt as they stream out."""
+    return _serve_stream(request, info.size, partial(hub.xet.read_range, info), headers, media_type)
 
 
 def _resolve_route(plural: str | None):
