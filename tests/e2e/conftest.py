@@ -1,9 +1,9 @@
 """End-to-end fixtures: live hubs in each upload mode, and the stock client run out of process per mode.
 
 Modes (protocol section 6):
-- ``xet``: hf_xet active (the client default) against a hub in UPLOAD_MODE=auto (preupload answers
-  "regular", so everything is committed inline);
-- ``noxet``: ``HF_HUB_DISABLE_XET=1`` against the same hub;
+- ``xet``: hf_xet active (the client default) against a hub in UPLOAD_MODE=auto (preupload answers "lfs"
+  at the threshold, so large files go through the hub's Xet CAS);
+- ``noxet``: ``HF_HUB_DISABLE_XET=1`` against the same hub (large files through the LFS batch API);
 - ``noxet-lfs``: ``HF_HUB_DISABLE_XET=1`` against a hub in UPLOAD_MODE=lfs (LFS batch, single PUT and
   multipart).
 """
