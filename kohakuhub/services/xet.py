@@ -170,7 +170,7 @@ class XetService:
 
     # --- upload ----------------------------------------------------------------------------------
 
-    def upload_xorb(self, grant: XetGrant, xorb_hex: str, data: bytes) -> bool:
+    def upload_xorb(self, grant: XetGrant, xorb_hex: str, data: bytes | bytearray) -> bool:
         """Verify and store a xorb; False when it was already stored (not an error).
 
         Raises:
@@ -208,7 +208,7 @@ class XetService:
             self._grant_xorbs(grant.user_id, [xorb_hex])
         return bool(inserted)
 
-    def upload_shard(self, grant: XetGrant, data: bytes) -> bool:
+    def upload_shard(self, grant: XetGrant, data: bytes | bytearray) -> bool:
         """Register the files of a shard, all or none; False when every file was already registered.
 
         Raises:
