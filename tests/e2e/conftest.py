@@ -140,6 +140,7 @@ class HfClient:
 
         ``extra_env`` overrides the mode's environment (e.g. ``HF_ENDPOINT`` pointing at a dead port).
         """
+        self.workdir.mkdir(parents=True, exist_ok=True)
         out = self.workdir / f"result-{uuid.uuid4().hex}.json"
         proc = subprocess.run(
             [sys.executable, "-m", "tests.e2e.scripts.runner", target, str(out)],

@@ -130,3 +130,16 @@ def test_interrupted_upload_resumes_without_storing_twice(auto_server, tmp_path:
     assert size <= after["stored_bytes"] - before["stored_bytes"] < size * 1.01
     down = xet.run("xet:download_all", repo_id=repo_id, paths=["big.bin"], tag="resume", timeout=600).result
     assert down["single"]["big.bin"] == hashlib.sha256(source.read_bytes()).hexdigest()
+
+
+def test_lfs_uploads_stay_plain_for_xet_clients(auto_server, tmp_path: Path) -> None:
+    """A file uploaded through LFS is not advertised as Xet; the Xet client downloads it plainly."""
+    plain = HfClient("noxet", auto_server, tmp_path / "plain")
+    repo_id = plain.repo_id("lfs-for-xet")
+    data = os.urandom(2 * MiB)
+    (tmp_path / "w.bin").write_bytes(data)
+    plain.run("xet:upload_file", repo_id=repo_id, path_in_repo="w.bin", local=str(tmp_path / "w.bin"), create=True)
+    xet = HfClient("xet", auto_server, tmp_path / "xet")
+    run = xet.run("xet:download_all", repo_id=repo_id, paths=["w.bin"], tag="xet")
+    assert run.result["single"]["w.bin"] == hashlib.sha256(data).hexdigest()
+    assert not any("xet-read-token" in q for q in run.requests)  # nothing advertised Xet
