@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,13 +178,17 @@ http {{
     fastcgi_temp_path {prefix}/fastcgi;
     uwsgi_temp_path {prefix}/uwsgi;
     scgi_temp_path {prefix}/scgi;
+    types {{ text/html html; text/css css; application/javascript js; application/json json; }}
+{servers}
+}}
+"""
+SERVER = """\
     server {{
         listen 127.0.0.1:{port};
 {locations}
-    }}
-}}
-"""
+    }}"""
 STATIC_LOCATION = "        location / {{ root {root}; }}"
+DEPLOY_CONF = REPO_ROOT / "docker" / "nginx" / "default.conf"
 
 # git http-backend behind fcgiwrap, as git-http-backend(1) describes it: the baseline of the clone
 # benchmark. Bodies stream both ways (no request or response buffering), like the hub's git routes must.
@@ -225,10 +230,12 @@ def nginx_binary() -> str | None:
         (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None)
 
 
-def start_nginx(prefix: Path, root: Path | None = None, *, locations: str | None = None) -> Nginx:
-    """Start a foreground single-process nginx on a free loopback port.
+def start_nginx(prefix: Path, root: Path | None = None, *, locations: str | None = None,
+                servers: Callable[[int], str] | None = None, port: int | None = None) -> Nginx:
+    """Start a foreground single-process nginx on loopback (``port``, default a free one).
 
-    It serves ``root`` with sendfile, or runs the given ``locations`` (server-block lines) instead.
+    It serves ``root`` with sendfile, or runs the given ``locations`` (server-block lines) instead, or
+    the http-level configuration ``servers(port)`` returns.
 
     Raises:
         BenchError: nginx is missing or does not start.
@@ -237,11 +244,13 @@ def start_nginx(prefix: Path, root: Path | None = None, *, locations: str | None
     if binary is None:
         raise BenchError("nginx is not installed (apt-get install -y nginx)")
     prefix.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     conf = prefix / "nginx.conf"
-    if locations is None:
-        locations = STATIC_LOCATION.format(root=root)
-    conf.write_text(NGINX_CONF.format(prefix=prefix, port=port, locations=locations))
+    if servers is None:
+        server = SERVER.format(port=port, locations=locations or STATIC_LOCATION.format(root=root))
+    else:
+        server = servers(port)
+    conf.write_text(NGINX_CONF.format(prefix=prefix, servers=server))
     with open(prefix / "stderr.log", "wb") as log:
         process = subprocess.Popen([binary, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")],
                                    stdout=log, stderr=subprocess.STDOUT)
@@ -257,6 +266,30 @@ def start_nginx(prefix: Path, root: Path | None = None, *, locations: str | None
             time.sleep(0.05)
     server.stop()
     raise BenchError("nginx did not start within 10 s")
+
+
+def deploy_nginx_conf(port: int, api: str, root: Path) -> str:
+    """docker/nginx/default.conf with only its listen port, API address (``host:port``) and root replaced.
+
+    Raises:
+        BenchError: the file no longer has exactly one of the lines replaced.
+    """
+    text = DEPLOY_CONF.read_text()
+    for old, new in (("listen 28080;", f"listen 127.0.0.1:{port};"), ("server api:48888;", f"server {api};"),
+                     ("root /usr/share/nginx/html;", f"root {root};")):
+        if text.count(old) != 1:
+            raise BenchError(f"{DEPLOY_CONF} should contain {old!r} exactly once")
+        text = text.replace(old, new)
+    return text
+
+
+def start_deploy_nginx(prefix: Path, api: str, root: Path, port: int | None = None) -> Nginx:
+    """The production front: nginx running docker/nginx/default.conf in front of the API at ``api``.
+
+    Raises:
+        BenchError: nginx is missing or does not start.
+    """
+    return start_nginx(prefix, servers=lambda chosen: deploy_nginx_conf(chosen, api, root), port=port)
 
 
 # --- git http-backend behind nginx + fcgiwrap ----------------------------------------------------------

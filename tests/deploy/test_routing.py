@@ -1,0 +1,182 @@
+"""docker/nginx/default.conf routes each path to the right place, and the API behind it builds its absolute
+URLs for the address clients used (issue 6, points 5 and 6).
+
+"Reached the API" is judged by ``X-Request-Id``, which only the hub sets; "reached the UI" by the test's
+index.html. Every request goes through nginx.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+from benchmarks.servers import start_deploy_nginx
+from kohakuhub.app import ROUTE_MODULES
+from tests.api.helpers import NDJSON, create_repo, file_op, lfs_op, ndjson
+from tests.conftest import free_port
+from tests.deploy.conftest import ASSET, INDEX_HTML, MiB, Deployment, deploy_group
+from tests.s3_support import moto
+
+pytestmark = deploy_group
+
+
+@pytest.fixture(scope="module")
+def http(deployment: Deployment) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=deployment.url, timeout=60) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def repos(deployment: Deployment, http: httpx.Client) -> dict[str, str]:
+    """A public model, dataset and space of alice, each with README.md; the model also holds an LFS file."""
+    names = {}
+    for repo_type in ("model", "dataset", "space"):
+        name = f"route-{repo_type}-{uuid.uuid4().hex[:6]}"
+        create_repo(http, deployment.token, name, repo_type)
+        plural = f"{repo_type}s"
+        ops = [file_op("README.md", b"# routed\n"), file_op("a.txt", b"a"), file_op("b.txt", b"b")]
+        answer = http.post(f"/api/{plural}/alice/{name}/commit/main", content=ndjson(ops),
+                           headers={**NDJSON, **deployment.auth()})
+        assert answer.status_code == 200, answer.text
+        names[repo_type] = f"alice/{name}"
+    return names
+
+
+def _reached_api(response: httpx.Response) -> None:
+    assert response.headers.get("x-request-id"), (response.request.url, response.status_code, response.text[:200])
+    assert "text/html" not in response.headers.get("content-type", ""), response.request.url
+
+
+def _is_ui(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.request.url
+    assert response.text == INDEX_HTML and "text/html" in response.headers["content-type"]
+    assert "x-request-id" not in response.headers
+    assert response.headers["cache-control"] == "no-cache"
+
+
+def test_ui_files_and_spa_fallback(http: httpx.Client):
+    _is_ui(http.get("/"))
+    _is_ui(http.get("/index.html"))
+    for ui_route in ("/alice/some-model", "/datasets/alice/data/blob/main/train.csv", "/settings/tokens",
+                     "/alice/some-model/tree/main/sub"):
+        _is_ui(http.get(ui_route))
+    asset = http.get(f"/{ASSET}")
+    assert asset.status_code == 200 and asset.text.startswith("console.log")
+    assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+    missing = http.get("/assets/index-00000000.js")
+    assert missing.status_code == 404 and INDEX_HTML not in missing.text
+
+
+def test_api_admin_org_and_health(deployment: Deployment, http: httpx.Client):
+    for path in ("/health", "/api/version", "/api/models", "/org/users/alice/orgs", "/api"):
+        response = http.get(path)
+        _reached_api(response)
+        assert response.status_code in (200, 404) and response.headers["content-type"] == "application/json"
+    stats = http.get("/admin/api/stats", headers={"X-Admin-Token": deployment.admin_token})
+    _reached_api(stats)
+    assert stats.status_code == 200 and "users" in stats.json()
+    refused = http.get("/admin/api/stats")
+    _reached_api(refused)
+    assert refused.status_code == 401
+
+
+def test_resolve_in_every_url_form(http: httpx.Client, repos: dict[str, str]):
+    forms = [f"/{repos['model']}", f"/datasets/{repos['dataset']}", f"/spaces/{repos['space']}",
+             f"/api/models/{repos['model']}", f"/api/datasets/{repos['dataset']}"]
+    for prefix in forms:
+        for method in ("HEAD", "GET"):
+            response = http.request(method, f"{prefix}/resolve/main/README.md")
+            _reached_api(response)
+            assert response.status_code == 200 and response.headers["x-repo-commit"], prefix
+        assert response.content == b"# routed\n"
+
+
+def test_git_and_lfs_paths(deployment: Deployment, http: httpx.Client, repos: dict[str, str]):
+    for repo in (f"/{repos['model']}", f"/datasets/{repos['dataset']}", f"/spaces/{repos['space']}"):
+        for suffix in (".git", ""):
+            refs = http.get(f"{repo}{suffix}/info/refs", params={"service": "git-upload-pack"})
+            _reached_api(refs)
+            assert refs.headers["content-type"] == "application/x-git-upload-pack-advertisement"
+            assert b"refs/heads/main" in refs.content
+            pack = http.post(f"{repo}{suffix}/git-upload-pack", content=b"0000",
+                             headers={"Content-Type": "application/x-git-upload-pack-request"})
+            _reached_api(pack)
+            push = http.post(f"{repo}{suffix}/git-receive-pack", content=b"0000",
+                             headers={"Content-Type": "application/x-git-receive-pack-request"})
+            _reached_api(push)
+            assert push.status_code == 401 and push.headers["www-authenticate"].startswith("Basic")
+            batch = http.post(f"{repo}{suffix}/info/lfs/objects/batch",
+                              json={"operation": "download", "objects": [{"oid": "0" * 64, "size": 1}]},
+                              headers={"Accept": "application/vnd.git-lfs+json"})
+            _reached_api(batch)
+            assert batch.status_code == 200 and batch.headers["content-type"].startswith("application/vnd.git-lfs")
+    locks = http.post(f"/{repos['model']}.git/info/lfs/locks/verify", json={}, headers=deployment.auth())
+    _reached_api(locks)
+
+
+def _sample_path(template: str) -> str:
+    values = {"plural": "models", "plural_param": "datasets", "namespace": "alice", "name": "no-such-repo",
+              "revision": "main", "path": "dir/file.bin", "oid": "0" * 64, "upload_id": "x", "number": "1",
+              "token": "no-such-token", "org": "no-such-org", "username": "nobody", "branch": "b", "tag": "t",
+              "session_id": "1", "token_id": "1"}
+    if template.startswith("/{plural}/"):  # outside /api/ the type prefix is datasets/ or spaces/ (none: model)
+        values["plural"] = "spaces"
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], template)
+
+
+def test_every_api_route_reaches_the_api_and_never_answers_html(http: httpx.Client):
+    """Walks the app's own route table, so a route added later without an nginx rule fails here."""
+    routes = [route for module in ROUTE_MODULES for route in module.router.routes if isinstance(route, APIRoute)]
+    assert len(routes) > 80
+    for route in routes:
+        path = _sample_path(route.path)
+        for method in sorted(route.methods - {"HEAD"}):
+            _reached_api(http.request(method, path))  # anonymous: changes nothing
+    for path in ("/api/openapi.json", "/api/no/such/route", "/org/", "/admin/api/nothing"):
+        _reached_api(http.get(path))
+    assert http.get("/api/docs").headers.get("x-request-id")  # the API's own (HTML) Swagger page
+
+
+def test_generated_urls_use_the_address_the_client_used(deployment: Deployment, http: httpx.Client,
+                                                         repos: dict[str, str]):
+    repo = repos["model"]
+    commit = http.post(f"/api/models/{repo}/commit/main", content=ndjson([file_op("c.txt", b"c")]),
+                       headers={**NDJSON, **deployment.auth()})
+    assert commit.json()["commitUrl"].startswith(f"{deployment.url}/{repo}/commit/")
+    # An outer TLS proxy reports https (README, HTTPS): the API follows it through nginx.
+    tls = http.post(f"/api/models/{repo}/commit/main", content=ndjson([file_op("d.txt", b"d")]),
+                    headers={**NDJSON, **deployment.auth(), "X-Forwarded-Proto": "https"})
+    assert tls.json()["commitUrl"].startswith(f"https://{deployment.url.removeprefix('http://')}/{repo}/")
+    page = http.get(f"/api/models/{repo}/tree/main", params={"limit": 1})
+    assert page.headers["link"].startswith(f"<{deployment.url}/api/models/{repo}/tree/main?")
+    data = b"x" * (2 * MiB)
+    batch = http.post(f"/{repo}.git/info/lfs/objects/batch", headers=deployment.auth(), json={
+        "operation": "upload", "objects": [{"oid": lfs_op("big.bin", data)["value"]["oid"], "size": len(data)}]})
+    actions = batch.json()["objects"][0]["actions"]
+    assert actions["verify"]["href"].startswith(f"{deployment.url}/api/lfs/verify/")
+    # Bytes go straight to S3, signed for its public endpoint.
+    assert actions["upload"]["href"].startswith(f"{moto().endpoint}/")
+    old, new = f"{repo}-old", f"{repo}-new"
+    create_repo(http, deployment.token, old.split("/")[1])
+    moved = http.post("/api/repos/move", json={"fromRepo": old, "toRepo": new, "type": "model"},
+                      headers=deployment.auth())
+    assert moved.status_code == 200, moved.text
+    redirect = http.get(f"/api/models/{old}")
+    assert redirect.status_code == 307 and redirect.headers["location"] == f"{deployment.url}/api/models/{new}"
+
+
+def test_api_down_answers_json_not_html(tmp_path):
+    """nginx whose API is not listening (the 'connection refused on 48888' case) answers a retryable 503."""
+    nginx = start_deploy_nginx(tmp_path / "nginx", f"127.0.0.1:{free_port()}", tmp_path)
+    try:
+        for path in ("/api/version", "/alice/m/resolve/main/x", "/alice/m.git/info/refs?service=git-upload-pack"):
+            response = httpx.get(nginx.url + path)
+            assert response.status_code == 503 and response.headers["retry-after"] == "5"
+            assert response.headers["content-type"] == "application/json" and "api" in response.json()["error"]
+    finally:
+        nginx.stop()
