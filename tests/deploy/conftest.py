@@ -24,6 +24,7 @@ from tests.s3_support import s3_settings
 MiB = 1024 * 1024
 WORKERS = 4
 ASSET = "assets/index-3f9a1c2b.js"  # a Vite-style hashed asset name
+ADDRESS_LOGIN_LIMIT = 5
 INDEX_HTML = "<!doctype html><title>KohakuHub UI</title><div id=app></div>"
 
 deploy_group = pytest.mark.xdist_group("deploy")
@@ -43,10 +44,6 @@ class Deployment:
 
     def auth(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.api.token}"}
-
-    @property
-    def log_path(self) -> Path:
-        return self.api.data_dir.parent / f"server-{self.api.url.rsplit(':', 1)[1]}.log"
 
 
 def _static_root(root: Path) -> Path:
@@ -79,6 +76,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         "KOHAKU_HUB_DATABASE_URL": database_url,
         "KOHAKU_HUB_ADMIN_TOKEN": admin_token,
         "KOHAKU_HUB_UPLOAD_MODE": "lfs",
+        "KOHAKU_HUB_LOGIN_MAX_FAILURES_PER_ADDRESS": str(ADDRESS_LOGIN_LIMIT),
         "KOHAKU_HUB_LFS_THRESHOLD_BYTES": str(MiB),
         "KOHAKU_HUB_LFS_MULTIPART_THRESHOLD_BYTES": str(3 * MiB),
         "KOHAKU_HUB_LFS_MULTIPART_CHUNK_SIZE_BYTES": str(MiB),
@@ -86,7 +84,10 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     api = start_server(root / "data", env, workers=WORKERS, base_url=url)
     nginx = None
     try:
-        _wait_for_workers(root / f"server-{api.url.rsplit(':', 1)[1]}.log", WORKERS)
+        log = root / f"server-{api.url.rsplit(':', 1)[1]}.log"
+        _wait_for_workers(log, WORKERS)
+        # tests/e2e's HfClient shows the hub log named after the port of the URL it is given: nginx's.
+        (root / f"server-{nginx_port}.log").symlink_to(log)
         api.cli("admin", "create-user", "bob", "--email", "bob@example.com", "--password", PASSWORD)
         nginx = start_deploy_nginx(root / "nginx", api.url.removeprefix("http://"), _static_root(root / "html"),
                                    port=nginx_port)

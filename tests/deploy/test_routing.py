@@ -19,7 +19,7 @@ from benchmarks.servers import start_deploy_nginx
 from kohakuhub.app import ROUTE_MODULES
 from tests.api.helpers import NDJSON, create_repo, file_op, lfs_op, ndjson
 from tests.conftest import free_port
-from tests.deploy.conftest import ASSET, INDEX_HTML, MiB, Deployment, deploy_group
+from tests.deploy.conftest import ADDRESS_LOGIN_LIMIT, ASSET, INDEX_HTML, MiB, Deployment, deploy_group
 from tests.s3_support import moto
 
 pytestmark = deploy_group
@@ -168,6 +168,18 @@ def test_generated_urls_use_the_address_the_client_used(deployment: Deployment, 
     assert moved.status_code == 200, moved.text
     redirect = http.get(f"/api/models/{old}")
     assert redirect.status_code == 307 and redirect.headers["location"] == f"{deployment.url}/api/models/{new}"
+
+
+def test_clients_cannot_choose_their_address_through_nginx(http: httpx.Client):
+    """nginx replaces X-Forwarded-For, so the per-address login limit counts the real peer, whatever a
+    client claims (appending to the header would let each attempt come from a new address)."""
+    statuses = []
+    for n in range(ADDRESS_LOGIN_LIMIT + 1):
+        answer = http.post("/api/auth/login", json={"username": f"guess{n}", "password": "wrong-password"},
+                           headers={"X-Forwarded-For": f"203.0.113.{n}"})
+        _reached_api(answer)
+        statuses.append(answer.status_code)
+    assert statuses == [401] * ADDRESS_LOGIN_LIMIT + [429]
 
 
 def test_api_down_answers_json_not_html(tmp_path):
