@@ -94,9 +94,10 @@ class Context:
             self.log(f"  upload: {mb_per_s(size, timings['upload_s']):.0f} MB/s")
         return self._big_upload
 
-    def hf_upload(self, repo_id: str, path: Path, path_in_repo: str) -> dict:
-        """Run benchmarks/hf_upload_client.py in a subprocess with the client's environment."""
-        hub = self.hub
+    def hf_upload(self, repo_id: str, path: Path, path_in_repo: str, hub: Hub | None = None) -> dict:
+        """Run benchmarks/hf_upload_client.py in a subprocess with the client's environment (to ``hub``,
+        default the run's hub)."""
+        hub = hub or self.hub
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
         env.update({
             "HF_ENDPOINT": hub.url,

@@ -109,8 +109,13 @@ def stop_process(process: subprocess.Popen) -> None:
         process.wait(10)
 
 
-def start_hub(root: Path, extra_env: dict[str, str] | None = None) -> Hub:
-    """Start ``uvicorn kohakuhub.main:app`` (one worker) on a free loopback port, with alice + token.
+def start_hub(root: Path, extra_env: dict[str, str] | None = None, *, workers: int = 1,
+              base_url: str | None = None, token: str | None = None) -> Hub:
+    """Start ``uvicorn kohakuhub.main:app`` on a free loopback port, with alice + token.
+
+    ``workers`` > 1 runs that many workers trusting proxy headers from loopback (as docker/entrypoint.sh);
+    ``base_url`` is the public address when a proxy is in front; ``token`` reuses alice and her token
+    (another hub process over the same data dir and database).
 
     Raises:
         BenchError: the hub exits or does not answer /health within 30 s.
@@ -121,23 +126,24 @@ def start_hub(root: Path, extra_env: dict[str, str] | None = None) -> Hub:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOHAKU_HUB_")}
     env.update({
         "KOHAKU_HUB_DATA_DIR": str(data_dir),
-        "KOHAKU_HUB_BASE_URL": f"http://127.0.0.1:{port}",
+        "KOHAKU_HUB_BASE_URL": base_url or f"http://127.0.0.1:{port}",
         "KOHAKU_HUB_LOG_LEVEL": "warning",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH", "")])),
         **(extra_env or {}),
     })
     log_path = root / f"hub-{port}.log"
+    command = [sys.executable, "-m", "uvicorn", "kohakuhub.main:app", "--host", "127.0.0.1", "--port", str(port),
+               "--no-access-log"]
+    if workers > 1:
+        command += ["--workers", str(workers), "--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "kohakuhub.main:app", "--host", "127.0.0.1",
-             "--port", str(port), "--no-access-log"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
-        )
-    hub = Hub(f"http://127.0.0.1:{port}", data_dir, log_path, process, env)
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+    hub = Hub(f"http://127.0.0.1:{port}", data_dir, log_path, process, env, token=token or "")
     try:
         _wait_ready(hub)
-        hub.cli("admin", "create-user", "alice", "--email", "alice@example.com", "--password", PASSWORD)
-        hub.token = hub.cli("admin", "create-token", "alice", "--role", "write").strip().splitlines()[-1]
+        if token is None:
+            hub.cli("admin", "create-user", "alice", "--email", "alice@example.com", "--password", PASSWORD)
+            hub.token = hub.cli("admin", "create-token", "alice", "--role", "write").strip().splitlines()[-1]
     except BaseException:
         hub.stop()
         raise

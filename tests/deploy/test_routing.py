@@ -170,6 +170,15 @@ def test_generated_urls_use_the_address_the_client_used(deployment: Deployment, 
     assert redirect.status_code == 307 and redirect.headers["location"] == f"{deployment.url}/api/models/{new}"
 
 
+def test_no_cors_grants_for_other_origins(deployment: Deployment, http: httpx.Client):
+    evil = {"Origin": "https://evil.example"}
+    preflight = http.options("/api/whoami-v2", headers={**evil, "Access-Control-Request-Method": "GET"})
+    answer = http.get("/api/whoami-v2", headers={**evil, **deployment.auth()})
+    for response in (preflight, answer):
+        _reached_api(response)
+        assert not any(h.startswith("access-control-") for h in response.headers), response.headers
+
+
 def test_clients_cannot_choose_their_address_through_nginx(http: httpx.Client):
     """nginx replaces X-Forwarded-For, so the per-address login limit counts the real peer, whatever a
     client claims (appending to the header would let each attempt come from a new address)."""
