@@ -152,6 +152,12 @@ def collect(ask: Asker) -> dict[str, object]:
     return a
 
 
+def postgres_connections(workers: int) -> int:
+    """PostgreSQL connections the API may hold: each worker keeps one per threadpool thread (anyio's
+    default of 40) plus one, and the admin CLI needs a few."""
+    return workers * 41 + 20
+
+
 def _escape(value: object) -> str:
     return str(value).replace("$", "$$")  # compose would interpolate a "$" in a secret
 
@@ -171,6 +177,7 @@ def compose(a: dict[str, object], root: str) -> dict[str, object]:
         env["KOHAKU_HUB_DATABASE_URL"] = url
         services["postgres"] = {
             "image": "postgres:16-alpine", "restart": "unless-stopped",
+            "command": ["postgres", "-c", f"max_connections={postgres_connections(int(a['workers']))}"],
             "environment": {"POSTGRES_USER": "kohakuhub", "POSTGRES_PASSWORD": password,
                             "POSTGRES_DB": "kohakuhub"},
             "volumes": ["postgres-data:/var/lib/postgresql/data"],

@@ -2,8 +2,9 @@
 of ``uvicorn kohakuhub.main:app --workers 4`` on a fresh PostgreSQL database and S3 (the tests' moto_server).
 
 Whatever the suite's mode (SQLite or PostgreSQL, local files or S3), this topology is always PostgreSQL +
-S3, as docker-compose deploys it. Tests reach the hub through nginx only. All tests using it belong to
-the xdist group "deploy", so one worker starts it once (scripts/test.sh runs ``--dist loadgroup``).
+S3, as docker-compose deploys it. Tests reach the hub through nginx only. It is module-scoped, and the
+module's tests form the xdist group "deploy", so one worker starts it once (scripts/test.sh runs
+``--dist loadgroup``) and it stops as soon as they are done.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def _wait_for_workers(log: Path, count: int) -> None:
         time.sleep(0.1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     if nginx_binary() is None:
         pytest.skip("nginx is needed (scripts/test.sh installs it)")

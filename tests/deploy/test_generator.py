@@ -99,6 +99,7 @@ def test_every_answer_combination_gives_a_valid_file_without_default_secrets(tmp
         assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] in settings.database_url.replace(
             "%2F", "/").replace("%3A", ":")
         secrets.append(services["postgres"]["environment"]["POSTGRES_PASSWORD"])
+        assert services["postgres"]["command"] == ["postgres", "-c", "max_connections=143"]  # 3 workers x 41 + 20
     else:
         assert settings.database_url == EXTERNAL_DB
     if s3 == "builtin":
