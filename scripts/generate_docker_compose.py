@@ -220,7 +220,7 @@ def compose(a: dict[str, object], root: str) -> dict[str, object]:
     nginx = {"image": "nginx:1.27-alpine", "restart": "unless-stopped", "ports": ["28080:28080"],
              "volumes": [f"{root}/docker/nginx/default.conf:/etc/nginx/conf.d/default.conf:ro",
                          f"${{UI_DIST:-{root}/docker/nginx/html}}:/usr/share/nginx/html:ro"],
-             "depends_on": {"api": {"condition": "service_healthy"}}}
+             "depends_on": {"api": {"condition": "service_healthy", "restart": True}}}  # nginx resolves api once
     return {"services": {"nginx": nginx, "api": api, **services}, "volumes": volumes}
 
 

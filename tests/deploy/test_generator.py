@@ -89,6 +89,7 @@ def test_every_answer_combination_gives_a_valid_file_without_default_secrets(tmp
     expected |= {("127.0.0.1", "25432")} if extras and database == "builtin" else set()
     expected |= {("127.0.0.1", "29000")} if extras and s3 == "builtin" else set()
     assert published == expected
+    assert services["nginx"]["depends_on"]["api"]["restart"] is True  # re-resolves a recreated api container
     env = services["api"]["environment"]
     assert env["WEB_CONCURRENCY"] == "3"
     settings = hub_settings(env)
