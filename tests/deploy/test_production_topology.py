@@ -44,7 +44,7 @@ def http(deployment: Deployment) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def repos(deployment: Deployment, http: httpx.Client) -> dict[str, str]:
-    """A public model, dataset and space of alice, each with README.md; the model also holds an LFS file."""
+    """A public model, dataset and space of alice, each with README.md, a.txt and b.txt."""
     names = {}
     for repo_type in ("model", "dataset", "space"):
         name = f"route-{repo_type}-{uuid.uuid4().hex[:6]}"

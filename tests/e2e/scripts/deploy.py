@@ -21,7 +21,7 @@ def client_subset(ctx: Any, repo_id: str, big_size: int) -> dict:
     api = HfApi()
     api.create_repo(repo_id)
     big = random_file(workdir(ctx, "upload") / "big.bin", big_size)
-    ctx.take_requests()
+    created = ctx.take_requests()
     api.upload_file(path_or_fileobj=b"small file\n", path_in_repo="small.txt", repo_id=repo_id)
     api.upload_file(path_or_fileobj=str(workdir(ctx, "upload") / "big.bin"), path_in_repo="weights/big.bin",
                     repo_id=repo_id)
@@ -39,5 +39,5 @@ def client_subset(ctx: Any, repo_id: str, big_size: int) -> dict:
         "dev": _files(snapshot_download(repo_id, revision="dev", local_dir=f"{ctx.workdir}/dev")),
         "upload_requests": upload_requests,
         "download_requests": download_requests,
-        "all_requests": ctx.take_requests() + upload_requests + download_requests,
+        "all_requests": created + upload_requests + download_requests + ctx.take_requests(),
     }
