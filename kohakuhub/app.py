@@ -46,13 +46,6 @@ from kohakuhub.versioning.git.backend import GitBackend
 from kohakuhub.versioning.git.transport import GitTransport
 
 
-# Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
-# lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
-# (tests/deploy walks these to check that nginx sends every API path to the API.)
-ROUTE_MODULES = (misc, files, auth, admin, orgs, invitations, lfs, git_http, quota_routes, collaborators, repos,
-                 refs, commits)
-
-
 class HubApp(FastAPI):
     """FastAPI whose outermost layers add request ids and route on the raw path.
 
@@ -131,6 +124,10 @@ def create_app(settings: Settings) -> FastAPI:
                  openapi_url="/api/openapi.json", redoc_url=None)
     app.state.hub = build_hub(settings)
     install_error_handlers(app)
-    for module in ROUTE_MODULES:
+    # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
+    # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
+    routers = (misc, files, auth, admin, orgs, invitations, lfs, git_http, quota_routes, collaborators, repos, refs,
+               commits)
+    for module in routers:
         app.include_router(module.router)
     return app
