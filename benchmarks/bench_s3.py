@@ -90,7 +90,7 @@ def s3_setup(ctx: Context) -> S3Setup:
     hub.create_repo(S3_REPO)
     ctx.log(f"uploading {BIG_PATH} to the S3 hub with huggingface_hub.upload_file")
     timings = _hf_upload(ctx, hub, f"{hub.username}/{S3_REPO}")
-    setup.upload_seconds = timings["upload_s"]
+    setup.upload_seconds = timings["seconds"]
     head = hub.client.head(f"/{hub.username}/{S3_REPO}/resolve/main/{BIG_PATH}")
     check(head, "HEAD big.bin on the S3 hub")
     setup.sha256 = head.headers["x-linked-etag"].strip('"')
@@ -108,7 +108,7 @@ def _hf_env(hub: Hub, ctx: Context) -> dict[str, str]:
 def _hf_upload(ctx: Context, hub: Hub, repo_id: str) -> dict:
     source = ctx.big_source
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.hf_upload_client", repo_id, str(source), BIG_PATH],
+        [sys.executable, "-m", "benchmarks.hf_client", "upload", repo_id, str(source), BIG_PATH],
         env=_hf_env(hub, ctx), capture_output=True, text=True, timeout=60 + source.stat().st_size / 10e6,
         cwd=REPO_ROOT, check=False)
     if proc.returncode != 0:

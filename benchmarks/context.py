@@ -45,6 +45,7 @@ class Context:
         self._big_source: Path | None = None
         self._big_upload: BigUpload | None = None
         self.on_close: list = []  # extra teardown (e.g. the S3 benchmarks' moto server and hub)
+        self.xet_upload_seconds: float | None = None  # the big file's upload through Xet (bench_xet)
 
     # --- hub --------------------------------------------------------------------------------------
 
@@ -90,30 +91,44 @@ class Context:
             blob = hub.data_dir / "blobs" / "lfs" / sha[:2] / sha[2:4] / sha
             if not blob.is_file():
                 raise BenchError(f"blob of {BIG_PATH} not found at {blob}")
-            self._big_upload = BigUpload(timings["upload_s"], sha, blob, timings.get("version", "?"))
-            self.log(f"  upload: {mb_per_s(size, timings['upload_s']):.0f} MB/s")
+            self._big_upload = BigUpload(timings["seconds"], sha, blob, timings.get("version", "?"))
+            self.log(f"  upload: {mb_per_s(size, timings['seconds']):.0f} MB/s")
         return self._big_upload
 
-    def hf_upload(self, repo_id: str, path: Path, path_in_repo: str, hub: Hub | None = None) -> dict:
-        """Run benchmarks/hf_upload_client.py in a subprocess with the client's environment (to ``hub``,
-        default the run's hub)."""
+    def hf_upload(self, repo_id: str, path: Path, path_in_repo: str, *, xet: bool = False,
+                  hub: Hub | None = None) -> dict:
+        """Upload with the stock client in a subprocess (benchmarks/hf_client.py); ``xet``: hf_xet active;
+        ``hub``: another hub than the run's."""
+        return self.hf_client("upload", repo_id, str(path), path_in_repo, xet=xet,
+                              size=path.stat().st_size, hub=hub)
+
+    def hf_download(self, repo_id: str, path_in_repo: str, size: int, *, xet: bool) -> dict:
+        """``hf_hub_download`` into a fresh cache in a subprocess; ``xet``: hf_xet active."""
+        cache = self.root / f"hf-cache-{time.monotonic_ns()}"
+        try:
+            return self.hf_client("download", repo_id, path_in_repo, str(cache), xet=xet, size=size)
+        finally:
+            remove_tree(cache)
+
+    def hf_client(self, *args: str, xet: bool, size: int, hub: Hub | None = None) -> dict:
         hub = hub or self.hub
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
         env.update({
             "HF_ENDPOINT": hub.url,
             "HF_TOKEN": hub.token,
-            "HF_HUB_DISABLE_XET": "1",
             "HF_HOME": str(self.root / "hf-home"),
             "HF_HUB_DISABLE_TELEMETRY": "1",
             "HF_HUB_DISABLE_PROGRESS_BARS": "1",
         })
-        budget = 60 + path.stat().st_size / 20e6  # never slower than 20 MB/s, or it is broken anyway
+        if not xet:
+            env["HF_HUB_DISABLE_XET"] = "1"
+        budget = 60 + size / 20e6  # never slower than 20 MB/s, or it is broken anyway
         proc = subprocess.run(
-            [sys.executable, "-m", "benchmarks.hf_upload_client", repo_id, str(path), path_in_repo],
+            [sys.executable, "-m", "benchmarks.hf_client", *args],
             env=env, capture_output=True, text=True, timeout=budget, cwd=REPO_ROOT, check=False,
         )
         if proc.returncode != 0:
-            raise BenchError(f"huggingface_hub upload failed: {proc.stderr.strip()[-800:]}\n"
+            raise BenchError(f"huggingface_hub {args[0]} failed: {proc.stderr.strip()[-800:]}\n"
                              f"hub log:\n{hub.log_tail()}")
         return json.loads(proc.stdout.strip().splitlines()[-1])
 

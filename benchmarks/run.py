@@ -37,6 +37,7 @@ from benchmarks.bench_head import bench_head
 from benchmarks.bench_repo import bench_commit, bench_tree
 from benchmarks.bench_s3 import bench_s3_download, bench_s3_upload
 from benchmarks.bench_transfer import bench_download, bench_upload
+from benchmarks.bench_xet import bench_xet_dedup, bench_xet_download, bench_xet_upload
 from benchmarks.common import Result, Sizes, temp_root
 from benchmarks.context import Context
 from benchmarks.database import DEFAULT_POSTGRES_URL
@@ -53,6 +54,9 @@ BENCHMARKS: dict[str, Callable[[Context], list[Result]]] = {
     "push": bench_push,
     "s3-upload": bench_s3_upload,
     "s3-download": bench_s3_download,
+    "xet-dedup": bench_xet_dedup,  # first: it needs the hub's stored bytes before the first Xet upload
+    "xet-upload": bench_xet_upload,
+    "xet-download": bench_xet_download,
     "deploy-head": bench_deploy_head,
     "deploy-redirect": bench_deploy_redirect,
 }

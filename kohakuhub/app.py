@@ -24,6 +24,7 @@ from kohakuhub.api.routes import (
     quotas as quota_routes,
     refs,
     repos,
+    xet,
 )
 from kohakuhub.config import Settings
 from kohakuhub.db.database import open_database
@@ -40,6 +41,8 @@ from kohakuhub.services.login_throttle import LoginThrottle
 from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoService
+from kohakuhub.services.xet import XetService
+from kohakuhub.services.xet_tokens import XetTokens
 from kohakuhub.storage.base import BlobStore
 from kohakuhub.storage.local import LocalBlobStore
 from kohakuhub.versioning.git.backend import GitBackend
@@ -100,6 +103,7 @@ def build_hub(settings: Settings) -> Hub:
                              window_seconds=settings.login_failure_window_seconds)
     accounts = AccountService(db, session_hours=settings.session_expire_hours, secret=secret, throttle=throttle)
     orgs_service = OrgService(db, repos)
+    signer = UrlSigner(secret)
     return Hub(
         settings=settings,
         db=db,
@@ -110,10 +114,12 @@ def build_hub(settings: Settings) -> Hub:
         lfs=lfs_service,
         quotas=quotas,
         git=GitService(transport, repos, lfs_service, quotas, settings),
-        signer=UrlSigner(secret),
+        signer=signer,
         admin=AdminService(db, repos, accounts, quotas),
         orgs=orgs_service,
         invitations=InvitationService(db, accounts, orgs_service, registration=settings.registration),
+        xet=XetService(db, store, lfs_service, quotas, url_ttl=settings.lfs_url_ttl_seconds),
+        xet_tokens=XetTokens(signer, settings.lfs_url_ttl_seconds),
     )
 
 
@@ -126,8 +132,8 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
-    routers = (misc, files, auth, admin, orgs, invitations, lfs, git_http, quota_routes, collaborators, repos, refs,
-               commits)
+    routers = (misc, files, auth, admin, orgs, invitations, lfs, xet, git_http, quota_routes, collaborators, repos,
+               refs, commits)
     for module in routers:
         app.include_router(module.router)
     return app

@@ -58,9 +58,10 @@ class Settings(BaseSettings):
     lfs_multipart_threshold_bytes: int = 100 * MiB
     lfs_multipart_chunk_size_bytes: int = 50 * MiB
     lfs_url_ttl_seconds: int = 3600
-    # auto: preupload answers "regular" so clients with hf_xet upload inline (protocol section 6, A);
-    # lfs: "lfs" at or above the threshold, for clients with HF_HUB_DISABLE_XET=1 (section 6, B).
-    upload_mode: Literal["auto", "lfs"] = "auto"
+    # auto (= lfs): preupload answers "lfs" at or above the threshold or for LFS-tracked paths; clients
+    # with hf_xet then upload those files through Xet, others (HF_HUB_DISABLE_XET=1) through LFS.
+    # regular: "regular" for every file, so every client uploads inline (protocol section 6, option A).
+    upload_mode: Literal["auto", "lfs", "regular"] = "auto"
     max_commit_body_bytes: int = 64 * 1024 * MiB
     max_lfs_object_bytes: int = 1024 * 1024 * MiB
 

@@ -30,6 +30,8 @@ from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoRef, RepoService
+from kohakuhub.services.xet import XetService
+from kohakuhub.services.xet_tokens import XetTokens
 from kohakuhub.types import RepoType
 
 SESSION_COOKIE = "session_id"
@@ -56,6 +58,8 @@ class Hub:
     admin: AdminService
     orgs: OrgService
     invitations: InvitationService
+    xet: XetService
+    xet_tokens: XetTokens
 
     @property
     def local_metadata(self) -> bool:

@@ -111,5 +111,13 @@ def create_token(
     sys.stdout.write(secret + "\n")
 
 
+@admin.command("storage-stats")
+def storage_stats(data_dir: DataDir = None) -> None:
+    """Xet storage: logical bytes of Xet files, bytes of xorbs stored, and the dedup ratio (JSON)."""
+    import json
+
+    typer.echo(json.dumps(_hub(data_dir).xet.stats()))
+
+
 if __name__ == "__main__":
     app()

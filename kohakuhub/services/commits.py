@@ -383,8 +383,9 @@ class CommitService:
         return answers
 
     def _upload_mode(self, path: str, size: int, gitattributes: str) -> str:
-        # "auto" keeps hf_xet clients on the inline path (protocol section 6, option A).
-        if self.upload_mode == "auto" or size <= 0:
+        # "regular" keeps every client on the inline path (protocol section 6, option A). Otherwise the
+        # Hub's policy: clients with hf_xet then upload "lfs" files through Xet, others through LFS.
+        if self.upload_mode == "regular" or size <= 0:
             return "regular"
         if size >= self.lfs_threshold or is_lfs_tracked(path, gitattributes):
             return "lfs"

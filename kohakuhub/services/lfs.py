@@ -11,20 +11,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from peewee import Database
+from peewee import JOIN, Database, fn
 
 from kohakuhub.config import Settings
 from kohakuhub.db.database import write_transaction
-from kohakuhub.db.models import LfsGrant, LfsObject, RepoLfsObject
+from kohakuhub.db.models import LfsGrant, LfsObject, RepoLfsObject, XetFile
 from kohakuhub.errors import IntegrityError, NotFoundError
 from kohakuhub.lib.hashing import is_sha256_hex, sha256_file
 from kohakuhub.services.auth import Caller
 from kohakuhub.services.lfs_direct import DirectUploads
-from kohakuhub.services.quotas import QuotaService
+from kohakuhub.services.quotas import QuotaService, charged_size
 from kohakuhub.services.repos import RepoRef
 from kohakuhub.storage.base import BlobStore, lfs_key
 
 S3_MAX_PARTS = 10_000
+
 
 
 @dataclass(frozen=True)
@@ -115,12 +116,17 @@ class LfsService:
 
     def reachable(self, caller: Caller | None, repo: RepoRef, oid: str) -> bool:
         """True when the object is verified and reachable through ``repo`` or uploaded by the caller."""
+        return self.reachable_by(caller.user_id if caller is not None else None, repo.row.id, oid)
+
+    @staticmethod
+    def reachable_by(user_id: int | None, repo_id: int, oid: str) -> bool:
+        """``reachable`` by ids: the object is verified and linked to the repo or granted to the user."""
         if not LfsObject.select().where(LfsObject.oid == oid).exists():
             return False
-        if RepoLfsObject.select().where((RepoLfsObject.repo == repo.row.id) & (RepoLfsObject.oid == oid)).exists():
+        if RepoLfsObject.select().where((RepoLfsObject.repo == repo_id) & (RepoLfsObject.oid == oid)).exists():
             return True
-        return caller is not None and LfsGrant.select().where(
-            (LfsGrant.user == caller.user_id) & (LfsGrant.oid == oid)).exists()
+        return user_id is not None and LfsGrant.select().where(
+            (LfsGrant.user == user_id) & (LfsGrant.oid == oid)).exists()
 
     def link(self, repo: RepoRef, oids: Iterable[str]) -> int:
         """Record that the repo's history references these objects; return the bytes newly linked.
@@ -138,12 +144,13 @@ class LfsService:
         return self.total_size(added)
 
     def total_size(self, oids: Iterable[str]) -> int:
-        """Sum of the sizes of these verified objects (unknown ones count 0)."""
+        """What quotas charge for these verified objects (unknown ones count 0): see ``charged_size``."""
         wanted = list(dict.fromkeys(oids))
         total = 0
         for start in range(0, len(wanted), 500):
-            total += sum(row.size for row in LfsObject.select(LfsObject.size).where(
-                LfsObject.oid.in_(wanted[start:start + 500])))
+            total += int(LfsObject.select(fn.COALESCE(fn.SUM(charged_size()), 0))
+                         .join(XetFile, JOIN.LEFT_OUTER, on=(XetFile.oid == LfsObject.oid))
+                         .where(LfsObject.oid.in_(wanted[start:start + 500])).scalar() or 0)
         return total
 
     def new_to_repo(self, repo: RepoRef, sizes: dict[str, int]) -> int:

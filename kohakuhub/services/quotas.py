@@ -38,11 +38,20 @@ from __future__ import annotations
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-from peewee import Database, fn
+from peewee import JOIN, Database, fn
 
 from kohakuhub.config import Settings
 from kohakuhub.db.database import write_transaction
-from kohakuhub.db.models import LfsObject, NamespaceQuota, OrgMember, Repo, RepoLfsObject, RepoUsage, User
+from kohakuhub.db.models import (
+    LfsObject,
+    NamespaceQuota,
+    OrgMember,
+    Repo,
+    RepoLfsObject,
+    RepoUsage,
+    User,
+    XetFile,
+)
 from kohakuhub.errors import (
     BadRequestError,
     ForbiddenError,
@@ -64,6 +73,15 @@ def human_size(n: int) -> str:
             return f"{n:,} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1000
     return f"{n} bytes"  # pragma: no cover
+
+
+def charged_size():
+    """SQL: what quotas charge for an LFS object. A Xet file costs the bytes of the xorbs it brought into
+    storage (deduplicated chunks cost nothing again); any other object its size.
+
+    Use with ``.join(XetFile, JOIN.LEFT_OUTER, on=(XetFile.oid == LfsObject.oid))``.
+    """
+    return fn.COALESCE(XetFile.stored_bytes, LfsObject.size)
 
 
 @dataclass
@@ -254,8 +272,9 @@ class QuotaService:
     # --- queries and administration ----------------------------------------------------------------
 
     def _lfs_bytes(self, repo_id: int) -> int:
-        total = (LfsObject.select(fn.COALESCE(fn.SUM(LfsObject.size), 0))
+        total = (LfsObject.select(fn.COALESCE(fn.SUM(charged_size()), 0))
                  .join(RepoLfsObject, on=(RepoLfsObject.oid == LfsObject.oid))
+                 .join(XetFile, JOIN.LEFT_OUTER, on=(XetFile.oid == LfsObject.oid))
                  .where(RepoLfsObject.repo == repo_id).scalar())
         return int(total or 0)
 

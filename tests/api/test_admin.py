@@ -190,6 +190,7 @@ def test_stats(site):
     assert stats["users"] == {"total": 2, "admins": 1, "disabled": 1}
     assert stats["repos"] == {"model": 2, "dataset": 1, "space": 0, "total": 3, "private": 1}
     assert stats["lfs"] == {"objects": 1, "bytes": 3000}
+    assert stats["xet"] == {"files": 0, "file_bytes": 0, "xorbs": 0, "stored_bytes": 0, "dedup_ratio": None}
 
 
 def test_bootstrap_admin_token(site):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import base64
 import json
 
@@ -205,8 +207,9 @@ def test_gitattributes_in_same_commit_is_respected(hub_client):
     assert "other.dat filter=lfs" in attributes
 
 
-def test_preupload_auto_mode_answers_regular(hub_client):
-    client, token = hub_client.client, hub_client.token
+def test_preupload_regular_mode_answers_regular(make_hub):
+    hub = make_hub(upload_mode="regular")
+    client, token = hub.client, hub.token
     create_repo(client, token, "c")
     commit(client, token, "alice/c", [file_op("existing.txt", b"hi"), file_op("big.txt", BIG)])
     sample = base64.b64encode(b"x" * 10).decode()
@@ -227,8 +230,9 @@ def test_preupload_auto_mode_answers_regular(hub_client):
     assert body["commitOid"] == head(client, token, "alice/c")
 
 
-def test_preupload_lfs_mode(make_hub):
-    hub = make_hub(upload_mode="lfs")
+@pytest.mark.parametrize("mode", ["auto", "lfs"])
+def test_preupload_hub_policy(make_hub, mode):
+    hub = make_hub(upload_mode=mode)
     client, token = hub.client, hub.token
     create_repo(client, token, "c")
     resp = client.post(f"{api('alice/c')}/preupload/main", json={"files": [

@@ -63,15 +63,15 @@ def test_migrate_is_idempotent_and_serialized(tmp_path: Path) -> None:
         assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
         # Each migration is its own locked transaction: the runs may share the work, never repeat it.
         applied = sorted(version for r in runs for version in _applied(r.stdout))
-        assert applied == [1, 2, 3, 4], [r.stdout for r in runs]
+        assert applied == [1, 2, 3, 4, 5], [r.stdout for r in runs]
         tables = _tables(url)
         again = _migrate(tmp_path / "d0", url)
         assert again.returncode == 0, again.stderr
-        assert "applied migrations: none; schema version 4" in again.stdout
+        assert "applied migrations: none; schema version 5" in again.stdout
         assert _tables(url) == tables
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
             cur.execute("SELECT version FROM schema_version ORDER BY version")
-            assert [v for (v,) in cur.fetchall()] == [1, 2, 3, 4]
+            assert [v for (v,) in cur.fetchall()] == [1, 2, 3, 4, 5]
         conn.close()
     finally:
         drop_database(url)

@@ -1,9 +1,9 @@
 """End-to-end fixtures: live hubs in each upload mode, and the stock client run out of process per mode.
 
 Modes (protocol section 6):
-- ``xet``: hf_xet active (the client default) against a hub in UPLOAD_MODE=auto (preupload answers
-  "regular", so everything is committed inline);
-- ``noxet``: ``HF_HUB_DISABLE_XET=1`` against the same hub;
+- ``xet``: hf_xet active (the client default) against a hub in UPLOAD_MODE=auto (preupload answers "lfs"
+  at the threshold, so large files go through the hub's Xet CAS);
+- ``noxet``: ``HF_HUB_DISABLE_XET=1`` against the same hub (large files through the LFS batch API);
 - ``noxet-lfs``: ``HF_HUB_DISABLE_XET=1`` against a hub in UPLOAD_MODE=lfs (LFS batch, single PUT and
   multipart).
 """
@@ -122,6 +122,17 @@ class HfClient:
         if not self.xet:
             env["HF_HUB_DISABLE_XET"] = "1"
         return env
+
+    def spawn(self, target: str, **kwargs: Any) -> subprocess.Popen:
+        """Start a scenario without waiting for it (for tests that interrupt the client)."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        out = self.workdir / f"result-{uuid.uuid4().hex}.json"
+        proc = subprocess.Popen([sys.executable, "-m", "tests.e2e.scripts.runner", target, str(out)],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=self.env(), cwd=ROOT, text=True)
+        proc.stdin.write(json.dumps(kwargs))
+        proc.stdin.close()
+        return proc
 
     def run(self, target: str, timeout: float = 180, extra_env: dict[str, str] | None = None,
             **kwargs: Any) -> Run:

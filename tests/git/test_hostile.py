@@ -365,10 +365,10 @@ def test_push_concurrent_with_api_commits(git_hub: GitHub, git: Git, tmp_path: P
 def big_repo(git_hub: GitHub) -> tuple[str, str]:
     """A repo with 8 MB of incompressible plain git blobs: its pack cannot be sent in one go."""
     repo_id = git_hub.new_repo()
-    ops = [CommitOperationAdd(f"blob{i}.bin", os.urandom(BLOB_SIZE)) for i in range(8)]
+    ops = [CommitOperationAdd(f"blob{i}.dat", os.urandom(BLOB_SIZE)) for i in range(8)]
     info = git_hub.api().create_commit(repo_id, operations=ops, commit_message="big")
     # Stored in git, not LFS, so they are in the clone's pack.
-    assert int(git_hub.bare(repo_id, "cat-file", "-s", "HEAD:blob0.bin").stdout) == BLOB_SIZE
+    assert int(git_hub.bare(repo_id, "cat-file", "-s", "HEAD:blob0.dat").stdout) == BLOB_SIZE
     return repo_id, info.oid
 
 
@@ -409,7 +409,7 @@ def test_client_disconnect_mid_clone_stops_git(git_hub: GitHub, git: Git, big_re
     work = tmp_path / "c"
     git.run("clone", "-q", git_hub.remote(repo_id, ""), str(work))
     assert git.out("rev-parse", "HEAD", cwd=work) == head
-    assert (work / "blob7.bin").stat().st_size == BLOB_SIZE
+    assert (work / "blob7.dat").stat().st_size == BLOB_SIZE
 
 
 def test_client_disconnect_mid_clone_httpx(git_hub: GitHub, big_repo: tuple[str, str]) -> None:

@@ -140,4 +140,5 @@ def recalculate_quota(namespace: str, caller: AdminCallerDep, hub: HubDep) -> di
 
 @router.get("/stats")
 def stats(caller: AdminCallerDep, hub: HubDep) -> dict:
-    return hub.admin.stats(caller)
+    counts = hub.admin.stats(caller)  # checks the caller is an admin
+    return {**counts, "xet": hub.xet.stats()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from urllib.parse import quote
@@ -14,6 +15,7 @@ from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.responses import FileResponse, StreamingResponse
 
 from kohakuhub.api.deps import CallerDep, Hub, HubDep, find_repo
+from kohakuhub.api.errors import base_url
 from kohakuhub.api.middleware import param
 from kohakuhub.api.pagination import next_link, parse_bool, parse_limit
 from kohakuhub.api.schemas.repos import tree_entry
@@ -22,7 +24,8 @@ from kohakuhub.lib.http_range import parse_range
 from kohakuhub.services.auth import Caller
 from kohakuhub.services.files import FileView
 from kohakuhub.services.repos import RepoRef
-from kohakuhub.storage.base import BlobStore, lfs_key
+from kohakuhub.services.xet import XetFileInfo
+from kohakuhub.storage.base import lfs_key
 
 router = APIRouter(tags=["files"])
 
@@ -46,7 +49,8 @@ def list_tree(plural: str, namespace: str, name: str, revision: str, request: Re
     last = hub.files.last_commits(ref, commit, [v.path for v in page]) if expand else {}
     if more:
         response.headers["Link"] = next_link(request, cursor=page[-1].path)
-    return [tree_entry(v, last.get(v.path)) for v in page]
+    xet = _xet_hashes(hub, page)
+    return [tree_entry(v, last.get(v.path), xet.get(v.lfs.oid) if v.lfs else None) for v in page]
 
 
 @router.post("/api/{plural}/{namespace}/{name}/paths-info/{revision}")
@@ -75,9 +79,16 @@ async def paths_info(plural: str, namespace: str, name: str, revision: str, requ
         commit = hub.files.resolve(ref, param(revision))
         views = hub.files.paths_info(ref, commit, [str(p) for p in paths])
         last = hub.files.last_commits(ref, commit, [v.path for v in views]) if expand else {}
-        return [tree_entry(v, last.get(v.path)) for v in views]
+        xet = _xet_hashes(hub, views)
+        return [tree_entry(v, last.get(v.path), xet.get(v.lfs.oid) if v.lfs else None) for v in views]
 
     return await run_in_threadpool(work)
+
+
+def _xet_hashes(hub: Hub, views: list[FileView]) -> dict[str, str]:
+    """LFS oid -> Xet file hash of the files stored as Xet: only those advertise Xet (protocol section 6)."""
+    oids = [v.lfs.oid for v in views if v.lfs is not None]
+    return hub.xet.xet_hashes(oids) if oids else {}
 
 
 class BlobFileResponse(FileResponse):
@@ -104,10 +115,11 @@ class ResolvedFile:
     view: FileView
     headers: dict[str, str]
     media_type: str
+    xet_hash: str | None = None
 
 
 def locate_file(hub: Hub, caller: Caller | None, plural: str, namespace: str, name: str, revision: str,
-                path: str) -> ResolvedFile:
+                path: str, base: str) -> ResolvedFile:
     """Metadata of a file for resolve: repo access, revision, tree entry and the protocol headers.
 
     Raises:
@@ -122,6 +134,7 @@ def locate_file(hub: Hub, caller: Caller | None, plural: str, namespace: str, na
         "Content-Disposition": _disposition(view.path),
         "Cache-Control": "private, max-age=0, must-revalidate" if ref.row.private else "public, max-age=0",
     }
+    xet_hash = None
     if view.lfs is None:
         headers["ETag"] = f'"{view.oid}"'
     else:
@@ -130,8 +143,15 @@ def locate_file(hub: Hub, caller: Caller | None, plural: str, namespace: str, na
             "X-Linked-Etag": f'"{view.lfs.oid}"',
             "X-Linked-Size": str(view.lfs.size),
         })
+        xet_hash = hub.xet.xet_hashes([view.lfs.oid]).get(view.lfs.oid)
+        if xet_hash is not None:
+            # Xet download advertisement (protocol section 6): the client fetches a read token from the
+            # refresh route (pinned to this commit) and reconstructs the file from the CAS.
+            refresh = f"{base}/api/{plural}/{namespace}/{name}/xet-read-token/{commit}"
+            headers.update({"X-Xet-Hash": xet_hash, "X-Xet-Refresh-Route": refresh,
+                            "Link": f'<{refresh}>; rel="xet-auth"'})
     media_type = mimetypes.guess_type(view.path)[0] or "application/octet-stream"
-    return ResolvedFile(ref, view, headers, media_type)
+    return ResolvedFile(ref, view, headers, media_type, xet_hash)
 
 
 async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural: str, namespace: str,
@@ -141,7 +161,7 @@ async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural
     This is the hottest route (every download HEADs first). With SQLite, the metadata lookups take
     microseconds and run on the event loop; a network database is queried from the threadpool.
     """
-    args = (hub, caller, plural, namespace, name, revision, path)
+    args = (hub, caller, plural, namespace, name, revision, path, base_url(request))
     found = locate_file(*args) if hub.local_metadata else await run_in_threadpool(locate_file, *args)
     view, headers, media_type = found.view, found.headers, found.media_type
     if view.lfs is None:
@@ -159,6 +179,11 @@ async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural
         return Response(status_code=200, headers=headers, media_type=media_type)
     store = hub.lfs.store
     key = lfs_key(view.lfs.oid)
+    if found.xet_hash is not None:
+        reconstructed = await run_in_threadpool(hub.xet.reconstructed, view.lfs.oid)
+        if reconstructed is not None:
+            # A client without Xet: the bytes are rebuilt from the file's chunks as they stream out.
+            return serve_reconstructed(request, hub, reconstructed, headers, media_type)
     url = store.presigned_get_url(key, expires_in=hub.settings.lfs_url_ttl_seconds, filename=view.path)
     if url is not None:
         # Design (b) of protocol section 3: a 302 to another origin carrying the metadata itself.
@@ -168,7 +193,7 @@ async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural
         # Validate here so an unsatisfiable range gets the hub's error headers, not Starlette's bare 416.
         parse_range(request.headers.get("range"), view.lfs.size)
         return BlobFileResponse(local, headers=headers, media_type=media_type)
-    return _serve_stream(request, store, key, view.lfs.size, headers, media_type)
+    return _serve_stream(request, view.lfs.size, partial(store.read_range, key), headers, media_type)
 
 
 def _serve_bytes(request: Request, data: bytes, headers: dict[str, str], media_type: str) -> Response:
@@ -186,8 +211,9 @@ def _serve_bytes(request: Request, data: bytes, headers: dict[str, str], media_t
     return Response(data, status_code=status, headers=headers, media_type=media_type)
 
 
-def _serve_stream(request: Request, store: BlobStore, key: str, size: int, headers: dict[str, str],
-                  media_type: str) -> Response:
+def _serve_stream(request: Request, size: int, read: Callable[[int, int], Iterator[bytes]],
+                  headers: dict[str, str], media_type: str) -> Response:
+    """Stream ``read(start, end)`` of an object of ``size`` bytes, whole or one Range."""
     span = parse_range(request.headers.get("range"), size)
     start, end = span if span is not None else (0, size)
     if span is not None:
@@ -196,7 +222,13 @@ def _serve_stream(request: Request, store: BlobStore, key: str, size: int, heade
     status = 206 if span is not None else 200
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers, media_type=media_type)
-    return StreamingResponse(store.read_range(key, start, end), status, headers, media_type)
+    return StreamingResponse(read(start, end), status, headers, media_type)
+
+
+def serve_reconstructed(request: Request, hub: Hub, info: XetFileInfo, headers: dict[str, str],
+                        media_type: str) -> Response:
+    """Bytes of a file stored only as Xet chunks, rebuilt as they stream out."""
+    return _serve_stream(request, info.size, partial(hub.xet.read_range, info), headers, media_type)
 
 
 def _resolve_route(plural: str | None):

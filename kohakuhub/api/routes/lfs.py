@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kohakuhub.api.deps import CallerDep, Hub, HubDep, find_repo
 from kohakuhub.api.errors import LFS_CONTENT_TYPE, base_url
-from kohakuhub.api.routes.files import BlobFileResponse
+from kohakuhub.api.routes.files import BlobFileResponse, serve_reconstructed
 from kohakuhub.errors import (
     BadRequestError,
     ConflictError,
@@ -120,8 +120,10 @@ class TransferLinks:
         item["authenticated"] = True
         if d.action == "download":
             store = self.hub.lfs.store
-            href = store.presigned_get_url(lfs_key(d.oid), expires_in=self.ttl) or self.url(
-                f"/api/lfs/objects/{d.oid}")
+            # A file stored only as Xet chunks has no object to presign: the hub rebuilds its bytes.
+            href = None if self.hub.xet.reconstructed(d.oid) else store.presigned_get_url(
+                lfs_key(d.oid), expires_in=self.ttl)
+            href = href or self.url(f"/api/lfs/objects/{d.oid}")
             item["actions"] = {"download": {"href": href, "expires_in": self.ttl}}
             return item
         size = str(d.size)
@@ -277,10 +279,15 @@ async def upload_object(oid: str, request: Request, hub: HubDep) -> Response:
 @router.get("/api/lfs/objects/{oid}")
 def download_object(oid: str, request: Request, hub: HubDep) -> Response:
     _check_signature(request, hub)
+    if not is_sha256_hex(oid):
+        raise NotFoundError(f"Object {oid} not found")
     store = hub.lfs.store
     local = store.local_path(lfs_key(oid))
-    if local is None or not is_sha256_hex(oid):
-        raise NotFoundError(f"Object {oid} not found")
+    if local is None:
+        reconstructed = hub.xet.reconstructed(oid)
+        if reconstructed is None:
+            raise NotFoundError(f"Object {oid} not found")
+        return serve_reconstructed(request, hub, reconstructed, {"ETag": f'"{oid}"'}, "application/octet-stream")
     parse_range(request.headers.get("range"), local.stat().st_size)  # a bad range gets the hub's 416
     return BlobFileResponse(local, media_type="application/octet-stream", headers={"ETag": f'"{oid}"'})
 

@@ -57,14 +57,19 @@ def repo_info(row: Repo, *, sha: str, last_commit: CommitInfo, siblings: list[di
     return info
 
 
-def tree_entry(view: FileView, last_commit: CommitInfo | None = None) -> dict[str, Any]:
-    """A tree / paths-info item. ``oid`` is the git blob (or tree) id; ``size`` is the real size."""
+def tree_entry(view: FileView, last_commit: CommitInfo | None = None, xet_hash: str | None = None) -> dict[str, Any]:
+    """A tree / paths-info item. ``oid`` is the git blob (or tree) id; ``size`` is the real size.
+
+    ``xetHash`` appears only for files stored as Xet: a client that sees it downloads through Xet.
+    """
     if view.type == "directory":
         item: dict[str, Any] = {"type": "directory", "oid": view.oid, "path": view.path}
     else:
         item = {"type": "file", "oid": view.oid, "size": view.size, "path": view.path}
         if view.lfs is not None:
             item["lfs"] = {"oid": view.lfs.oid, "size": view.lfs.size, "pointerSize": view.pointer_size}
+        if xet_hash is not None:
+            item["xetHash"] = xet_hash
     if last_commit is not None:
         item["lastCommit"] = {"id": last_commit.id, "title": last_commit.title, "date": iso_z(last_commit.date)}
     return item

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from peewee import Database, PostgresqlDatabase
 
 from kohakuhub.db.database import write_transaction
-from kohakuhub.db.migrations import m0001_initial, m0002_accounts, m0003_orgs, m0004_quotas
+from kohakuhub.db.migrations import m0001_initial, m0002_accounts, m0003_orgs, m0004_quotas, m0005_xet
 
 Migration = tuple[int, str, Callable[[Database], None]]
 
@@ -21,6 +21,7 @@ MIGRATIONS: list[Migration] = [
     (2, "accounts: sessions, token expiry, disabled users, login failures", m0002_accounts.apply),
     (3, "organizations, repo collaborators, invitations", m0003_orgs.apply),
     (4, "storage quotas", m0004_quotas.apply),
+    (5, "xet storage", m0005_xet.apply),
 ]
 
 # Arbitrary constant identifying our advisory lock on PostgreSQL.

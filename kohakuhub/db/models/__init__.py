@@ -6,10 +6,11 @@ from kohakuhub.db.models.lfs import LfsGrant, LfsObject, RepoLfsObject
 from kohakuhub.db.models.orgs import Invitation, OrgMember, RepoCollaborator
 from kohakuhub.db.models.quotas import NamespaceQuota, RepoUsage
 from kohakuhub.db.models.repos import Repo, RepoRedirect
+from kohakuhub.db.models.xet import XetDedupChunk, XetFile, XetXorb, XetXorbGrant
 
 ALL_MODELS = [
     User, Session, Token, LoginFailure, Repo, RepoRedirect, LfsObject, RepoLfsObject, LfsGrant, OrgMember,
-    RepoCollaborator, Invitation, RepoUsage, NamespaceQuota,
+    RepoCollaborator, Invitation, RepoUsage, NamespaceQuota, XetXorb, XetXorbGrant, XetDedupChunk, XetFile,
 ]
 
 __all__ = [
@@ -28,5 +29,9 @@ __all__ = [
     "Session",
     "Token",
     "User",
+    "XetDedupChunk",
+    "XetFile",
+    "XetXorb",
+    "XetXorbGrant",
     "utcnow",
 ]

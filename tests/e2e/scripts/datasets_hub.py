@@ -49,4 +49,6 @@ def push_to_hub(ctx: Any, repo_id: str) -> dict:
         "files": sorted(api.list_repo_files(repo_id, repo_type="dataset")),
         "parquet_lfs": [e.path for e in api.list_repo_tree(repo_id, repo_type="dataset", recursive=True)
                         if getattr(e, "lfs", None) is not None],
+        "parquet_xet": [e.path for e in api.list_repo_tree(repo_id, repo_type="dataset", recursive=True)
+                        if getattr(e, "xet_hash", None)],
     }
