@@ -137,7 +137,8 @@ def _sample_path(template: str) -> str:
               "session_id": "1", "token_id": "1"}
     if template.startswith("/{plural}/"):  # outside /api/ the type prefix is datasets/ or spaces/ (none: model)
         values["plural"] = "spaces"
-    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], template)
+    # Any other parameter (hashes, ids) gets a well-formed value that names nothing.
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values.get(m.group(1), "0" * 64), template)
 
 
 @pytest.mark.filterwarnings("ignore:Duplicate Operation ID")  # GET and HEAD of resolve share one
@@ -235,12 +236,23 @@ def test_huggingface_hub_client_subset(deployment: Deployment, tmp_path: Path):
     down = result["download_requests"]
     assert any(r.startswith("GET /") and "/resolve/main/weights/big.bin" in r for r in down)  # the 302
     assert any(r.startswith("GET ") and r.endswith(f"@{s3_host}") for r in down)  # the presigned GET
-    assert result["downloaded"] == result["expected"]["weights/big.bin"]
+    assert result["downloaded"] == result["expected"]["weights/big.bin"] and result["xet_hash"] is None
     assert result["branches"] == ["dev", "main"]
     expected = {k: v for k, v in result["expected"].items() if v}
     assert {k: v for k, v in result["main"].items() if k != ".gitattributes"} == expected
     assert {k: v for k, v in result["dev"].items() if k != ".gitattributes"} == {
         **expected, "dev.txt": hashlib.sha256(b"dev only\n").hexdigest()}
+
+
+def test_huggingface_hub_with_hf_xet(deployment: Deployment, tmp_path: Path):
+    """The client's default since the hub speaks Xet: its CAS calls (/api/xet/...) go through nginx too."""
+    hub = Hub(dataclasses.replace(deployment.api, url=deployment.url), deployment.other_token, "lfs")
+    hf = HfClient("xet", hub, tmp_path)
+    result = hf.run("deploy:client_subset", repo_id=hf.repo_id("deploy"), big_size=5 * MiB).result
+    assert _hosts(result["all_requests"]) <= {urlsplit(moto().endpoint).netloc}
+    assert result["xet_hash"]  # stored through the Xet CAS (/api/xet/..., through nginx)
+    assert result["downloaded"] == result["expected"]["weights/big.bin"]
+    assert result["branches"] == ["dev", "main"]
 
 
 @pytest.mark.skipif(shutil.which("git-lfs") is None, reason="git-lfs is needed (scripts/test.sh installs it)")

@@ -34,6 +34,7 @@ def client_subset(ctx: Any, repo_id: str, big_size: int) -> dict:
         "expected": {"small.txt": sha256(b"small file\n"), "weights/big.bin": sha256(big),
                      ".gitattributes": None},
         "downloaded": file_sha256(local),
+        "xet_hash": next(e.xet_hash for e in api.list_repo_tree(repo_id, "weights") if e.path == "weights/big.bin"),
         "branches": sorted(b.name for b in api.list_repo_refs(repo_id).branches),
         "main": _files(snapshot_download(repo_id, local_dir=f"{ctx.workdir}/main")),
         "dev": _files(snapshot_download(repo_id, revision="dev", local_dir=f"{ctx.workdir}/dev")),
