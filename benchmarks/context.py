@@ -95,10 +95,12 @@ class Context:
             self.log(f"  upload: {mb_per_s(size, timings['seconds']):.0f} MB/s")
         return self._big_upload
 
-    def hf_upload(self, repo_id: str, path: Path, path_in_repo: str, *, xet: bool = False) -> dict:
-        """Upload with the stock client in a subprocess (benchmarks/hf_client.py); ``xet``: hf_xet active."""
+    def hf_upload(self, repo_id: str, path: Path, path_in_repo: str, *, xet: bool = False,
+                  hub: Hub | None = None) -> dict:
+        """Upload with the stock client in a subprocess (benchmarks/hf_client.py); ``xet``: hf_xet active;
+        ``hub``: another hub than the run's."""
         return self.hf_client("upload", repo_id, str(path), path_in_repo, xet=xet,
-                              size=path.stat().st_size)
+                              size=path.stat().st_size, hub=hub)
 
     def hf_download(self, repo_id: str, path_in_repo: str, size: int, *, xet: bool) -> dict:
         """``hf_hub_download`` into a fresh cache in a subprocess; ``xet``: hf_xet active."""
@@ -108,8 +110,8 @@ class Context:
         finally:
             remove_tree(cache)
 
-    def hf_client(self, *args: str, xet: bool, size: int) -> dict:
-        hub = self.hub
+    def hf_client(self, *args: str, xet: bool, size: int, hub: Hub | None = None) -> dict:
+        hub = hub or self.hub
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
         env.update({
             "HF_ENDPOINT": hub.url,

@@ -7,6 +7,7 @@
     python benchmarks/run.py --quick --json results.json
     python -m benchmarks --only head --profile prof/   # py-spy flame graph of the hub per benchmark
     python -m benchmarks --only commit,tree --database postgresql   # the hub on a fresh PostgreSQL database
+    python -m benchmarks --only deploy-head,deploy-redirect   # nginx + uvicorn workers on PostgreSQL + S3
 
 Each benchmark measures the hub and a baseline in the same run on the same machine, and compares their
 ratio with a target. The hub runs as a real ``uvicorn kohakuhub.main:app`` process (one worker, SQLite +
@@ -30,6 +31,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.bench_deploy import bench_deploy_head, bench_deploy_redirect
 from benchmarks.bench_git import bench_clone, bench_push
 from benchmarks.bench_head import bench_head
 from benchmarks.bench_repo import bench_commit, bench_tree
@@ -55,6 +57,8 @@ BENCHMARKS: dict[str, Callable[[Context], list[Result]]] = {
     "xet-dedup": bench_xet_dedup,  # first: it needs the hub's stored bytes before the first Xet upload
     "xet-upload": bench_xet_upload,
     "xet-download": bench_xet_download,
+    "deploy-head": bench_deploy_head,
+    "deploy-redirect": bench_deploy_redirect,
 }
 
 

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,8 +109,13 @@ def stop_process(process: subprocess.Popen) -> None:
         process.wait(10)
 
 
-def start_hub(root: Path, extra_env: dict[str, str] | None = None) -> Hub:
-    """Start ``uvicorn kohakuhub.main:app`` (one worker) on a free loopback port, with alice + token.
+def start_hub(root: Path, extra_env: dict[str, str] | None = None, *, workers: int = 1,
+              base_url: str | None = None, token: str | None = None) -> Hub:
+    """Start ``uvicorn kohakuhub.main:app`` on a free loopback port, with alice + token.
+
+    ``workers`` > 1 runs that many workers trusting proxy headers from loopback (as docker/entrypoint.sh);
+    ``base_url`` is the public address when a proxy is in front; ``token`` reuses alice and her token
+    (another hub process over the same data dir and database).
 
     Raises:
         BenchError: the hub exits or does not answer /health within 30 s.
@@ -120,23 +126,24 @@ def start_hub(root: Path, extra_env: dict[str, str] | None = None) -> Hub:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOHAKU_HUB_")}
     env.update({
         "KOHAKU_HUB_DATA_DIR": str(data_dir),
-        "KOHAKU_HUB_BASE_URL": f"http://127.0.0.1:{port}",
+        "KOHAKU_HUB_BASE_URL": base_url or f"http://127.0.0.1:{port}",
         "KOHAKU_HUB_LOG_LEVEL": "warning",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH", "")])),
         **(extra_env or {}),
     })
     log_path = root / f"hub-{port}.log"
+    command = [sys.executable, "-m", "uvicorn", "kohakuhub.main:app", "--host", "127.0.0.1", "--port", str(port),
+               "--no-access-log"]
+    if workers > 1:
+        command += ["--workers", str(workers), "--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "kohakuhub.main:app", "--host", "127.0.0.1",
-             "--port", str(port), "--no-access-log"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
-        )
-    hub = Hub(f"http://127.0.0.1:{port}", data_dir, log_path, process, env)
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+    hub = Hub(f"http://127.0.0.1:{port}", data_dir, log_path, process, env, token=token or "")
     try:
         _wait_ready(hub)
-        hub.cli("admin", "create-user", "alice", "--email", "alice@example.com", "--password", PASSWORD)
-        hub.token = hub.cli("admin", "create-token", "alice", "--role", "write").strip().splitlines()[-1]
+        if token is None:
+            hub.cli("admin", "create-user", "alice", "--email", "alice@example.com", "--password", PASSWORD)
+            hub.token = hub.cli("admin", "create-token", "alice", "--role", "write").strip().splitlines()[-1]
     except BaseException:
         hub.stop()
         raise
@@ -177,13 +184,17 @@ http {{
     fastcgi_temp_path {prefix}/fastcgi;
     uwsgi_temp_path {prefix}/uwsgi;
     scgi_temp_path {prefix}/scgi;
+    types {{ text/html html; text/css css; application/javascript js; application/json json; }}
+{servers}
+}}
+"""
+SERVER = """\
     server {{
         listen 127.0.0.1:{port};
 {locations}
-    }}
-}}
-"""
+    }}"""
 STATIC_LOCATION = "        location / {{ root {root}; }}"
+DEPLOY_CONF = REPO_ROOT / "docker" / "nginx" / "default.conf"
 
 # git http-backend behind fcgiwrap, as git-http-backend(1) describes it: the baseline of the clone
 # benchmark. Bodies stream both ways (no request or response buffering), like the hub's git routes must.
@@ -225,10 +236,12 @@ def nginx_binary() -> str | None:
         (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None)
 
 
-def start_nginx(prefix: Path, root: Path | None = None, *, locations: str | None = None) -> Nginx:
-    """Start a foreground single-process nginx on a free loopback port.
+def start_nginx(prefix: Path, root: Path | None = None, *, locations: str | None = None,
+                servers: Callable[[int], str] | None = None, port: int | None = None) -> Nginx:
+    """Start a foreground single-process nginx on loopback (``port``, default a free one).
 
-    It serves ``root`` with sendfile, or runs the given ``locations`` (server-block lines) instead.
+    It serves ``root`` with sendfile, or runs the given ``locations`` (server-block lines) instead, or
+    the http-level configuration ``servers(port)`` returns.
 
     Raises:
         BenchError: nginx is missing or does not start.
@@ -237,11 +250,13 @@ def start_nginx(prefix: Path, root: Path | None = None, *, locations: str | None
     if binary is None:
         raise BenchError("nginx is not installed (apt-get install -y nginx)")
     prefix.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     conf = prefix / "nginx.conf"
-    if locations is None:
-        locations = STATIC_LOCATION.format(root=root)
-    conf.write_text(NGINX_CONF.format(prefix=prefix, port=port, locations=locations))
+    if servers is None:
+        server = SERVER.format(port=port, locations=locations or STATIC_LOCATION.format(root=root))
+    else:
+        server = servers(port)
+    conf.write_text(NGINX_CONF.format(prefix=prefix, servers=server))
     with open(prefix / "stderr.log", "wb") as log:
         process = subprocess.Popen([binary, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")],
                                    stdout=log, stderr=subprocess.STDOUT)
@@ -257,6 +272,30 @@ def start_nginx(prefix: Path, root: Path | None = None, *, locations: str | None
             time.sleep(0.05)
     server.stop()
     raise BenchError("nginx did not start within 10 s")
+
+
+def deploy_nginx_conf(port: int, api: str, root: Path) -> str:
+    """docker/nginx/default.conf with only its listen port, API address (``host:port``) and root replaced.
+
+    Raises:
+        BenchError: the file no longer has exactly one of the lines replaced.
+    """
+    text = DEPLOY_CONF.read_text()
+    for old, new in (("listen 28080;", f"listen 127.0.0.1:{port};"), ("server api:48888;", f"server {api};"),
+                     ("root /usr/share/nginx/html;", f"root {root};")):
+        if text.count(old) != 1:
+            raise BenchError(f"{DEPLOY_CONF} should contain {old!r} exactly once")
+        text = text.replace(old, new)
+    return text
+
+
+def start_deploy_nginx(prefix: Path, api: str, root: Path, port: int | None = None) -> Nginx:
+    """The production front: nginx running docker/nginx/default.conf in front of the API at ``api``.
+
+    Raises:
+        BenchError: nginx is missing or does not start.
+    """
+    return start_nginx(prefix, servers=lambda chosen: deploy_nginx_conf(chosen, api, root), port=port)
 
 
 # --- git http-backend behind nginx + fcgiwrap ----------------------------------------------------------

@@ -7,10 +7,12 @@ defaults below. Unknown keys in either source, and invalid values, stop the hub 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -215,20 +217,73 @@ def _unknown_env_keys() -> list[str]:
                   if k.startswith(ENV_PREFIX) and not k.startswith(TEST_ENV_PREFIX) and k not in known)
 
 
+# Placeholders of docker-compose.example.yml and the documentation, and the stock credentials of the
+# images it uses (MinIO, PostgreSQL): anyone can read them, so a hub other machines reach must not use them.
+PLACEHOLDER_MARKERS = ("change-me", "changeme", "change_me", "replace-me", "placeholder")
+KNOWN_DEFAULT_SECRETS = frozenset({"minioadmin", "postgres", "password", "secret", "admin", "kohakuhub"})
+
+
+def is_placeholder(value: str) -> bool:
+    """True when a secret is a documented placeholder or a well-known default credential."""
+    lowered = value.strip().lower()
+    return lowered in KNOWN_DEFAULT_SECRETS or any(marker in lowered for marker in PLACEHOLDER_MARKERS)
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when ``url`` names this machine only (localhost, 127.0.0.0/8, ::1)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def placeholder_secrets(settings: Settings) -> list[str]:
+    """The environment names of secrets still set to a placeholder or default value."""
+    found = [name for name, value in (
+        ("SESSION_SECRET", settings.session_secret),
+        ("ADMIN_TOKEN", settings.admin_token.get_secret_value()),
+        ("S3_SECRET_KEY", settings.s3_secret_key.get_secret_value()),
+    ) if value and is_placeholder(value)]
+    password = urlsplit(settings.database_url).password if settings.database_url else None
+    if password and is_placeholder(unquote(password)):
+        found.append("DATABASE_URL (its password)")
+    return [f"{ENV_PREFIX}{name}" for name in found]
+
+
+def check_secrets(settings: Settings) -> None:
+    """Refuse placeholder secrets on a hub that other machines can reach (a loopback base URL may keep them).
+
+    Raises:
+        ConfigError: naming every such setting.
+    """
+    unsafe = placeholder_secrets(settings)
+    if unsafe and not is_loopback_url(settings.base_url):
+        raise ConfigError(
+            f"Refusing to start: {ENV_PREFIX}BASE_URL ({settings.base_url}) is not a loopback address, "
+            f"but these secrets still have a placeholder or default value: {', '.join(unsafe)}. Set real "
+            "secrets (python scripts/generate_docker_compose.py generates them).")
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build Settings from overrides, environment and TOML file, failing with a clear message.
 
     Raises:
-        ConfigError: an unknown ``KOHAKU_HUB_*`` variable or TOML key, or an invalid value.
+        ConfigError: an unknown ``KOHAKU_HUB_*`` variable or TOML key, an invalid value, or a placeholder
+            secret on a hub reachable from other machines (``check_secrets``).
     """
     unknown = _unknown_env_keys()
     if unknown:
         raise ConfigError(f"Unknown setting(s) in the environment: {', '.join(unknown)}")
     clean = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return Settings(**clean)
+        settings = Settings(**clean)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}" for err in exc.errors()
         )
         raise ConfigError(f"Invalid configuration: {problems}") from exc
+    check_secrets(settings)
+    return settings

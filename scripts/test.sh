@@ -3,12 +3,13 @@
 #
 # The whole suite runs twice (ARCHITECTURE.md, Testing): the embedded layout (SQLite + local files), then
 # the production layout (every hub on its own fresh PostgreSQL database; S3 joins it here). Run one of
-# them with KOHAKU_HUB_TEST_RUNS=embedded or =production; arguments go to pytest.
+# them with KOHAKU_HUB_TEST_RUNS=embedded or =production; arguments go to pytest. --dist loadgroup keeps the
+# tests of one xdist_group (tests/deploy's production topology) on one worker, so it starts once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for tool in git git-lfs nginx chromium; do
+for tool in git git-lfs nginx chromium shellcheck; do
   command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -30,7 +31,7 @@ for run in $runs; do
   case "$run" in
     embedded)
       echo "=== suite: SQLite + local files"
-      python3 -m pytest -q -n 2 "$@" || status=1 ;;
+      python3 -m pytest -q -n 2 --dist loadgroup "$@" || status=1 ;;
     production)
       # The machine's PostgreSQL (trust auth); the tests create and drop khub_test_* databases.
       pg="${KOHAKU_HUB_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432}"
@@ -41,7 +42,7 @@ for run in $runs; do
       echo "=== suite: PostgreSQL + S3 (moto_server)"
       KOHAKU_HUB_TEST_DATABASE=postgresql \
       KOHAKU_HUB_TEST_S3=1 \
-        python3 -m pytest -q -n 2 "$@" || status=1 ;;
+        python3 -m pytest -q -n 2 --dist loadgroup "$@" || status=1 ;;
     *)
       echo "unknown run $run (use embedded and/or production)" >&2; exit 2 ;;
   esac

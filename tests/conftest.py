@@ -114,11 +114,14 @@ class LiveServer:
         return self.cli("admin", "create-token", username, "--role", role).strip().splitlines()[-1]
 
 
-def launch_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> LiveServer:
+def launch_server(data_dir: Path, extra_env: dict[str, str] | None = None, *, workers: int = 1,
+                  base_url: str | None = None) -> LiveServer:
     """Start a server process on a free port over ``data_dir`` and wait until it answers /health.
 
     With KOHAKU_HUB_TEST_S3=1 it stores LFS objects in a fresh bucket of the tests' moto server, unless
-    ``extra_env`` names S3 settings itself (a restart over the same data).
+    ``extra_env`` names S3 settings itself (a restart over the same data). ``workers`` > 1 runs that many
+    uvicorn workers trusting proxy headers from loopback, as docker/entrypoint.sh does; ``base_url`` is the
+    public address when a proxy is in front (default: the server's own).
     """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOHAKU_HUB_")}
@@ -130,14 +133,14 @@ def launch_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Li
         **({"KOHAKU_HUB_DATABASE_URL": database_url} if database_url else {}),
         **({} if any(k.startswith("KOHAKU_HUB_S3_") for k in extra_env) else hub_env()),
         **extra_env,
-        "KOHAKU_HUB_BASE_URL": f"http://127.0.0.1:{port}",
+        "KOHAKU_HUB_BASE_URL": base_url or f"http://127.0.0.1:{port}",
     })
     data_dir.mkdir(parents=True, exist_ok=True)
     log = open(data_dir.parent / f"server-{port}.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "kohakuhub.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    command = [sys.executable, "-m", "uvicorn", "kohakuhub.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers), "--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"]
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -152,9 +155,9 @@ def launch_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Li
     raise RuntimeError("hub did not start within 30 s")
 
 
-def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> LiveServer:
-    """A fresh server with user alice and her write token."""
-    server = launch_server(data_dir, extra_env)
+def start_server(data_dir: Path, extra_env: dict[str, str] | None = None, **options: object) -> LiveServer:
+    """A fresh server with user alice and her write token (``options`` as for ``launch_server``)."""
+    server = launch_server(data_dir, extra_env, **options)
     server.cli("admin", "create-user", "alice", "--email", "alice@example.com", "--password", PASSWORD)
     server.token = server.new_token("alice")
     return server
