@@ -126,8 +126,11 @@ def test_interrupted_upload_resumes_without_storing_twice(auto_server, tmp_path:
             timeout=600)
     after = stats()
     assert after["files"] == before["files"] + 1
-    # Every byte stored once: what the two attempts stored together is the file (plus xorb headers).
-    assert size <= after["stored_bytes"] - before["stored_bytes"] < size * 1.01
+    # The retry reuses every xorb the killed attempt stored (the dedup answer carries them). The only bytes
+    # that can be stored twice are chunks the client cut before its first dedup hit: when the killed
+    # attempt's first stored xorb is not the file's first one, that is part of one xorb (<= 64 MiB). Without
+    # the reuse, every xorb that landed before the kill is stored again.
+    assert size <= after["stored_bytes"] - before["stored_bytes"] < size + 64 * MiB
     down = xet.run("xet:download_all", repo_id=repo_id, paths=["big.bin"], tag="resume", timeout=600).result
     assert down["single"]["big.bin"] == hashlib.sha256(source.read_bytes()).hexdigest()
 
