@@ -52,6 +52,8 @@ MAX_SHARD_BYTES = 64 * MiB
 DEDUP_KEY_SECONDS = 7 * 24 * 3600
 # At most this many not-yet-used xorbs of the user ride along in a dedup answer (64 x 64 MiB = 4 GiB).
 MAX_PENDING_XORBS = 64
+HASH_CACHE_SIZE = 100_000
+MISS_SECONDS = 60.0
 _CHUNK = struct.Struct("<32sQI")  # chunk hash, byte offset in the xorb, unpacked size
 _TERM = struct.Struct("<32sIIQ")  # xorb hash, first chunk, end chunk (exclusive), unpacked bytes
 
@@ -126,6 +128,7 @@ class XetService:
         self._quotas = quotas
         self.url_ttl = url_ttl
         self._tables: OrderedDict[str, XorbTable] = OrderedDict()  # xorbs are immutable: cache freely
+        self._hash_cache: OrderedDict[str, tuple[str | None, float]] = OrderedDict()  # see xet_hashes
         self._tables_lock = Lock()
 
     # --- metadata --------------------------------------------------------------------------------
@@ -161,12 +164,34 @@ class XetService:
         return info
 
     def xet_hashes(self, oids: list[str]) -> dict[str, str]:
-        """sha256 -> Xet file hash for those of ``oids`` stored as Xet files."""
+        """sha256 -> Xet file hash for those of ``oids`` stored as Xet files.
+
+        Cached in the process, because every HEAD of an LFS file asks (it doubled the database work of
+        the hottest route). A Xet file never changes, so a hit is kept; a miss is kept for a minute only:
+        the same content may be registered through Xet later. A stale miss cannot break a download: an
+        object referenced before it was a Xet file was stored whole, and is served as such.
+        """
+        now = time.monotonic()
         found: dict[str, str] = {}
-        for start in range(0, len(oids), 500):
-            query = XetFile.select(XetFile.oid, XetFile.file_hash).where(XetFile.oid.in_(oids[start:start + 500]))
-            found.update((row.oid, row.file_hash) for row in query)
-        return found
+        missing = []
+        with self._tables_lock:
+            for oid in oids:
+                cached = self._hash_cache.get(oid)
+                if cached is None or (cached[0] is None and cached[1] < now):
+                    missing.append(oid)
+                elif cached[0] is not None:
+                    found[oid] = cached[0]
+        fetched: dict[str, str] = {}
+        for start in range(0, len(missing), 500):
+            query = XetFile.select(XetFile.oid, XetFile.file_hash).where(XetFile.oid.in_(missing[start:start + 500]))
+            fetched.update((row.oid, row.file_hash) for row in query)
+        with self._tables_lock:
+            for oid in missing:
+                self._hash_cache[oid] = (fetched.get(oid), now + MISS_SECONDS)
+                self._hash_cache.move_to_end(oid)
+            while len(self._hash_cache) > HASH_CACHE_SIZE:
+                self._hash_cache.popitem(last=False)
+        return {**found, **fetched}
 
     # --- upload ----------------------------------------------------------------------------------
 
