@@ -24,24 +24,23 @@ def _admin(server_url: str):
     return conn
 
 
-def create_postgres_database(server_url: str) -> str:
-    """Create an empty database for one benchmark run; return its URL."""
-    name = f"khub_bench_{uuid.uuid4().hex[:12]}"
+def _admin_execute(server_url: str, sql: str) -> None:
     conn = _admin(server_url)
     try:
         with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
+            cur.execute(sql)
     finally:
         conn.close()
+
+
+def create_postgres_database(server_url: str) -> str:
+    """Create an empty database for one benchmark run; return its URL."""
+    name = f"khub_bench_{uuid.uuid4().hex[:12]}"
+    _admin_execute(server_url, f'CREATE DATABASE "{name}"')
     return f"{server_url}/{name}"
 
 
 def drop_postgres_database(url: str) -> None:
     """Drop a database made by ``create_postgres_database`` (its hub has stopped)."""
     server_url, name = url.rsplit("/", 1)
-    conn = _admin(server_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        conn.close()
+    _admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -129,13 +129,13 @@ class XetService:
         self.url_ttl = url_ttl
         self._tables: OrderedDict[str, XorbTable] = OrderedDict()  # xorbs are immutable: cache freely
         self._hash_cache: OrderedDict[str, tuple[str | None, float]] = OrderedDict()  # see xet_hashes
-        self._tables_lock = Lock()
+        self._cache_lock = Lock()
 
     # --- metadata --------------------------------------------------------------------------------
 
     def xorb(self, xorb_hex: str) -> XorbTable | None:
         """The chunk table of a stored xorb, or None."""
-        with self._tables_lock:
+        with self._cache_lock:
             table = self._tables.get(xorb_hex)
             if table is not None:
                 self._tables.move_to_end(xorb_hex)
@@ -144,7 +144,7 @@ class XetService:
         if row is None:
             return None
         table = XorbTable(xorb_hex, row.data_length, list(_CHUNK.iter_unpack(bytes(row.chunks))))
-        with self._tables_lock:
+        with self._cache_lock:
             self._tables[xorb_hex] = table
             while len(self._tables) > 256:
                 self._tables.popitem(last=False)
@@ -157,7 +157,11 @@ class XetService:
 
     def reconstructed(self, oid: str) -> XetFileInfo | None:
         """The Xet file to rebuild for a client without Xet: None when the content is also stored whole
-        (uploaded through LFS too), which is then served directly."""
+        (uploaded through LFS too), which is then served directly. Most objects are not Xet files: the
+        cached ``xet_hashes`` answers for them without a query, and without a stat of the store (an S3
+        HEAD per object of an LFS batch download)."""
+        if oid not in self.xet_hashes([oid]):
+            return None
         info = self.file(oid)
         if info is None or self._store.stat(lfs_key(oid)) is not None:
             return None
@@ -174,7 +178,7 @@ class XetService:
         now = time.monotonic()
         found: dict[str, str] = {}
         missing = []
-        with self._tables_lock:
+        with self._cache_lock:
             for oid in oids:
                 cached = self._hash_cache.get(oid)
                 if cached is None or (cached[0] is None and cached[1] < now):
@@ -185,7 +189,7 @@ class XetService:
         for start in range(0, len(missing), 500):
             query = XetFile.select(XetFile.oid, XetFile.file_hash).where(XetFile.oid.in_(missing[start:start + 500]))
             fetched.update((row.oid, row.file_hash) for row in query)
-        with self._tables_lock:
+        with self._cache_lock:
             for oid in missing:
                 self._hash_cache[oid] = (fetched.get(oid), now + MISS_SECONDS)
                 self._hash_cache.move_to_end(oid)

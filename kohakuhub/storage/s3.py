@@ -209,13 +209,15 @@ class S3BlobStore(BlobStore):
             yield item["Key"]
 
     def _list(self, prefix: str) -> Iterator[dict[str, Any]]:
-        paginator = self._s3.get_paginator("list_objects_v2")
-        pages = self._call("list", lambda: iter(paginator.paginate(Bucket=self.bucket, Prefix=prefix)))
-        while True:
-            page = self._call("list", next, pages, None)
-            if page is None:
-                return
+        for page in self._pages("list_objects_v2", "list", prefix):
             yield from page.get("Contents", [])
+
+    def _pages(self, operation: str, what: str, prefix: str) -> Iterator[dict[str, Any]]:
+        """The pages of a paginated listing under ``prefix``, each fetch mapped to our errors."""
+        paginator = self._s3.get_paginator(operation)
+        pages = self._call(what, lambda: iter(paginator.paginate(Bucket=self.bucket, Prefix=prefix)))
+        while (page := self._call(what, next, pages, None)) is not None:
+            yield page
 
     def list_objects_older_than(self, prefix: str, cutoff: datetime) -> Iterator[str]:
         """Yield the keys under ``prefix`` last written before ``cutoff``."""
@@ -412,11 +414,6 @@ class S3BlobStore(BlobStore):
 
     def list_multipart_uploads(self, prefix: str = "") -> Iterator[PendingUpload]:
         """Yield the uploads in progress under ``prefix``."""
-        paginator = self._s3.get_paginator("list_multipart_uploads")
-        pages = self._call("list uploads", lambda: iter(paginator.paginate(Bucket=self.bucket, Prefix=prefix)))
-        while True:
-            page = self._call("list uploads", next, pages, None)
-            if page is None:
-                return
+        for page in self._pages("list_multipart_uploads", "list uploads", prefix):
             for item in page.get("Uploads", []):
                 yield PendingUpload(item["Key"], item["UploadId"], item["Initiated"])
