@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -118,8 +119,31 @@ def test_multipart_upload(hub_client):
     assert "chunk_size" not in (single["actions"]["upload"].get("header") or {})
 
 
+@pytest.fixture(params=["buffered", "direct"])
+def write_mode(request, monkeypatch):
+    """Run a test with uploads written through the page cache, then with O_DIRECT (any size)."""
+    from kohakuhub.api.routes import lfs as lfs_routes
+
+    if request.param == "direct":
+        monkeypatch.setattr(lfs_routes, "DIRECT_WRITE_MIN_BYTES", 0)
+    return request.param
+
+
 @pytest.mark.local_storage
-def test_upload_with_wrong_bytes_or_size_is_refused(hub_client):
+def test_large_single_put_is_stored_exactly(hub_client):
+    """A body above the O_DIRECT threshold, not a multiple of the block size, round-trips byte for byte."""
+    client, token = hub_client.client, hub_client.token
+    create_repo(client, token, "m")
+    data = random.Random(5).randbytes((9 << 20) + 123)
+    obj = _upload_action(client, token, "alice/m", data, multipart=False)
+    assert client.put(obj["actions"]["upload"]["href"], content=data).status_code == 200
+    commit(client, token, "alice/m", [lfs_op("w.bin", data)])
+    got = client.get("/alice/m/resolve/main/w.bin")
+    assert got.status_code == 200 and got.content == data
+
+
+@pytest.mark.local_storage
+def test_upload_with_wrong_bytes_or_size_is_refused(hub_client, write_mode):
     client, token = hub_client.client, hub_client.token
     create_repo(client, token, "m")
     hub = hub_client.hub
@@ -291,7 +315,7 @@ def _put_parts(client, header, data, order):
 
 
 @pytest.mark.local_storage
-def test_multipart_out_of_order_and_rewritten_parts_complete_correctly(hub_client, monkeypatch):
+def test_multipart_out_of_order_and_rewritten_parts_complete_correctly(hub_client, monkeypatch, write_mode):
     from kohakuhub.api.routes import lfs as lfs_routes
 
     client, token = hub_client.client, hub_client.token

@@ -39,6 +39,7 @@ from kohakuhub.errors import (
     PayloadTooLargeError,
 )
 from kohakuhub.lib.hashing import is_sha256_hex
+from kohakuhub.lib.hashing_writer import HashingWriter
 from kohakuhub.lib.http_range import parse_range
 from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.lfs import BatchDecision
@@ -194,24 +195,9 @@ def _check_signature(request: Request, hub: Hub) -> dict[str, str]:
 
 
 RECEIVE_BUFFER_BYTES = 8 << 20
-
-
-class _HashingWriter:
-    """Hashes and writes buffers of body chunks at consecutive offsets of ``fd``; runs in the threadpool."""
-
-    def __init__(self, fd: int, digest: Any, offset: int = 0) -> None:
-        self.fd = fd
-        self.digest = digest
-        self.offset = offset
-
-    def __call__(self, chunks: list[bytes]) -> None:
-        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        self.digest.update(data)  # hashlib releases the GIL on large buffers
-        view = memoryview(data)
-        while view:
-            written = os.pwrite(self.fd, view, self.offset)
-            view = view[written:]
-            self.offset += written
+# Bodies at least this large are written with O_DIRECT (see lib/hashing_writer.py); smaller ones are
+# not worth waiting for the disk on each write.
+DIRECT_WRITE_MIN_BYTES = RECEIVE_BUFFER_BYTES
 
 
 async def _receive(request: Request, limit: int, sink: Callable[[list[bytes]], None]) -> int:
@@ -261,10 +247,11 @@ async def upload_object(oid: str, request: Request, hub: HubDep) -> Response:
     spool.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=spool, prefix="upload-")
     path = Path(name)
-    writer = _HashingWriter(fd, hashlib.sha256())
+    writer = HashingWriter(fd, hashlib.sha256(), direct=size >= DIRECT_WRITE_MIN_BYTES)
     try:
         try:
             received = await _receive(request, size, writer)
+            await run_in_threadpool(writer.finish)
         finally:
             os.close(fd)
     except BaseException:
@@ -412,8 +399,10 @@ async def upload_part(oid: str, upload_id: str, number: int, request: Request, h
     lock_fd, data_fd = await run_in_threadpool(_open_part, directory, number, total)
     try:
         running = _claim_in_order(key, number, 2 * hub.settings.lfs_url_ttl_seconds)
-        writer = _HashingWriter(data_fd, running if running is not None else hashlib.sha256(), offset)
+        writer = HashingWriter(data_fd, running if running is not None else hashlib.sha256(), offset,
+                               direct=expected >= DIRECT_WRITE_MIN_BYTES)
         received = await _receive(request, expected, writer)
+        await run_in_threadpool(writer.finish)
         if received != expected:
             raise BadRequestError(f"Part {number} must be {expected} bytes, received {received}")
         # The etag names the part's content: for a part received in order it is the sha256 of the object's
