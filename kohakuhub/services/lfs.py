@@ -25,7 +25,7 @@ from kohakuhub.services.repos import RepoRef
 from kohakuhub.storage.base import BlobStore, lfs_key
 
 S3_MAX_PARTS = 10_000
-
+OBJECT_KEY_CACHE_SIZE = 65_536
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,9 @@ class LfsService:
         self._chunk_size = settings.lfs_multipart_chunk_size_bytes
         self._max_size = settings.max_lfs_object_bytes
         # With S3 (``store.direct_uploads``) clients upload to staging keys through presigned URLs.
+        self._keys: dict[str, str] = {}  # see object_key
         self.direct = DirectUploads(
-            store, self._record, url_ttl=settings.lfs_url_ttl_seconds,
+            store, self, url_ttl=settings.lfs_url_ttl_seconds,
             abandon_after_seconds=settings.s3_multipart_abandon_hours * 3600,
         ) if store.direct_uploads else None
 
@@ -97,15 +98,36 @@ class LfsService:
                 self._store.put_file(lfs_key(actual_oid), src)
         finally:
             src.unlink(missing_ok=True)
-        self._record(actual_oid, actual_size, uploader.user_id if uploader is not None else None)
+        self.record(actual_oid, actual_size, uploader.user_id if uploader is not None else None)
         return actual_oid, actual_size
 
-    def _record(self, oid: str, size: int, uploader_id: int | None) -> None:
-        """Record a verified object (its bytes are already under its final key) and the uploader's grant."""
+    def record(self, oid: str, size: int, uploader_id: int | None, storage_key: str | None = None) -> str | None:
+        """Record a verified object (its bytes are already stored) and the uploader's grant.
+
+        ``storage_key`` is where the bytes are when not under ``lfs_key(oid)``. Returns the storage key of
+        the recorded object: another one than ``storage_key`` when the object was recorded before.
+        """
         with write_transaction(self._db):
-            LfsObject.insert(oid=oid, size=size).on_conflict_ignore().execute()
+            LfsObject.insert(oid=oid, size=size, storage_key=storage_key).on_conflict_ignore().execute()
             if uploader_id is not None:
                 LfsGrant.insert(user=uploader_id, oid=oid).on_conflict_ignore().execute()
+            return LfsObject.select(LfsObject.storage_key).where(LfsObject.oid == oid).scalar()
+
+    def object_key(self, oid: str) -> str:
+        """Where the bytes of a verified object are in the blob store.
+
+        Cached in the process: a recorded object's key never changes, and a download asks for it.
+        """
+        key = self._keys.get(oid)
+        if key is not None:
+            return key
+        row = LfsObject.select(LfsObject.storage_key).where(LfsObject.oid == oid).first()
+        key = (row.storage_key if row is not None else None) or lfs_key(oid)
+        if row is not None:
+            if len(self._keys) >= OBJECT_KEY_CACHE_SIZE:
+                self._keys.pop(next(iter(self._keys)), None)  # oldest entry; a race only costs a query
+            self._keys[oid] = key
+        return key
 
     # --- reachability ----------------------------------------------------------------------------
 

@@ -1,14 +1,18 @@
 """LFS uploads that go straight from the client to the blob store (S3) through presigned URLs.
 
-The client never writes the final key. Every upload gets its own staging key
-(``staging/<unix time>-<oid>-<random>``): a presigned PUT for single uploads, or a multipart upload whose
-part URLs are presigned. The hub completes the multipart upload, then reads the staged object back,
-checks its size and sha256, and only then copies it to ``lfs/aa/bb/<oid>`` and records the LfsObject.
-A wrong upload is deleted and never becomes visible.
+The client never writes the final key, and nothing it uploaded is recorded before the hub read it back
+and checked its size and sha256. A wrong upload is deleted and never becomes visible.
 
-The creation time in the staging key (not S3's own ``Initiated``, which some servers do not keep)
-lets a sweep abort multipart uploads and delete staged objects abandoned for longer than the configured
-time.
+- A single PUT goes to its own staging key (``staging/<unix time>-<oid>-<random>``). Its presigned URL
+  stays valid after verification, so the bytes could still change there: once verified they are copied
+  to ``lfs/aa/bb/<oid>``.
+- A multipart upload goes to its own key ``uploads/<unix time>-<oid>-<random>``. The hub completes it;
+  after that nobody can write the key again (the part URLs name an upload id that no longer exists, and
+  the hub presigns nothing else for it), so a verified multipart upload is kept where it is and the
+  LfsObject records its key. This saves a server-side copy of every large object.
+
+The creation time in the key (not S3's own ``Initiated``, which some servers do not keep) lets a sweep
+abort multipart uploads and delete staged objects abandoned for longer than the configured time.
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 from datetime import UTC, datetime
 
 from kohakuhub.errors import IntegrityError, NotFoundError, StorageUnavailableError
@@ -27,20 +31,34 @@ from kohakuhub.storage.base import BlobStore, lfs_key
 
 log = logging.getLogger("kohakuhub.lfs")
 
-STAGING_PREFIX = "staging/"
-_STAGING_RE = re.compile(r"staging/([0-9]{1,12})-([0-9a-f]{64})-[0-9a-f]{16}")
+STAGING_PREFIX = "staging/"  # single PUTs, until verified and copied
+UPLOAD_PREFIX = "uploads/"  # multipart uploads, kept in place once verified
+_STAGING_RE = re.compile(r"(?:staging|uploads)/([0-9]{1,12})-([0-9a-f]{64})-[0-9a-f]{16}")
 SWEEP_INTERVAL_SECONDS = 600
 
 
-def new_staging_key(oid: str) -> str:
-    """A fresh staging key for one upload of ``oid``."""
-    return f"{STAGING_PREFIX}{int(time.time())}-{oid}-{secrets.token_hex(8)}"
+def new_staging_key(oid: str, prefix: str = STAGING_PREFIX) -> str:
+    """A fresh key for one upload of ``oid``."""
+    return f"{prefix}{int(time.time())}-{oid}-{secrets.token_hex(8)}"
 
 
 def is_staging_key(key: str, oid: str) -> bool:
-    """True when ``key`` is a staging key made for ``oid`` (keys come back from clients inside signed URLs)."""
+    """True when ``key`` is an upload key made for ``oid`` (keys come back from clients inside signed URLs)."""
     match = _STAGING_RE.fullmatch(key)
     return match is not None and match.group(2) == oid
+
+
+class ObjectRecords(Protocol):
+    """The metadata of verified objects, as DirectUploads needs it."""
+
+    def record(self, oid: str, size: int, uploader_id: int | None, storage_key: str | None) -> str | None:
+        """Record a verified object and the uploader's grant; the recorded object's storage key."""
+
+    def object_size(self, oid: str) -> int | None:
+        """Size of the recorded object, or None."""
+
+    def object_key(self, oid: str) -> str:
+        """Where the recorded object's bytes are."""
 
 
 @dataclass(frozen=True)
@@ -56,13 +74,13 @@ class DirectUpload:
 class DirectUploads:
     """Presigned uploads, completion, verification and publication of staged objects.
 
-    ``record(oid, size, uploader_id)`` writes the metadata of a verified object (LfsService does it).
+    ``records`` writes and reads the metadata of verified objects (LfsService).
     """
 
-    def __init__(self, store: BlobStore, record: Callable[[str, int, int | None], None], *,
-                 url_ttl: int, abandon_after_seconds: float) -> None:
+    def __init__(self, store: BlobStore, records: ObjectRecords, *, url_ttl: int,
+                 abandon_after_seconds: float) -> None:
         self._store = store
-        self._record = record
+        self._records = records
         self._ttl = url_ttl
         self._abandon_after = abandon_after_seconds
         self._last_sweep = 0.0
@@ -77,9 +95,10 @@ class DirectUploads:
             StorageUnavailableError: S3 cannot be reached to start a multipart upload.
         """
         self.maybe_sweep()
-        key = new_staging_key(oid)
         if not parts:
+            key = new_staging_key(oid)
             return DirectUpload(key, put_url=self._store.presigned_put_url(key, expires_in=self._ttl))
+        key = new_staging_key(oid, UPLOAD_PREFIX)
         upload_id = self._store.create_multipart_upload(key)
         urls = [self._store.presigned_part_url(key, upload_id, n, expires_in=self._ttl)
                 for n in range(1, parts + 1)]
@@ -116,13 +135,17 @@ class DirectUploads:
                 "This upload does not exist any more (rejected, abandoned or aborted); upload again")
 
     def publish(self, key: str, oid: str, size: int, uploader_id: int | None) -> None:
-        """Verify the staged object (size, then sha256) and copy it to its final key.
+        """Verify the uploaded object (size, then sha256) and record it: a single PUT copied to its final
+        key, a completed multipart upload where it is.
 
         Raises:
             NotFoundError: nothing was uploaded to ``key`` (and the object is not already published).
             IntegrityError: the size or sha256 is wrong; the staged object is deleted.
             StorageUnavailableError: S3 cannot be reached; nothing is recorded.
         """
+        in_place = key.startswith(UPLOAD_PREFIX)  # a completed multipart upload: nobody can write it again
+        if in_place and self._records.object_key(oid) == key:
+            return  # verified and recorded by an earlier call (the completion, then the client's verify)
         found = self._store.head(key)
         if found is None:
             if self._published(oid, size):
@@ -135,9 +158,12 @@ class DirectUploads:
             actual_oid = self._store.sha256(key, if_match=tag)
             if actual_oid != oid:
                 raise IntegrityError(f"sha256 mismatch: expected {oid}, received bytes hash to {actual_oid}")
-            final = lfs_key(oid)
-            if self._store.stat(final) != size:
-                self._store.copy(key, final, if_match=tag)
+            if in_place:
+                if self._records.record(oid, size, uploader_id, key) != key:
+                    self._store.delete(key)  # the object was stored before, by another upload
+                return
+            if self._records.object_size(oid) != size:
+                self._store.copy(key, lfs_key(oid), if_match=tag)
         except IntegrityError:
             self._store.delete(key)
             raise
@@ -146,11 +172,11 @@ class DirectUploads:
             if self._published(oid, size):
                 return
             raise
-        self._record(oid, size, uploader_id)
+        self._records.record(oid, size, uploader_id, None)
         self._store.delete(key)
 
     def _published(self, oid: str, size: int) -> bool:
-        return self._store.stat(lfs_key(oid)) == size
+        return self._records.object_size(oid) == size
 
     # --- abandoned uploads --------------------------------------------------------------------------
 
@@ -179,10 +205,11 @@ class DirectUploads:
         """
         cutoff = (now if now is not None else time.time()) - self._abandon_after
         removed = 0
-        for pending in list(self._store.list_multipart_uploads(STAGING_PREFIX)):
-            if _created(pending.key, pending.initiated.timestamp()) < cutoff:
-                self._store.abort_multipart_upload(pending.key, pending.upload_id)
-                removed += 1
+        for prefix in (UPLOAD_PREFIX, STAGING_PREFIX):  # multipart uploads started before version 6: staging/
+            for pending in list(self._store.list_multipart_uploads(prefix)):
+                if _created(pending.key, pending.initiated.timestamp()) < cutoff:
+                    self._store.abort_multipart_upload(pending.key, pending.upload_id)
+                    removed += 1
         for key in list(self._store.list_objects_older_than(
                 STAGING_PREFIX, datetime.fromtimestamp(cutoff, UTC))):
             self._store.delete(key)  # staged by a single PUT but never verified
@@ -193,5 +220,5 @@ class DirectUploads:
 
 
 def _created(key: str, default: float) -> float:
-    match = re.match(r"staging/([0-9]{1,12})-", key)
+    match = re.match(r"(?:staging|uploads)/([0-9]{1,12})-", key)
     return float(match.group(1)) if match else default

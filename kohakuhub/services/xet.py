@@ -31,7 +31,7 @@ from kohakuhub.errors import BadRequestError, IntegrityError, NotFoundError, Ran
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.xet_tokens import XetGrant
-from kohakuhub.storage.base import BlobStore, lfs_key
+from kohakuhub.storage.base import BlobStore
 from kohakuhub.xet.hashing import hash_to_hex, hex_to_hash, is_global_dedup_eligible, keyed_chunk_hash
 from kohakuhub.xet.shard import (
     FileEntry,
@@ -163,7 +163,7 @@ class XetService:
         if oid not in self.xet_hashes([oid]):
             return None
         info = self.file(oid)
-        if info is None or self._store.stat(lfs_key(oid)) is not None:
+        if info is None or self._store.stat(self._lfs.object_key(oid)) is not None:
             return None
         return info
 

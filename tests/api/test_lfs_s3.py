@@ -21,6 +21,7 @@ from tests.api.helpers import (
     lfs_op,
     sha256,
 )
+from tests.conftest import PASSWORD
 from tests.s3_support import MotoServer, moto, s3_settings
 
 DATA = bytes(range(256)) * 8  # 2 KiB: single PUT
@@ -38,7 +39,14 @@ def _visible(hub, oid: str) -> bool:
 
 
 def _staged_keys(hub) -> list[str]:
-    return list(hub.lfs.store.list_keys("staging/"))
+    """Uploaded bytes that are not (yet) a recorded object: single PUTs and unverified multipart uploads."""
+    recorded = {row.storage_key for row in LfsObject.select(LfsObject.storage_key)}
+    return [key for prefix in ("staging/", "uploads/") for key in hub.lfs.store.list_keys(prefix)
+            if key not in recorded]
+
+
+def _open_multipart_uploads(hub) -> list:
+    return [*hub.lfs.store.list_multipart_uploads("staging/"), *hub.lfs.store.list_multipart_uploads("uploads/")]
 
 
 def _action(h, data: bytes, repo: str = "alice/m") -> dict:
@@ -134,12 +142,56 @@ def test_multipart_upload_parts_in_any_order_completion_twice_is_harmless(s3hub)
     first = _complete(h, obj, MULTI, parts)
     assert first.status_code == 200, first.text
     assert _visible(hub, sha256(MULTI))
-    assert b"".join(hub.lfs.store.read_range(lfs_key(sha256(MULTI)))) == MULTI
+    # Kept where S3 assembled it: no copy to lfs/aa/bb/<oid>.
+    key = hub.lfs.object_key(sha256(MULTI))
+    assert key.startswith("uploads/") and hub.lfs.store.stat(lfs_key(sha256(MULTI))) is None
+    assert b"".join(hub.lfs.store.read_range(key)) == MULTI
     again = _complete(h, obj, MULTI, parts)
     assert again.status_code == 200, again.text
     assert _verify(h, obj, MULTI).status_code == 200
-    assert _staged_keys(hub) == [] and list(hub.lfs.store.list_multipart_uploads("staging/")) == []
+    assert _staged_keys(hub) == [] and _open_multipart_uploads(hub) == []
+    # What keeping it in place relies on: once completed, its part URLs cannot write the key again.
+    rewrite = h.client.put(header["1"], content=b"\0" * CHUNK)
+    assert rewrite.status_code >= 400  # S3 answers 404 NoSuchUpload; moto fails with a 500
+    assert b"".join(hub.lfs.store.read_range(key)) == MULTI
     commit(h.client, h.token, "alice/m", [lfs_op("big.bin", MULTI)])
+    got = h.client.get("/alice/m/resolve/main/big.bin", follow_redirects=False)
+    assert got.status_code == 302 and "/uploads/" in urlsplit(got.headers["location"]).path
+
+
+def test_an_object_uploaded_twice_by_multipart_is_stored_once(s3hub):
+    h, hub = s3hub, s3hub.hub
+    create_repo(h.client, h.token, "m")
+    user = hub.accounts.create_user("bob", "bob@example.com", PASSWORD)
+    bob = hub.accounts.create_token(user.id, "test")[1]
+    create_repo(h.client, bob, "n")
+    uploads = []
+    for token, repo in ((h.token, "alice/m"), (bob, "bob/n")):  # bob must upload too: no cross-tenant reuse
+        [obj] = lfs_batch(h.client, token, repo, [(sha256(MULTI), len(MULTI))]).json()["objects"]
+        etags = _put_parts(h.client, obj["actions"]["upload"]["header"], MULTI, range(1, 8))
+        uploads.append((obj, [{"partNumber": n, "etag": etags[n]} for n in range(1, 8)]))
+    for obj, parts in reversed(uploads):  # bob's completes first and is kept; alice's is then deleted
+        assert _complete(h, obj, MULTI, parts).status_code == 200
+    assert _staged_keys(hub) == [] and _open_multipart_uploads(hub) == []
+    assert [key for key in hub.lfs.store.list_keys("uploads/")] == [hub.lfs.object_key(sha256(MULTI))]
+    for token, repo in ((h.token, "alice/m"), (bob, "bob/n")):
+        commit(h.client, token, repo, [lfs_op("big.bin", MULTI)])
+        got = h.client.get(f"/{repo}/resolve/main/big.bin", headers=bearer(token), follow_redirects=False)
+        assert h.client.get(got.headers["location"]).content == MULTI
+
+
+def test_a_multipart_upload_started_before_version_6_is_copied_as_before(s3hub):
+    """Multipart uploads used to be staged under staging/, where the sweep deletes old objects."""
+    from kohakuhub.services.lfs_direct import new_staging_key
+
+    hub = s3hub.hub
+    store, oid = hub.lfs.store, sha256(MULTI)
+    key = new_staging_key(oid)
+    upload_id = store.create_multipart_upload(key)
+    etag = s3hub.client.put(store.presigned_part_url(key, upload_id, 1, expires_in=60), content=MULTI).headers["etag"]
+    hub.lfs.direct.complete(key, upload_id, oid, len(MULTI), [(1, etag.strip('"'))], None)
+    assert hub.lfs.object_key(oid) == lfs_key(oid)
+    assert b"".join(store.read_range(lfs_key(oid))) == MULTI and _staged_keys(hub) == []
 
 
 def test_multipart_with_missing_duplicated_or_reordered_parts_is_refused(s3hub):
@@ -199,7 +251,7 @@ def test_tampered_completion_url_is_403(s3hub):
     create_repo(h.client, h.token, "m")
     obj = _action(h, MULTI)
     href = obj["actions"]["upload"]["href"]
-    forged = href.replace("staged=staging%2F", "staged=staging%2F9")
+    forged = href.replace("staged=uploads%2F", "staged=uploads%2F9")
     assert forged != href
     assert_error(h.client.post(forged, json={"oid": sha256(MULTI), "parts": []}, headers=LFS_HEADERS), 403)
 
@@ -255,10 +307,10 @@ def test_abandoned_uploads_are_aborted_after_the_configured_time(s3hub):
     h.client.put(single["actions"]["upload"]["href"], content=DATA)  # staged, never verified
     direct = hub.lfs.direct
     assert direct.sweep() == 0  # fresh uploads are kept
-    assert len(list(hub.lfs.store.list_multipart_uploads("staging/"))) == 1 and len(_staged_keys(hub)) == 1
+    assert len(_open_multipart_uploads(hub)) == 1 and len(_staged_keys(hub)) == 1
     later = time.time() + hub.settings.s3_multipart_abandon_hours * 3600 + 5
     assert direct.sweep(now=later) == 2
-    assert list(hub.lfs.store.list_multipart_uploads("staging/")) == [] and _staged_keys(hub) == []
+    assert _open_multipart_uploads(hub) == [] and _staged_keys(hub) == []
     assert_error(_complete(h, multi, MULTI, [{"partNumber": n, "etag": '"x"'} for n in range(1, 8)]), 404)
     assert not _visible(hub, sha256(MULTI)) and not _visible(hub, sha256(DATA))
 

@@ -11,7 +11,7 @@ from peewee import Database, PostgresqlDatabase, SqliteDatabase
 
 from kohakuhub.db.database import SQLITE_PRAGMAS, database_proxy
 from kohakuhub.db.migrations import MIGRATIONS, current_version, m0001_initial, migrate
-from kohakuhub.db.models import LoginFailure, Session, Token, User
+from kohakuhub.db.models import LfsObject, LoginFailure, Session, Token, User
 
 V1_ROWS = [
     ('INSERT INTO "user" (username, username_key, email, password_hash, fullname, is_admin, created_at) '
@@ -92,7 +92,7 @@ def test_fresh_database_matches_the_live_models(tmp_path):
     db = SqliteDatabase(str(tmp_path / "fresh.db"), pragmas=SQLITE_PRAGMAS)
     database_proxy.initialize(db)
     assert 2 in migrate(db)
-    for model in (User, Session, Token, LoginFailure):
+    for model in (User, Session, Token, LoginFailure, LfsObject):
         columns = {c.name for c in db.get_columns(model._meta.table_name)}
         assert columns == {f.column_name for f in model._meta.sorted_fields}, model
     db.close()

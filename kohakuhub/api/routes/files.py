@@ -25,7 +25,6 @@ from kohakuhub.services.auth import Caller
 from kohakuhub.services.files import FileView
 from kohakuhub.services.repos import RepoRef
 from kohakuhub.services.xet import XetFileInfo
-from kohakuhub.storage.base import lfs_key
 
 router = APIRouter(tags=["files"])
 
@@ -178,7 +177,7 @@ async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural
         headers["Content-Length"] = str(view.lfs.size)
         return Response(status_code=200, headers=headers, media_type=media_type)
     store = hub.lfs.store
-    key = lfs_key(view.lfs.oid)
+    key = hub.lfs.object_key(view.lfs.oid)
     if found.xet_hash is not None:
         reconstructed = await run_in_threadpool(hub.xet.reconstructed, view.lfs.oid)
         if reconstructed is not None:

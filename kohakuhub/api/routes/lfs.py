@@ -44,7 +44,6 @@ from kohakuhub.lib.http_range import parse_range
 from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.lfs import BatchDecision
 from kohakuhub.services.lfs_direct import DirectUpload, is_staging_key
-from kohakuhub.storage.base import lfs_key
 
 router = APIRouter(tags=["lfs"])
 
@@ -123,7 +122,7 @@ class TransferLinks:
             store = self.hub.lfs.store
             # A file stored only as Xet chunks has no object to presign: the hub rebuilds its bytes.
             href = None if self.hub.xet.reconstructed(d.oid) else store.presigned_get_url(
-                lfs_key(d.oid), expires_in=self.ttl)
+                self.hub.lfs.object_key(d.oid), expires_in=self.ttl)
             href = href or self.url(f"/api/lfs/objects/{d.oid}")
             item["actions"] = {"download": {"href": href, "expires_in": self.ttl}}
             return item
@@ -269,7 +268,7 @@ def download_object(oid: str, request: Request, hub: HubDep) -> Response:
     if not is_sha256_hex(oid):
         raise NotFoundError(f"Object {oid} not found")
     store = hub.lfs.store
-    local = store.local_path(lfs_key(oid))
+    local = store.local_path(hub.lfs.object_key(oid))
     if local is None:
         reconstructed = hub.xet.reconstructed(oid)
         if reconstructed is None:

@@ -12,7 +12,14 @@ from collections.abc import Callable
 from peewee import Database, PostgresqlDatabase
 
 from kohakuhub.db.database import write_transaction
-from kohakuhub.db.migrations import m0001_initial, m0002_accounts, m0003_orgs, m0004_quotas, m0005_xet
+from kohakuhub.db.migrations import (
+    m0001_initial,
+    m0002_accounts,
+    m0003_orgs,
+    m0004_quotas,
+    m0005_xet,
+    m0006_lfs_storage_key,
+)
 
 Migration = tuple[int, str, Callable[[Database], None]]
 
@@ -22,6 +29,7 @@ MIGRATIONS: list[Migration] = [
     (3, "organizations, repo collaborators, invitations", m0003_orgs.apply),
     (4, "storage quotas", m0004_quotas.apply),
     (5, "xet storage", m0005_xet.apply),
+    (6, "lfs objects kept where they were uploaded", m0006_lfs_storage_key.apply),
 ]
 
 # Arbitrary constant identifying our advisory lock on PostgreSQL.

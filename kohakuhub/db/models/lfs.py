@@ -19,6 +19,9 @@ class LfsObject(BaseModel):
     oid = CharField(max_length=64, primary_key=True)
     size = BigIntegerField()
     created_at = DateTimeField(default=utcnow)
+    # Where the bytes are when not under ``lfs_key(oid)``: a verified S3 multipart upload stays where it
+    # was assembled (services/lfs_direct.py). Never changes once set.
+    storage_key = CharField(max_length=255, null=True)
 
 
 class RepoLfsObject(BaseModel):
