@@ -22,10 +22,13 @@ from fastapi.testclient import TestClient
 
 from kohakuhub.app import create_app
 from kohakuhub.config import load_settings
+from kohakuhub.db.migrations import MIGRATIONS
 from kohakuhub.db.models import Repo
 from tests.api.helpers import NDJSON, file_op, ndjson
 from tests.conftest import PASSWORD, HubClient, launch_server, start_server, stop_server
 from tests.databases import PG_SERVER_URL, create_database, drop_database
+
+ALL_VERSIONS = [version for version, _, _ in MIGRATIONS]
 
 try:
     psycopg2.connect(f"{PG_SERVER_URL}/postgres").close()
@@ -63,15 +66,15 @@ def test_migrate_is_idempotent_and_serialized(tmp_path: Path) -> None:
         assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
         # Each migration is its own locked transaction: the runs may share the work, never repeat it.
         applied = sorted(version for r in runs for version in _applied(r.stdout))
-        assert applied == [1, 2, 3, 4, 5], [r.stdout for r in runs]
+        assert applied == ALL_VERSIONS, [r.stdout for r in runs]
         tables = _tables(url)
         again = _migrate(tmp_path / "d0", url)
         assert again.returncode == 0, again.stderr
-        assert "applied migrations: none; schema version 5" in again.stdout
+        assert f"applied migrations: none; schema version {ALL_VERSIONS[-1]}" in again.stdout
         assert _tables(url) == tables
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
             cur.execute("SELECT version FROM schema_version ORDER BY version")
-            assert [v for (v,) in cur.fetchall()] == [1, 2, 3, 4, 5]
+            assert [v for (v,) in cur.fetchall()] == ALL_VERSIONS
         conn.close()
     finally:
         drop_database(url)
