@@ -3,7 +3,7 @@
 s3-upload:   ``huggingface_hub.upload_file`` (HF_HUB_DISABLE_XET=1) of the big file to a hub on S3 in
              UPLOAD_MODE=lfs: preupload, LFS batch (the hub starts an S3 multipart upload and presigns the
              parts), the part PUTs straight to S3, completion on the hub (S3 assembles the parts, the hub reads
-             the object back to check its sha256 and copies it to its final key), commit. Baseline: the same
+             the object back to check its sha256 and records it where it is), commit. Baseline: the same
              parts uploaded directly with boto3 (create, upload_part one by one like the client, complete).
 s3-download: ``hf_hub_download`` of that file (HEAD on the hub, GET resolve -> 302, GET of the presigned
              URL on S3, written to the cache) against a direct GET of a presigned URL of the same object with
@@ -153,14 +153,18 @@ def bench_s3_upload(ctx: Context) -> list[Result]:
         baseline_name="boto3 same parts", baseline=baseline, target=1.2, higher_is_better=False,
         notes=[(f"{size / MiB:.0f} MiB in {CHUNK // MiB} MiB parts: hub path {setup.upload_seconds:.2f} s "
                 f"({mb_per_s(size, setup.upload_seconds):.0f} MB/s, includes the client's sha256, the hub's "
-                f"read-back verification and server-side copy, and the commit); boto3 best of 2 {baseline:.2f} s")],
+                f"read-back verification and the commit); boto3 best of 2 {baseline:.2f} s")],
     )]
 
 
 def _presigned(endpoint: str, sha: str) -> str:
-    key = f"lfs/{sha[:2]}/{sha[2:4]}/{sha}"
-    return _client(endpoint).generate_presigned_url("get_object", Params={"Bucket": "bench", "Key": key},
-                                                    ExpiresIn=3600)
+    """A presigned GET of the stored object: kept under ``uploads/`` where its multipart upload put it."""
+    s3 = _client(endpoint)
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="bench", Prefix="uploads/").get("Contents", [])
+            if f"-{sha}-" in item["Key"]]
+    if len(keys) != 1:
+        raise BenchError(f"expected one stored object for {sha} under uploads/, found {keys}")
+    return s3.generate_presigned_url("get_object", Params={"Bucket": "bench", "Key": keys[0]}, ExpiresIn=3600)
 
 
 def _direct_get(url: str, target, size: int) -> float:
