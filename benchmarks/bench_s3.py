@@ -7,7 +7,8 @@ s3-upload:   ``huggingface_hub.upload_file`` (HF_HUB_DISABLE_XET=1) of the big f
              parts uploaded directly with boto3 (create, upload_part one by one like the client, complete).
 s3-download: ``hf_hub_download`` of that file (HEAD on the hub, GET resolve -> 302, GET of the presigned
              URL on S3, written to the cache) against a direct GET of a presigned URL of the same object with
-             httpx, streamed to a file on the same disk. Best of N, interleaved.
+             httpx, streamed to a file on the same disk. Best of N, interleaved. Also reported: the client's
+             own ``http_get`` of that URL, which separates what the hub adds from what the client costs.
 """
 
 from __future__ import annotations
@@ -200,6 +201,23 @@ def _hf_download(ctx: Context, hub: Hub, run: int) -> float:
     return float(answer["s"])
 
 
+def _hf_http_get(ctx: Context, url: str, target) -> float:
+    """The client's own ``http_get`` of the presigned URL: hf_hub_download without the hub."""
+    script = ("import sys, time\n"
+              "from huggingface_hub.file_download import http_get\n"
+              "t = time.perf_counter()\n"
+              "with open(sys.argv[2], 'wb') as f:\n"
+              "    http_get(sys.argv[1], f)\n"
+              "print(time.perf_counter() - t)\n")
+    proc = subprocess.run([sys.executable, "-c", script, url, str(target)], capture_output=True, text=True,
+                          env={**os.environ, "HF_HUB_DISABLE_PROGRESS_BARS": "1"}, check=False,
+                          timeout=60 + ctx.sizes.big_file_bytes / 20e6, cwd=REPO_ROOT)
+    if proc.returncode != 0 or os.path.getsize(target) != ctx.sizes.big_file_bytes:
+        raise BenchError(f"http_get of the presigned URL failed: {proc.stderr.strip()[-800:]}")
+    os.unlink(target)
+    return float(proc.stdout.strip().splitlines()[-1])
+
+
 def _hub_hops(hub: Hub) -> float:
     """Best of 5: HEAD of resolve plus the GET answered with the 302 (what the hub adds to a download)."""
     url = f"/{hub.username}/{S3_REPO}/resolve/main/{BIG_PATH}"
@@ -219,16 +237,20 @@ def bench_s3_download(ctx: Context) -> list[Result]:
     size = ctx.sizes.big_file_bytes
     url = _presigned(setup.endpoint, setup.sha256)
     target = ctx.root / "direct-get.bin"
-    hub_times, direct_times = [], []
+    hub_times, direct_times, client_times = [], [], []
     for run in range(ctx.sizes.download_runs):  # bounded by download_runs
         direct_times.append(_direct_get(url, target, size))
         hub_times.append(_hf_download(ctx, setup.hub, run))
-    best_hub, best_direct = min(hub_times), min(direct_times)
+        client_times.append(_hf_http_get(ctx, url, target))
+    best_hub, best_direct, best_client = min(hub_times), min(direct_times), min(client_times)
     hop = _hub_hops(setup.hub)
     return [Result(
         name="S3 download (hf_hub_download, 302)", unit="s", value=best_hub,
         baseline_name="httpx presigned GET", baseline=best_direct, target=1.1, higher_is_better=False,
         notes=[(f"{size / MiB:.0f} MiB, best of {len(hub_times)}: hub {', '.join(f'{t:.2f}' for t in hub_times)} s; "
                 f"direct {', '.join(f'{t:.2f}' for t in direct_times)} s (both write the file to disk); "
-                f"the hub's own part (HEAD + GET answered with the 302): {hop * 1000:.1f} ms")],
+                f"the hub's own part (HEAD + GET answered with the 302): {hop * 1000:.1f} ms; "
+                f"the same client's http_get of the presigned URL, without the hub: "
+                f"{', '.join(f'{t:.2f}' for t in client_times)} s (hf_hub_download / that: "
+                f"{best_hub / best_client:.2f}x)")],
     )]
