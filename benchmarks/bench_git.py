@@ -25,12 +25,12 @@ import base64
 import os
 import random
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.common import BenchError, MiB, Result, mb_per_s, remove_tree, small_files, write_random_file
+from benchmarks.common import memory_dir as common_memory_dir
 from benchmarks.context import Context
 from benchmarks.servers import check, start_git_http_backend
 
@@ -112,18 +112,13 @@ def bench_clone(ctx: Context) -> list[Result]:
 
 
 def memory_dir(ctx: Context) -> Path:
-    """A fresh directory for the clones, on tmpfs (/dev/shm) when there is one.
+    """A fresh directory for the clones (see common.memory_dir).
 
     Checking out 100,000 files onto this machine's disk took 9 to 38 s from one run to the next (page
     cache writeback), the same client work for both servers; in memory it takes a steady ~2.5 s, so the
     ratio shows the servers rather than the disk.
     """
-    shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK):
-        return Path(tempfile.mkdtemp(prefix="kohakuhub-bench-clone-", dir=shm))
-    path = ctx.root / "clones"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return common_memory_dir(ctx.root / "clones", "kohakuhub-bench-clone-")
 
 
 def build_clone_repo(ctx: Context, name: str, count: int, mean_bytes: int) -> CloneRepo:

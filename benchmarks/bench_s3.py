@@ -7,7 +7,8 @@ s3-upload:   ``huggingface_hub.upload_file`` (HF_HUB_DISABLE_XET=1) of the big f
              parts uploaded directly with boto3 (create, upload_part one by one like the client, complete).
 s3-download: ``hf_hub_download`` of that file (HEAD on the hub, GET resolve -> 302, GET of the presigned
              URL on S3, written to the cache) against a direct GET of a presigned URL of the same object with
-             httpx, streamed to a file on the same disk. Best of N, interleaved. Also reported: the client's
+             httpx, streamed to a file in the same place (tmpfs when there is one, see common.memory_dir).
+             Best of N, interleaved. Also reported: the client's
              own ``http_get`` of that URL, which separates what the hub adds from what the client costs.
 """
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from benchmarks.common import REPO_ROOT, BenchError, Result, mb_per_s
+from benchmarks.common import REPO_ROOT, BenchError, Result, mb_per_s, memory_dir, remove_tree
 from benchmarks.context import BIG_PATH, Context
 from benchmarks.servers import Hub, check, start_hub, stop_process
 
@@ -184,12 +185,11 @@ def _direct_get(url: str, target, size: int) -> float:
     return elapsed
 
 
-def _hf_download(ctx: Context, hub: Hub, run: int) -> float:
+def _hf_download(ctx: Context, hub: Hub, cache) -> float:
     script = ("import json, sys, time, huggingface_hub as h\n"
               "t = time.perf_counter()\n"
               f"p = h.hf_hub_download('{hub.username}/{S3_REPO}', '{BIG_PATH}', cache_dir=sys.argv[1])\n"
               "print(json.dumps({'s': time.perf_counter() - t, 'path': p}))\n")
-    cache = ctx.root / f"hf-cache-{run}"
     proc = subprocess.run([sys.executable, "-c", script, str(cache)], env=_hf_env(hub, ctx), capture_output=True,
                           text=True, timeout=60 + ctx.sizes.big_file_bytes / 20e6, cwd=REPO_ROOT, check=False)
     if proc.returncode != 0:
@@ -236,19 +236,23 @@ def bench_s3_download(ctx: Context) -> list[Result]:
     setup = s3_setup(ctx)
     size = ctx.sizes.big_file_bytes
     url = _presigned(setup.endpoint, setup.sha256)
-    target = ctx.root / "direct-get.bin"
+    written = memory_dir(ctx.root / "downloads", "kohakuhub-bench-s3-")  # every side writes the file here
+    target = written / "direct-get.bin"
     hub_times, direct_times, client_times = [], [], []
-    for run in range(ctx.sizes.download_runs):  # bounded by download_runs
-        direct_times.append(_direct_get(url, target, size))
-        hub_times.append(_hf_download(ctx, setup.hub, run))
-        client_times.append(_hf_http_get(ctx, url, target))
+    try:
+        for run in range(ctx.sizes.download_runs):  # bounded by download_runs
+            direct_times.append(_direct_get(url, target, size))
+            hub_times.append(_hf_download(ctx, setup.hub, written / f"hf-cache-{run}"))
+            client_times.append(_hf_http_get(ctx, url, target))
+    finally:
+        remove_tree(written)
     best_hub, best_direct, best_client = min(hub_times), min(direct_times), min(client_times)
     hop = _hub_hops(setup.hub)
     return [Result(
         name="S3 download (hf_hub_download, 302)", unit="s", value=best_hub,
         baseline_name="httpx presigned GET", baseline=best_direct, target=1.1, higher_is_better=False,
         notes=[(f"{size / MiB:.0f} MiB, best of {len(hub_times)}: hub {', '.join(f'{t:.2f}' for t in hub_times)} s; "
-                f"direct {', '.join(f'{t:.2f}' for t in direct_times)} s (both write the file to disk); "
+                f"direct {', '.join(f'{t:.2f}' for t in direct_times)} s (all write the file to {written.parent}); "
                 f"the hub's own part (HEAD + GET answered with the 302): {hop * 1000:.1f} ms; "
                 f"the same client's http_get of the presigned URL, without the hub: "
                 f"{', '.join(f'{t:.2f}' for t in client_times)} s (hf_hub_download / that: "

@@ -125,6 +125,20 @@ def temp_root(explicit: Path | None) -> Path:
     return Path(tempfile.mkdtemp(prefix="kohakuhub-bench-", dir=base))
 
 
+def memory_dir(fallback: Path, prefix: str) -> Path:
+    """A fresh directory on tmpfs (/dev/shm) when there is one, else ``fallback`` (created).
+
+    For what a client writes when both sides of a comparison write the same thing: on this machine's
+    disk, page cache writeback made such writes vary several-fold from one run to the next, which
+    drowned the difference being measured.
+    """
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=shm))
+    fallback.mkdir(parents=True, exist_ok=True)
+    return fallback
+
+
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 

@@ -125,7 +125,7 @@ class LfsService:
         key = (row.storage_key if row is not None else None) or lfs_key(oid)
         if row is not None:
             if len(self._keys) >= OBJECT_KEY_CACHE_SIZE:
-                self._keys.pop(next(iter(self._keys)), None)  # oldest entry; a race only costs a query
+                self._keys.clear()  # one atomic call, safe across threads; refilling costs a query per oid
             self._keys[oid] = key
         return key
 
