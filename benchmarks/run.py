@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -124,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in args.names:
             print(f"[{name}]", file=sys.stderr, flush=True)
+            # Write back what earlier benchmarks left dirty (GBs after the big-file ones): the kernel's
+            # writeback would otherwise take CPU in the middle of the next, request-rate, benchmark.
+            os.sync()
             bench_started = time.perf_counter()
             spy = None
             try:
