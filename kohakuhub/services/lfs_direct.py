@@ -23,8 +23,8 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
 from datetime import UTC, datetime
+from typing import Protocol
 
 from kohakuhub.errors import IntegrityError, NotFoundError, StorageUnavailableError
 from kohakuhub.storage.base import BlobStore, lfs_key
