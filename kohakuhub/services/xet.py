@@ -260,6 +260,9 @@ class XetService:
             for info, _ in files:
                 LfsGrant.insert(user=grant.user_id, oid=info.oid).on_conflict_ignore().execute()
                 self._grant_xorbs(grant.user_id, list(dict.fromkeys(t.xorb for t in info.terms)))
+        with self._cache_lock:  # a miss cached before (an LFS HEAD of the same content) is wrong now
+            for info in new:
+                self._hash_cache.pop(info.oid, None)
         return bool(new)
 
     def _chunks_of(self, xorb_hash: bytes) -> list[tuple[bytes, int]] | None:

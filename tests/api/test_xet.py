@@ -18,7 +18,7 @@ from kohakuhub.xet.chunking import split_chunks
 from kohakuhub.xet.hashing import chunk_hash, file_hash, hash_to_hex, verification_hash
 from kohakuhub.xet.shard import FileEntry, FileSegment, Shard, XorbChunkEntry, XorbEntry, build_shard, parse_shard
 from kohakuhub.xet.xorb import build_xorb, decode_chunks
-from tests.api.helpers import api, assert_error, bearer, commit, create_repo, lfs_batch, lfs_op
+from tests.api.helpers import api, assert_error, bearer, commit, create_repo, lfs_batch, lfs_op, lfs_upload
 from tests.conftest import HubClient
 
 CAS = "/api/xet/cas/v1"
@@ -217,6 +217,18 @@ def test_shard_registers_a_file_that_commits_resolve_and_lfs_serve(repo: HubClie
     href = batch.json()["objects"][0]["actions"]["download"]["href"]
     assert href.startswith("http://testserver/api/lfs/objects/")  # rebuilt by the hub, also on S3
     assert repo.client.get(href).content == up.data
+
+
+def test_content_known_through_lfs_is_advertised_as_xet_once_uploaded_through_xet(repo: HubClient) -> None:
+    """A HEAD of the LFS copy caches "not a Xet file"; registering it through Xet must not wait that out."""
+    up = Upload(os.urandom(300_000))
+    create_repo(repo.client, repo.token, "plain")
+    lfs_upload(repo.client, repo.token, "alice/plain", up.data)
+    assert commit(repo.client, repo.token, "alice/plain", [lfs_op("w.bin", up.data)]).status_code == 200
+    assert "x-xet-hash" not in repo.client.head("/alice/plain/resolve/main/w.bin").headers
+    _upload(repo.client, _token(repo.client, repo.token), up)
+    _commit_xet_file(repo, up)
+    assert repo.client.head(f"/{REPO}/resolve/main/model.bin").headers["x-xet-hash"] == up.file_hex
 
 
 def test_reconstruction_fetches_rebuild_the_file(repo: HubClient) -> None:
