@@ -8,8 +8,8 @@ s3-upload:   ``huggingface_hub.upload_file`` (HF_HUB_DISABLE_XET=1) of the big f
 s3-download: ``hf_hub_download`` of that file (HEAD on the hub, GET resolve -> 302, GET of the presigned
              URL on S3, written to the cache) against a direct GET of a presigned URL of the same object with
              httpx, streamed to a file in the same place (tmpfs when there is one, see common.memory_dir).
-             Best of N, interleaved. Also reported: the client's
-             own ``http_get`` of that URL, which separates what the hub adds from what the client costs.
+             Best of N, interleaved. Also reported: the client's own ``http_get`` of that URL, which
+             separates what the hub adds from what the client costs.
 """
 
 from __future__ import annotations
