@@ -198,7 +198,7 @@ def _hf_download(ctx: Context, hub: Hub, cache) -> float:
     answer = json.loads(proc.stdout.strip().splitlines()[-1])
     if os.path.getsize(answer["path"]) != ctx.sizes.big_file_bytes:
         raise BenchError("hf_hub_download wrote a file of the wrong size")
-    subprocess.run(["rm", "-rf", str(cache)], check=False, timeout=60)
+    remove_tree(cache)
     return float(answer["s"])
 
 

@@ -72,8 +72,7 @@ class HashingWriter:
         """Write the staged partial block through the page cache and leave ``fd`` as it was opened."""
         if self._staging is None:
             return
-        self._hash_staged()
-        staging, self._staging = self._staging, None
+        staging, self._staging = self._staging, None  # already hashed: every call ends with _flush_blocks
         _set_direct(self.fd, False)
         self._write(memoryview(staging)[:self._staged])
         self._staged = self._hashed = 0

@@ -173,7 +173,7 @@ def test_an_object_uploaded_twice_by_multipart_is_stored_once(s3hub):
     for obj, parts in reversed(uploads):  # bob's completes first and is kept; alice's is then deleted
         assert _complete(h, obj, MULTI, parts).status_code == 200
     assert _staged_keys(hub) == [] and _open_multipart_uploads(hub) == []
-    assert [key for key in hub.lfs.store.list_keys("uploads/")] == [hub.lfs.object_key(sha256(MULTI))]
+    assert list(hub.lfs.store.list_keys("uploads/")) == [hub.lfs.object_key(sha256(MULTI))]
     for token, repo in ((h.token, "alice/m"), (bob, "bob/n")):
         commit(h.client, token, repo, [lfs_op("big.bin", MULTI)])
         got = h.client.get(f"/{repo}/resolve/main/big.bin", headers=bearer(token), follow_redirects=False)
