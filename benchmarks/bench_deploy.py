@@ -1,5 +1,5 @@
 """Benchmarks of the production layout (issue 6): docker/nginx/default.conf in front of uvicorn workers, on
-PostgreSQL and S3 (a moto_server) as docker-compose runs the hub.
+PostgreSQL and S3 (MinIO) as docker-compose runs the hub.
 
 deploy-head:     HEAD resolve of an LFS file, requests per second through nginx, with 4 uvicorn workers
                  against 1 worker. Both hubs run side by side over the same data dir, database and bucket,
@@ -19,12 +19,12 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.bench_s3 import ACCESS_KEY, SECRET_KEY, _start_moto
+from benchmarks.bench_s3 import s3_env
 from benchmarks.common import BenchError, MiB, Result, free_port, write_random_file
 from benchmarks.context import Context
-from benchmarks.database import DEFAULT_POSTGRES_URL, create_postgres_database, drop_postgres_database
+from benchmarks.database import create_postgres_database, drop_postgres_database
 from benchmarks.loadgen import run_load
-from benchmarks.servers import Hub, Nginx, check, start_deploy_nginx, start_hub, stop_process
+from benchmarks.servers import Hub, Nginx, check, start_deploy_nginx, start_hub
 
 REPO = "deploy-bench"
 FILE = "model.safetensors"
@@ -77,19 +77,15 @@ def _front(ctx: Context, env: dict[str, str], workers: int, token: str | None) -
 
 
 def deployment(ctx: Context) -> Deployment:
-    """Start (once per run) moto, a PostgreSQL database, and the 1- and 4-worker hubs behind nginx."""
+    """Start (once per run) a PostgreSQL database, and the 1- and 4-worker hubs behind nginx on the run's MinIO."""
     existing = getattr(ctx, "_deployment", None)
     if existing is not None:
         return existing
-    endpoint, moto = _start_moto(ctx)
-    ctx.on_close.append(lambda: stop_process(moto))
-    database = create_postgres_database(ctx.postgres_url or DEFAULT_POSTGRES_URL)
+    database = create_postgres_database(ctx.postgres_server_url())
     ctx.on_close.append(lambda: drop_postgres_database(database))
     env = {"KOHAKU_HUB_DATABASE_URL": database, "KOHAKU_HUB_UPLOAD_MODE": "lfs",
-           "KOHAKU_HUB_LFS_THRESHOLD_BYTES": str(MiB), "KOHAKU_HUB_S3_ENDPOINT": endpoint,
-           "KOHAKU_HUB_S3_ACCESS_KEY": ACCESS_KEY, "KOHAKU_HUB_S3_SECRET_KEY": SECRET_KEY,
-           "KOHAKU_HUB_S3_BUCKET": "deploy-bench"}
-    ctx.log("starting the production layout: nginx + uvicorn (4 workers, then 1) on PostgreSQL + S3 (moto)")
+           "KOHAKU_HUB_LFS_THRESHOLD_BYTES": str(MiB), **s3_env(ctx.s3_server(), "deploy-bench")}
+    ctx.log("starting the production layout: nginx + uvicorn (4 workers, then 1) on PostgreSQL + S3 (MinIO)")
     four = _front(ctx, env, 4, None)
     ctx.on_close.append(four.stop)
     one = _front(ctx, env, 1, four.hub.token)
@@ -170,7 +166,7 @@ def bench_deploy_head(ctx: Context) -> list[Result]:
     return [Result(
         name="HEAD resolve via nginx, 4 workers vs 1", unit="req/s", value=four.rps,
         baseline_name="1 worker", baseline=one.rps, target=1.6,
-        notes=[f"PostgreSQL + S3 (moto), {CONNECTIONS} keep-alive connections to nginx, {seconds:g} s each, best "
+        notes=[f"PostgreSQL + S3 (MinIO), {CONNECTIONS} keep-alive connections to nginx, {seconds:g} s each, best "
                f"of {ROUNDS} interleaved rounds (4 workers {', '.join(f'{r.rps:,.0f}' for r in fours)}; 1 worker "
                f"{', '.join(f'{r.rps:,.0f}' for r in ones)} req/s); the load generator, nginx and PostgreSQL share "
                f"the machine's {os.cpu_count()} CPUs. CPU per request in the best 4-worker run: {cpu}"],

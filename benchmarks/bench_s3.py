@@ -1,4 +1,4 @@
-"""Benchmarks of the S3 transfer path (issue 5), on a moto_server on loopback.
+"""Benchmarks of the S3 transfer path (issue 5), on a MinIO server on loopback (tests/servers/minio.py).
 
 s3-upload:   ``huggingface_hub.upload_file`` (HF_HUB_DISABLE_XET=1) of the big file to a hub on S3 in
              UPLOAD_MODE=lfs: preupload, LFS batch (the hub starts an S3 multipart upload and presigns the
@@ -25,68 +25,47 @@ import httpx
 
 from benchmarks.common import REPO_ROOT, BenchError, Result, mb_per_s, memory_dir, remove_tree
 from benchmarks.context import BIG_PATH, Context
-from benchmarks.servers import Hub, check, start_hub, stop_process
+from benchmarks.servers import Hub, check, start_hub
+from tests.servers.minio import MinioServer
 
 S3_REPO = "big-s3"
-ACCESS_KEY, SECRET_KEY = "bench-access-key", "bench-secret-key"
+BUCKET = "bench"
 MiB = 1 << 20
 CHUNK = 64 * MiB  # the part size of both sides (the hub's multipart chunk size)
 
 
 @dataclass
 class S3Setup:
-    """A moto_server, a hub storing LFS objects in it, and the big file uploaded once."""
+    """The run's MinIO server, a hub storing LFS objects in it, and the big file uploaded once."""
 
-    endpoint: str
-    moto: subprocess.Popen
+    s3: MinioServer
     hub: Hub
     upload_seconds: float = 0.0
     sha256: str = ""
 
     def stop(self) -> None:
         self.hub.stop()
-        stop_process(self.moto)
 
 
-def _start_moto(ctx: Context) -> tuple[str, subprocess.Popen]:
-    from benchmarks.common import free_port
-
-    port = free_port()
-    log = open(ctx.root / "moto.log", "wb")  # noqa: SIM115 - lives as long as the process
-    process = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=log,
-                               stderr=subprocess.STDOUT)
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # bounded by the deadline
-        if process.poll() is not None:
-            raise BenchError("moto_server exited; is moto[server] installed?")
-        try:
-            httpx.get(f"{endpoint}/moto-api/", timeout=1)
-            return endpoint, process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    stop_process(process)
-    raise BenchError("moto_server did not start within 30 s")
+def s3_env(server: MinioServer, bucket: str) -> dict[str, str]:
+    """The environment of a hub storing LFS objects in ``bucket`` on ``server``."""
+    return {"KOHAKU_HUB_S3_ENDPOINT": server.endpoint, "KOHAKU_HUB_S3_ACCESS_KEY": server.access_key,
+            "KOHAKU_HUB_S3_SECRET_KEY": server.secret_key, "KOHAKU_HUB_S3_BUCKET": bucket}
 
 
 def s3_setup(ctx: Context) -> S3Setup:
-    """Start (once per run) moto and an S3 hub, and upload the big file to it with huggingface_hub."""
+    """Start (once per run) an S3 hub on the run's MinIO, and upload the big file to it with huggingface_hub."""
     existing = getattr(ctx, "_s3_setup", None)
     if existing is not None:
         return existing
-    endpoint, moto = _start_moto(ctx)
-    ctx.log(f"starting hub on S3 (moto at {endpoint}, UPLOAD_MODE=lfs, {CHUNK // MiB} MiB parts)")
-    try:
-        hub = start_hub(ctx.root / "s3", {
-            "KOHAKU_HUB_UPLOAD_MODE": "lfs", "KOHAKU_HUB_S3_ENDPOINT": endpoint,
-            "KOHAKU_HUB_S3_ACCESS_KEY": ACCESS_KEY, "KOHAKU_HUB_S3_SECRET_KEY": SECRET_KEY,
-            "KOHAKU_HUB_S3_BUCKET": "bench", "KOHAKU_HUB_LFS_MULTIPART_CHUNK_SIZE_BYTES": str(CHUNK),
-            "KOHAKU_HUB_LFS_MULTIPART_THRESHOLD_BYTES": str(CHUNK),
-        })
-    except BaseException:
-        stop_process(moto)
-        raise
-    setup = S3Setup(endpoint, moto, hub)
+    server = ctx.s3_server()
+    ctx.log(f"starting hub on S3 (MinIO at {server.endpoint}, UPLOAD_MODE=lfs, {CHUNK // MiB} MiB parts)")
+    hub = start_hub(ctx.root / "s3", {
+        "KOHAKU_HUB_UPLOAD_MODE": "lfs", **s3_env(server, BUCKET),
+        "KOHAKU_HUB_LFS_MULTIPART_CHUNK_SIZE_BYTES": str(CHUNK),
+        "KOHAKU_HUB_LFS_MULTIPART_THRESHOLD_BYTES": str(CHUNK),
+    })
+    setup = S3Setup(server, hub)
     ctx._s3_setup = setup
     ctx.on_close.append(setup.stop)
     hub.create_repo(S3_REPO)
@@ -118,38 +97,38 @@ def _hf_upload(ctx: Context, hub: Hub, repo_id: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _client(endpoint: str):
+def _client(server: MinioServer):
     import boto3
     from botocore.config import Config
 
-    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=ACCESS_KEY,
-                        aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
+    return boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=server.access_key,
+                        aws_secret_access_key=server.secret_key, region_name="us-east-1",
                         config=Config(s3={"addressing_style": "path"}))
 
 
-def _boto3_parts(endpoint: str, path, key: str) -> float:
+def _boto3_parts(server: MinioServer, path, key: str) -> float:
     """Upload ``path`` in CHUNK parts, one after another as huggingface_hub does; return the wall time."""
-    s3 = _client(endpoint)
+    s3 = _client(server)
     started = time.perf_counter()
-    upload_id = s3.create_multipart_upload(Bucket="bench", Key=key)["UploadId"]
+    upload_id = s3.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
     parts = []
     with open(path, "rb") as f:
         number = 1
         while chunk := f.read(CHUNK):  # bounded by the file size
-            etag = s3.upload_part(Bucket="bench", Key=key, UploadId=upload_id, PartNumber=number,
+            etag = s3.upload_part(Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=number,
                                   Body=chunk)["ETag"]
             parts.append({"PartNumber": number, "ETag": etag})
             number += 1
-    s3.complete_multipart_upload(Bucket="bench", Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts})
+    s3.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts})
     elapsed = time.perf_counter() - started
-    s3.delete_object(Bucket="bench", Key=key)
+    s3.delete_object(Bucket=BUCKET, Key=key)
     return elapsed
 
 
 def bench_s3_upload(ctx: Context) -> list[Result]:
     size = ctx.big_source.stat().st_size
     setup = s3_setup(ctx)
-    baseline = min(_boto3_parts(setup.endpoint, ctx.big_source, f"baseline/{n}") for n in range(2))
+    baseline = min(_boto3_parts(setup.s3, ctx.big_source, f"baseline/{n}") for n in range(2))
     return [Result(
         name="S3 upload (hf upload_file, multipart)", unit="s", value=setup.upload_seconds,
         baseline_name="boto3 same parts", baseline=baseline, target=1.2, higher_is_better=False,
@@ -159,10 +138,10 @@ def bench_s3_upload(ctx: Context) -> list[Result]:
     )]
 
 
-def _presigned(endpoint: str, sha: str) -> str:
+def _presigned(server: MinioServer, sha: str) -> str:
     """A presigned GET of the stored object: kept under ``uploads/`` where its multipart upload put it."""
-    s3 = _client(endpoint)
-    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="bench", Prefix="uploads/").get("Contents", [])
+    s3 = _client(server)
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET, Prefix="uploads/").get("Contents", [])
             if f"-{sha}-" in item["Key"]]
     if len(keys) != 1:
         raise BenchError(f"expected one stored object for {sha} under uploads/, found {keys}")
@@ -236,7 +215,7 @@ def _hub_hops(hub: Hub) -> float:
 def bench_s3_download(ctx: Context) -> list[Result]:
     setup = s3_setup(ctx)
     size = ctx.sizes.big_file_bytes
-    url = _presigned(setup.endpoint, setup.sha256)
+    url = _presigned(setup.s3, setup.sha256)
     written = memory_dir(ctx.root / "downloads", "kohakuhub-bench-s3-")  # every side writes the file here
     target = written / "direct-get.bin"
     hub_times, direct_times, client_times = [], [], []

@@ -17,6 +17,8 @@ from pathlib import Path
 from benchmarks.common import REPO_ROOT, BenchError, Sizes, mb_per_s, remove_tree, write_random_file
 from benchmarks.database import create_postgres_database, drop_postgres_database
 from benchmarks.servers import Hub, check, start_hub
+from tests.servers.minio import MinioServer
+from tests.servers.postgres import PrivatePostgres
 
 BIG_REPO = "big"
 BIG_PATH = "big.bin"
@@ -33,10 +35,16 @@ class BigUpload:
 
 
 class Context:
-    def __init__(self, sizes: Sizes, root: Path, keep: bool, log, postgres_url: str | None = None) -> None:
-        """``postgres_url``: run the hub on a fresh PostgreSQL database on that server (else SQLite)."""
+    def __init__(self, sizes: Sizes, root: Path, keep: bool, log, *, postgres: bool = False,
+                 postgres_url: str | None = None) -> None:
+        """``postgres``: run the hub on a fresh PostgreSQL database (else SQLite), on the server at
+        ``postgres_url`` or, without one, on a private cluster started for the run (as are the deploy
+        benchmarks' databases)."""
         self.sizes = sizes
-        self.postgres_url = postgres_url
+        self.postgres = postgres
+        self._postgres_url = postgres_url
+        self._private_postgres: PrivatePostgres | None = None
+        self._s3: MinioServer | None = None
         self._database_url: str | None = None
         self.root = root
         self.keep = keep
@@ -44,8 +52,32 @@ class Context:
         self._hub: Hub | None = None
         self._big_source: Path | None = None
         self._big_upload: BigUpload | None = None
-        self.on_close: list = []  # extra teardown (e.g. the S3 benchmarks' moto server and hub)
+        self.on_close: list = []  # extra teardown (e.g. the S3 benchmarks' hub)
         self.xet_upload_seconds: float | None = None  # the big file's upload through Xet (bench_xet)
+
+    # --- servers ----------------------------------------------------------------------------------
+
+    def postgres_server_url(self) -> str:
+        """The PostgreSQL server of the run: ``--postgres-url``, or a private cluster started on first use
+        (PostgreSQL's default durability: fsync on, as a production server runs)."""
+        if self._postgres_url is None:
+            self.log("starting a private PostgreSQL cluster (tests/servers/postgres.py)")
+            self._private_postgres = PrivatePostgres(max_connections=300, durable=True)
+            try:
+                self._postgres_url = self._private_postgres.start()
+            except RuntimeError as exc:
+                raise BenchError(str(exc)) from exc
+        return self._postgres_url
+
+    def s3_server(self) -> MinioServer:
+        """The run's MinIO server (built on first use, tests/servers/minio.py), started once."""
+        if self._s3 is None:
+            self.log("starting MinIO (tests/servers/minio.py; the first run builds it with Go)")
+            try:
+                self._s3 = MinioServer().start()
+            except RuntimeError as exc:
+                raise BenchError(str(exc)) from exc
+        return self._s3
 
     # --- hub --------------------------------------------------------------------------------------
 
@@ -53,11 +85,11 @@ class Context:
     def hub(self) -> Hub:
         if self._hub is None:
             env = {"KOHAKU_HUB_UPLOAD_MODE": "lfs"}
-            if self.postgres_url:
-                self._database_url = create_postgres_database(self.postgres_url)
+            if self.postgres:
+                self._database_url = create_postgres_database(self.postgres_server_url())
                 env["KOHAKU_HUB_DATABASE_URL"] = self._database_url
             self.log(f"starting hub (uvicorn, 1 worker, KOHAKU_HUB_UPLOAD_MODE=lfs, "
-                     f"{'PostgreSQL' if self.postgres_url else 'SQLite'})")
+                     f"{'PostgreSQL' if self.postgres else 'SQLite'})")
             self._hub = start_hub(self.root, env)
         return self._hub
 
@@ -144,6 +176,10 @@ class Context:
         if self._database_url is not None:
             drop_postgres_database(self._database_url)
             self._database_url = None
+        for server in (self._s3, self._private_postgres):  # after everything that uses them
+            if server is not None:
+                server.stop()
+        self._s3 = self._private_postgres = None
         if not self.keep:
             for _ in range(3):  # bounded: a process may still be releasing files
                 remove_tree(self.root)

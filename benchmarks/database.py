@@ -1,7 +1,8 @@
 """The metadata database of the benchmark hub: its SQLite file (default) or a fresh PostgreSQL database.
 
-``--database postgresql`` creates ``khub_bench_<random>`` on the server (the machine's by default, trust
-auth) and drops it when the run ends, so the commit and tree rows can be compared on both databases.
+``--database postgresql`` creates ``khub_bench_<random>`` on the server (``--postgres-url``, or a private
+cluster the run starts: Context.postgres_server_url) and drops it when the run ends, so the commit and
+tree rows can be compared on both databases.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 import uuid
 
 from benchmarks.common import BenchError
-
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432"
 
 
 def _admin(server_url: str):

@@ -41,7 +41,6 @@ from benchmarks.bench_transfer import bench_download, bench_upload
 from benchmarks.bench_xet import bench_xet_dedup, bench_xet_download, bench_xet_upload
 from benchmarks.common import Result, Sizes, temp_root
 from benchmarks.context import Context
-from benchmarks.database import DEFAULT_POSTGRES_URL
 from benchmarks.report import markdown, print_table
 
 # Upload first: it puts the big file into the hub, which download then reads.
@@ -77,8 +76,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
                         help="the hub's metadata database: its SQLite file (default) or a fresh PostgreSQL "
                              "database, dropped at the end (rows are then marked '(PostgreSQL)')")
-    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL, metavar="URL",
-                        help=f"PostgreSQL server for --database postgresql (default {DEFAULT_POSTGRES_URL})")
+    parser.add_argument("--postgres-url", metavar="URL",
+                        help="PostgreSQL server (trust or password in the URL) for --database postgresql and the "
+                             "deploy benchmarks; default: a private cluster started for the run")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="write a py-spy flame graph of the hub process per benchmark into DIR")
     args = parser.parse_args(argv)
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = Sizes.quick() if args.quick else Sizes.full()
     root = temp_root(args.tmp_dir)
     postgres = args.database == "postgresql"
-    ctx = Context(sizes, root, args.keep, log, postgres_url=args.postgres_url if postgres else None)
+    ctx = Context(sizes, root, args.keep, log, postgres=postgres, postgres_url=args.postgres_url)
     results: list[Result] = []
     failures: dict[str, str] = {}
     started = time.perf_counter()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -29,6 +29,8 @@ CONFIG_FILE_ENV = f"{ENV_PREFIX}CONFIG"
 # Switches of the test suite (e.g. KOHAKU_HUB_TEST_DATABASE), never settings of the hub.
 TEST_ENV_PREFIX = f"{ENV_PREFIX}TEST_"
 MiB = 1024 * 1024
+# S3's smallest multipart part (all but the last): AWS, MinIO and R2 refuse the completion of smaller ones.
+S3_MIN_PART_BYTES = 5 * MiB
 
 
 class Settings(BaseSettings):
@@ -81,7 +83,7 @@ class Settings(BaseSettings):
     s3_secret_key: SecretStr = SecretStr("")
     s3_bucket: str = ""  # empty with an endpoint set: "kohakuhub"; created if missing
     s3_region: str = "us-east-1"  # R2: "auto"
-    s3_force_path_style: bool = True  # MinIO and moto need path style; AWS and R2 also take virtual hosts
+    s3_force_path_style: bool = True  # MinIO needs path style; AWS and R2 also take virtual hosts
     s3_signature_version: Literal["s3v4", "s3"] = "s3v4"
     s3_connect_timeout_seconds: float = 5.0
     s3_read_timeout_seconds: float = 60.0
@@ -142,6 +144,14 @@ class Settings(BaseSettings):
         if value is not None and value < 0:
             raise ValueError("must be a non-negative integer (unset for unlimited)")
         return value
+
+    @model_validator(mode="after")
+    def _s3_part_size(self) -> Settings:
+        if self.uses_s3 and self.lfs_multipart_chunk_size_bytes < S3_MIN_PART_BYTES:
+            raise ValueError(
+                f"lfs_multipart_chunk_size_bytes is {self.lfs_multipart_chunk_size_bytes}, but S3 refuses parts "
+                f"under 5 MiB ({S3_MIN_PART_BYTES} bytes): set at least that, or store LFS objects locally")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -22,6 +22,8 @@ from urllib.parse import quote, urlsplit
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# An exact release, never ``latest``: MinIO no longer publishes maintained images (any S3 works instead).
+MINIO_IMAGE = "minio/minio:RELEASE.2025-09-07T16-13-09Z"
 sys.path.insert(0, str(REPO_ROOT))
 from kohakuhub.config import is_placeholder  # noqa: E402 - the hub's own rule for what it refuses
 
@@ -194,7 +196,7 @@ def compose(a: dict[str, object], root: str) -> dict[str, object]:
               "region": "us-east-1", "bucket": a["s3_bucket"], "access_key": access_key,
               "secret_key": a["minio_password"], "force_path_style": "true"}
         services["minio"] = {
-            "image": "minio/minio:latest", "restart": "unless-stopped",
+            "image": MINIO_IMAGE, "restart": "unless-stopped",
             "command": 'server /data --console-address ":9001"',
             "environment": {"MINIO_ROOT_USER": access_key, "MINIO_ROOT_PASSWORD": a["minio_password"]},
             "ports": ["29001:9000"] + (["127.0.0.1:29000:9001"] if a["publish_minio_console"] else []),

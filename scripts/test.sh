@@ -2,9 +2,13 @@
 # Install everything the test suite needs, then run it. Used by the README and by .ci/run.
 #
 # The whole suite runs twice (ARCHITECTURE.md, Testing): the embedded layout (SQLite + local files), then
-# the production layout (every hub on its own fresh PostgreSQL database; S3 joins it here). Run one of
+# the production layout (every hub on its own fresh PostgreSQL database, LFS objects in MinIO). Run one of
 # them with KOHAKU_HUB_TEST_RUNS=embedded or =production; arguments go to pytest. --dist loadgroup keeps the
 # tests of one xdist_group (tests/deploy's production topology) on one worker, so it starts once.
+#
+# Nothing needs to be running: the tests start a private PostgreSQL cluster (Debian's postgresql package,
+# as the postgres user when run as root) unless KOHAKU_HUB_TEST_POSTGRES_URL names a server, and MinIO,
+# built once with the machine's Go into ~/.cache/kohakuhub-test (tests/servers/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +16,8 @@ need_apt=()
 for tool in git git-lfs nginx chromium shellcheck; do
   command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
 done
+command -v fcgiwrap >/dev/null 2>&1 || [ -x /usr/sbin/fcgiwrap ] || need_apt+=(fcgiwrap)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
@@ -19,6 +25,16 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
     echo "Missing system tools: ${need_apt[*]} (install them with apt-get, or run as root)" >&2
+    exit 1
+  fi
+fi
+
+# MinIO is built with Go (tests/servers/minio.py); Debian's Go lives outside PATH on some machines.
+if ! command -v go >/dev/null 2>&1; then
+  if [ -x /usr/local/go/bin/go ]; then
+    export PATH="$PATH:/usr/local/go/bin"
+  else
+    echo "Go is needed to build MinIO for the tests: install it (https://go.dev/doc/install) or put it on PATH" >&2
     exit 1
   fi
 fi
@@ -33,13 +49,7 @@ for run in $runs; do
       echo "=== suite: SQLite + local files"
       python3 -m pytest -q -n 2 --dist loadgroup "$@" || status=1 ;;
     production)
-      # The machine's PostgreSQL (trust auth); the tests create and drop khub_test_* databases.
-      pg="${KOHAKU_HUB_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432}"
-      if ! python3 -c "import psycopg2, sys; psycopg2.connect(sys.argv[1] + '/postgres').close()" "$pg" 2>/dev/null; then
-        echo "PostgreSQL is not reachable at $pg (start it, or set KOHAKU_HUB_TEST_POSTGRES_URL)" >&2
-        exit 1
-      fi
-      echo "=== suite: PostgreSQL + S3 (moto_server)"
+      echo "=== suite: PostgreSQL + S3 (MinIO)"
       KOHAKU_HUB_TEST_DATABASE=postgresql \
       KOHAKU_HUB_TEST_S3=1 \
         python3 -m pytest -q -n 2 --dist loadgroup "$@" || status=1 ;;

@@ -17,10 +17,35 @@ from fastapi.testclient import TestClient
 
 from kohakuhub.app import create_app
 from kohakuhub.config import load_settings
-from tests.databases import database_url_for, drop_all, drop_database_for
+from tests.databases import POSTGRES, SERVER_URL_VARIABLE, database_url_for, drop_all, drop_database_for
 from tests.s3_support import S3_MODE, app_client, hub_env, hub_overrides
+from tests.servers.minio import MIN_PART_SIZE, minio_binary
+from tests.servers.postgres import PrivatePostgres, server_bindir
 
 PASSWORD = "correct-horse-battery"
+# LFS settings of the in-process test hubs: small files already take the LFS and multipart paths. S3 (MinIO,
+# like AWS) refuses parts under 5 MiB, so on S3 parts are that size.
+LFS_THRESHOLD = 1024
+MULTIPART_THRESHOLD = 64 * 1024
+CHUNK_SIZE = MIN_PART_SIZE if S3_MODE else 16 * 1024
+TEST_HUB_LFS = {"lfs_threshold_bytes": LFS_THRESHOLD, "lfs_multipart_threshold_bytes": MULTIPART_THRESHOLD,
+                "lfs_multipart_chunk_size_bytes": CHUNK_SIZE}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller (not an xdist worker) starts what the workers share before they start.
+
+    A private PostgreSQL cluster unless ``KOHAKU_HUB_TEST_POSTGRES_URL`` names one (workers inherit the
+    variable); on SQLite without PostgreSQL installed only tests/api/test_postgresql.py needs it, and it
+    says what to install. And the MinIO binary, built once here rather than by every worker at once.
+    """
+    if hasattr(config, "workerinput"):
+        return
+    if not os.environ.get(SERVER_URL_VARIABLE) and (POSTGRES or server_bindir() is not None):
+        cluster = PrivatePostgres()
+        os.environ[SERVER_URL_VARIABLE] = cluster.start()
+        config.add_cleanup(cluster.stop)
+    minio_binary()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -65,8 +90,7 @@ def hub_settings(data_dir: Path, **overrides: object):
 @pytest.fixture
 def hub_client(tmp_path: Path) -> Iterator[HubClient]:
     """A fresh hub (SQLite or its own PostgreSQL database; local files, or S3 with KOHAKU_HUB_TEST_S3=1)."""
-    settings = hub_settings(tmp_path / "data", lfs_threshold_bytes=1024,
-                            lfs_multipart_threshold_bytes=64 * 1024, lfs_multipart_chunk_size_bytes=16 * 1024)
+    settings = hub_settings(tmp_path / "data", **TEST_HUB_LFS)
     app = create_app(settings)
     try:
         with app_client(app, base_url="http://testserver") as client:
@@ -118,7 +142,7 @@ def launch_server(data_dir: Path, extra_env: dict[str, str] | None = None, *, wo
                   base_url: str | None = None) -> LiveServer:
     """Start a server process on a free port over ``data_dir`` and wait until it answers /health.
 
-    With KOHAKU_HUB_TEST_S3=1 it stores LFS objects in a fresh bucket of the tests' moto server, unless
+    With KOHAKU_HUB_TEST_S3=1 it stores LFS objects in a fresh bucket of the tests' MinIO server, unless
     ``extra_env`` names S3 settings itself (a restart over the same data). ``workers`` > 1 runs that many
     uvicorn workers trusting proxy headers from loopback, as docker/entrypoint.sh does; ``base_url`` is the
     public address when a proxy is in front (default: the server's own).

@@ -3,7 +3,8 @@
 ``KOHAKU_HUB_TEST_DATABASE=postgresql`` switches every hub the tests build (in-process hubs, live servers,
 the CLI run against them) to its own PostgreSQL database, created on first use under a unique name
 (``khub_test_<pid>_<random>``, so pytest-xdist workers never collide) and dropped when its test or session
-ends. ``KOHAKU_HUB_TEST_POSTGRES_URL`` names the server (default: the machine's, trust auth).
+ends. ``KOHAKU_HUB_TEST_POSTGRES_URL`` names the server; without it the test run starts a private one
+(tests/conftest.py, tests/servers/postgres.py) and sets the variable for its workers.
 
 Tests that look into the database directly go through :func:`hub_sql`, which works in both modes.
 """
@@ -24,8 +25,7 @@ TEST_DATABASE = os.environ.get("KOHAKU_HUB_TEST_DATABASE", "sqlite").lower()
 if TEST_DATABASE not in ("sqlite", "postgresql"):
     raise RuntimeError(f"KOHAKU_HUB_TEST_DATABASE must be sqlite or postgresql, not {TEST_DATABASE!r}")
 POSTGRES = TEST_DATABASE == "postgresql"
-# Server to create test databases on; its maintenance database ``postgres`` only issues CREATE/DROP.
-PG_SERVER_URL = os.environ.get("KOHAKU_HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+SERVER_URL_VARIABLE = "KOHAKU_HUB_TEST_POSTGRES_URL"
 DB_PREFIX = "khub_test_"
 
 _lock = threading.Lock()
@@ -42,10 +42,23 @@ _spare_maker: threading.Thread | None = None
 _closing = threading.Event()
 
 
+def pg_server_url() -> str:
+    """The server to create test databases on; its maintenance database ``postgres`` only issues CREATE/DROP.
+
+    Raises:
+        RuntimeError: no server was named or started (a test asked for one outside a test run).
+    """
+    url = os.environ.get(SERVER_URL_VARIABLE)
+    if not url:
+        raise RuntimeError(f"no PostgreSQL server for the tests: {SERVER_URL_VARIABLE} is not set and the test "
+                           "run did not start one (see tests/conftest.py)")
+    return url
+
+
 def _admin():
     import psycopg2
 
-    conn = psycopg2.connect(f"{PG_SERVER_URL}/postgres")
+    conn = psycopg2.connect(f"{pg_server_url()}/postgres")
     conn.autocommit = True
     return conn
 
@@ -76,7 +89,7 @@ def _migrated_template() -> str:
 
     name = f"{DB_PREFIX}{os.getpid()}_template_{uuid.uuid4().hex[:6]}"
     _create(name, None)
-    db = PostgresqlDatabase(name, dsn=f"{PG_SERVER_URL}/{name}")
+    db = PostgresqlDatabase(name, dsn=f"{pg_server_url()}/{name}")
     try:
         migrate(db)
     finally:
@@ -114,7 +127,7 @@ def create_database(*, empty: bool = False) -> str:
     if empty:
         name = _new_name()
         _create(name, None)
-        return f"{PG_SERVER_URL}/{name}"
+        return f"{pg_server_url()}/{name}"
     template = _migrated_template()
     with _lock:
         if _spare_maker is None:
@@ -126,7 +139,7 @@ def create_database(*, empty: bool = False) -> str:
     except queue.Empty:
         name = _new_name()
         _create(name, template)
-    return f"{PG_SERVER_URL}/{name}"
+    return f"{pg_server_url()}/{name}"
 
 
 def drop_database(url_or_name: str, *, wait: bool = True) -> None:
@@ -191,7 +204,7 @@ def database_url_for(data_dir: Path) -> str | None:
         name = url.rsplit("/", 1)[-1]
         with _lock:
             _by_data_dir[key] = name
-    return f"{PG_SERVER_URL}/{name}"
+    return f"{pg_server_url()}/{name}"
 
 
 def drop_database_for(data_dir: Path) -> None:

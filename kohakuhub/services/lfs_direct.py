@@ -12,7 +12,9 @@ and checked its size and sha256. A wrong upload is deleted and never becomes vis
   LfsObject records its key. This saves a server-side copy of every large object.
 
 The creation time in the key (not S3's own ``Initiated``, which some servers do not keep) lets a sweep
-abort multipart uploads and delete staged objects abandoned for longer than the configured time.
+abort multipart uploads and delete staged objects abandoned for longer than the configured time. Every
+multipart upload the hub starts is also recorded in the database until it is completed or aborted: MinIO
+lists multipart uploads only for an exact key, so the bucket's listing alone would never find them there.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from kohakuhub.db.open_uploads import forget_open_upload, open_uploads_started_before, record_open_upload
 from kohakuhub.errors import IntegrityError, NotFoundError, StorageUnavailableError
 from kohakuhub.storage.base import BlobStore, lfs_key
 
@@ -88,8 +91,10 @@ class DirectUploads:
 
     # --- starting -----------------------------------------------------------------------------------
 
-    def start(self, oid: str, parts: int) -> DirectUpload:
-        """Presigned URL(s) for one upload: a single PUT (``parts`` 0) or ``parts`` part URLs.
+    def start(self, oid: str, size: int, parts: int = 0, chunk_size: int = 0) -> DirectUpload:
+        """Presigned URL(s) for one upload of ``size`` bytes, each accepting only the bytes it is for.
+
+        A single PUT (``parts`` 0), or ``parts`` part URLs of ``chunk_size`` bytes (the last one the rest).
 
         Raises:
             StorageUnavailableError: S3 cannot be reached to start a multipart upload.
@@ -97,10 +102,12 @@ class DirectUploads:
         self.maybe_sweep()
         if not parts:
             key = new_staging_key(oid)
-            return DirectUpload(key, put_url=self._store.presigned_put_url(key, expires_in=self._ttl))
+            return DirectUpload(key, put_url=self._store.presigned_put_url(key, size=size, expires_in=self._ttl))
         key = new_staging_key(oid, UPLOAD_PREFIX)
         upload_id = self._store.create_multipart_upload(key)
-        urls = [self._store.presigned_part_url(key, upload_id, n, expires_in=self._ttl)
+        record_open_upload(key, upload_id, _naive_utc(time.time()))
+        urls = [self._store.presigned_part_url(key, upload_id, n, expires_in=self._ttl,
+                                               size=min(chunk_size, size - (n - 1) * chunk_size))
                 for n in range(1, parts + 1)]
         return DirectUpload(key, upload_id=upload_id, part_urls=urls)
 
@@ -120,7 +127,9 @@ class DirectUploads:
             try:
                 self._store.complete_multipart_upload(key, upload_id, parts)
             except NotFoundError:
+                forget_open_upload(key)
                 self._gone(key, oid, size)
+        forget_open_upload(key)  # completed: the sweep has nothing to abort any more
         self.publish(key, oid, size, uploader_id)
 
     def _gone(self, key: str, oid: str, size: int) -> None:
@@ -204,12 +213,16 @@ class DirectUploads:
             How many uploads and objects were removed.
         """
         cutoff = (now if now is not None else time.time()) - self._abandon_after
-        removed = 0
+        abandoned = dict(open_uploads_started_before(_naive_utc(cutoff)))
         for prefix in (UPLOAD_PREFIX, STAGING_PREFIX):  # multipart uploads started before version 6: staging/
-            for pending in list(self._store.list_multipart_uploads(prefix)):
+            for pending in list(self._store.list_multipart_uploads(prefix)):  # empty on MinIO
                 if _created(pending.key, pending.initiated.timestamp()) < cutoff:
-                    self._store.abort_multipart_upload(pending.key, pending.upload_id)
-                    removed += 1
+                    abandoned[pending.key] = pending.upload_id
+        removed = 0
+        for key, upload_id in abandoned.items():
+            self._store.abort_multipart_upload(key, upload_id)
+            forget_open_upload(key)
+            removed += 1
         for key in list(self._store.list_objects_older_than(
                 STAGING_PREFIX, datetime.fromtimestamp(cutoff, UTC))):
             self._store.delete(key)  # staged by a single PUT but never verified
@@ -217,6 +230,11 @@ class DirectUploads:
         if removed:
             log.info("removed %d abandoned upload(s)", removed)
         return removed
+
+
+def _naive_utc(timestamp: float) -> datetime:
+    """A Unix time as the database stores times (naive UTC)."""
+    return datetime.fromtimestamp(timestamp, UTC).replace(tzinfo=None)
 
 
 def _created(key: str, default: float) -> float:

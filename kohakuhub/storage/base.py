@@ -99,16 +99,17 @@ class BlobStore(ABC):
         """
         raise NotImplementedError
 
-    def presigned_put_url(self, key: str, *, expires_in: int) -> str:
-        """A URL a client can PUT the whole object to, without credentials."""
+    def presigned_put_url(self, key: str, *, size: int, expires_in: int) -> str:
+        """A URL a client can PUT the whole object of exactly ``size`` bytes to, without credentials."""
         raise NotImplementedError
 
     def create_multipart_upload(self, key: str) -> str:
         """Start a multipart upload to ``key``; returns the store's upload id."""
         raise NotImplementedError
 
-    def presigned_part_url(self, key: str, upload_id: str, part_number: int, *, expires_in: int) -> str:
-        """A URL a client can PUT part ``part_number`` (1-based) of a multipart upload to."""
+    def presigned_part_url(self, key: str, upload_id: str, part_number: int, *, size: int,
+                           expires_in: int) -> str:
+        """A URL a client can PUT part ``part_number`` (1-based) of a multipart upload, ``size`` bytes, to."""
         raise NotImplementedError
 
     def complete_multipart_upload(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
@@ -125,7 +126,11 @@ class BlobStore(ABC):
         raise NotImplementedError
 
     def list_multipart_uploads(self, prefix: str = "") -> Iterator[PendingUpload]:
-        """Yield the multipart uploads in progress under ``prefix``."""
+        """Yield the multipart uploads in progress under ``prefix``.
+
+        MinIO answers only for an exact key, never for a shorter prefix: callers that must find every
+        upload keep their own record of the ones they started (services/lfs_direct.py).
+        """
         raise NotImplementedError
 
     def list_objects_older_than(self, prefix: str, cutoff: datetime) -> Iterator[str]:

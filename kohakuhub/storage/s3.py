@@ -214,6 +214,8 @@ class S3BlobStore(BlobStore):
 
     def _pages(self, operation: str, what: str, prefix: str) -> Iterator[dict[str, Any]]:
         """The pages of a paginated listing under ``prefix``, each fetch mapped to our errors."""
+        if any(part in (".", "..") for part in prefix.split("/")[:-1]):
+            return  # no valid key has such a segment, and MinIO refuses the listing (InvalidResourceName)
         paginator = self._s3.get_paginator(operation)
         pages = self._call(what, lambda: iter(paginator.paginate(Bucket=self.bucket, Prefix=prefix)))
         while (page := self._call(what, next, pages, None)) is not None:
@@ -359,16 +361,22 @@ class S3BlobStore(BlobStore):
             params["ResponseContentDisposition"] = content_disposition(filename)
         return self._public.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
 
-    def presigned_put_url(self, key: str, *, expires_in: int) -> str:
-        """A PUT URL for the whole object (single uploads)."""
-        validate_key(key)
-        return self._public.generate_presigned_url(
-            "put_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in)
+    def presigned_put_url(self, key: str, *, size: int, expires_in: int) -> str:
+        """A PUT URL for the whole object (single uploads).
 
-    def presigned_part_url(self, key: str, upload_id: str, part_number: int, *, expires_in: int) -> str:
-        """A PUT URL for one part of a multipart upload."""
+        The signature covers ``Content-Length``: S3 refuses a body of any other size, so a client cannot
+        park a larger object under the staging key than the one it announced.
+        """
         validate_key(key)
-        params = {"Bucket": self.bucket, "Key": key, "UploadId": upload_id, "PartNumber": part_number}
+        params = {"Bucket": self.bucket, "Key": key, "ContentLength": size}
+        return self._public.generate_presigned_url("put_object", Params=params, ExpiresIn=expires_in)
+
+    def presigned_part_url(self, key: str, upload_id: str, part_number: int, *, size: int,
+                           expires_in: int) -> str:
+        """A PUT URL for one part of a multipart upload, of exactly ``size`` bytes (signed, as above)."""
+        validate_key(key)
+        params = {"Bucket": self.bucket, "Key": key, "UploadId": upload_id, "PartNumber": part_number,
+                  "ContentLength": size}
         return self._public.generate_presigned_url("upload_part", Params=params, ExpiresIn=expires_in)
 
     # --- multipart ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kohakuhub.app import create_app
-from tests.conftest import PASSWORD, HubClient, hub_settings
+from tests.conftest import PASSWORD, TEST_HUB_LFS, HubClient, hub_settings
 from tests.databases import drop_database_for
 from tests.s3_support import app_client
 
@@ -21,9 +21,7 @@ def make_hub(tmp_path: Path) -> Iterator[Callable[..., HubClient]]:
 
     def build(**overrides: object) -> HubClient:
         data_dir = tmp_path / f"hub{len(clients)}"
-        options = dict(lfs_threshold_bytes=1024, lfs_multipart_threshold_bytes=64 * 1024,
-                       lfs_multipart_chunk_size_bytes=16 * 1024)
-        options.update(overrides)
+        options = {**TEST_HUB_LFS, **overrides}
         app = create_app(hub_settings(data_dir, **options))
         client = app_client(app, base_url="http://testserver")
         client.__enter__()

@@ -24,9 +24,14 @@ from tests.api.helpers import (
     lfs_upload,
     sha256,
 )
+from tests.conftest import CHUNK_SIZE
+from tests.s3_support import S3_MODE
 
 DATA = bytes(range(256)) * 8  # 2 KiB: single PUT
-MULTI = bytes(range(251)) * 400  # 100400 bytes: above the 64 KiB multipart threshold, 16 KiB chunks
+# Above the 64 KiB multipart threshold: 100400 bytes in 7 parts of 16 KiB on local storage; on S3, whose
+# parts are 5 MiB at least, 10.1 MiB in 3 parts.
+MULTI = bytes(range(251)) * (42200 if S3_MODE else 400)
+MULTI_PARTS = -(-len(MULTI) // CHUNK_SIZE)
 
 
 def _stored(hub, oid: str) -> bool:
@@ -86,8 +91,8 @@ def test_multipart_upload(hub_client):
     upload = obj["actions"]["upload"]
     header = upload["header"]
     chunk = int(header["chunk_size"])
-    assert chunk == 16 * 1024
-    parts = -(-len(MULTI) // chunk)
+    assert chunk == CHUNK_SIZE
+    parts = MULTI_PARTS
     assert sorted(k for k in header if k != "chunk_size") == sorted(str(n) for n in range(1, parts + 1))
 
     etags = []
@@ -352,7 +357,7 @@ def test_multipart_rewritten_part_with_other_bytes_is_refused(hub_client):
     upload = obj["actions"]["upload"]
     header = upload["header"]
     chunk = int(header["chunk_size"])
-    parts = _put_parts(client, header, MULTI, range(1, 8))
+    parts = _put_parts(client, header, MULTI, range(1, MULTI_PARTS + 1))
     # Part 1 is replaced after it was hashed in order; the client uses the new etag.
     put = client.put(header["1"], content=b"\0" * chunk)
     assert put.status_code == 200

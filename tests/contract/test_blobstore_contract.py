@@ -1,7 +1,7 @@
 """Contract suite of the BlobStore port, run on every adapter.
 
 To add an adapter (S3...), add one entry to ``ADAPTERS``: a factory taking the pytest ``request`` (to pull
-fixtures such as a moto server with ``request.getfixturevalue``) and a scratch directory.
+fixtures such as an S3 server with ``request.getfixturevalue``) and a scratch directory.
 Tests after the "local adapter only" marker cover LocalBlobStore specifics (layout, temp files, crashes).
 """
 
@@ -24,7 +24,7 @@ from kohakuhub.errors import NotFoundError
 from kohakuhub.storage.base import BlobStore, lfs_key
 from kohakuhub.storage.local import TMP_DIR_NAME, LocalBlobStore
 from kohakuhub.storage.memory import MemoryBlobStore
-from tests.s3_support import ACCESS_KEY, SECRET_KEY, s3_settings
+from tests.s3_support import s3_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MiB = 1 << 20
@@ -32,9 +32,9 @@ MiB = 1 << 20
 def _s3_store(request: pytest.FixtureRequest, tmp: Path) -> BlobStore:
     from kohakuhub.storage.s3 import S3BlobStore
 
-    settings = s3_settings()  # a fresh bucket on the tests' moto server
+    settings = s3_settings()  # a fresh bucket on the tests' MinIO server
     store = S3BlobStore(bucket=str(settings["s3_bucket"]), endpoint=str(settings["s3_endpoint"]),
-                        access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+                        access_key=str(settings["s3_access_key"]), secret_key=str(settings["s3_secret_key"]))
     store.ensure_bucket()
     return store
 

@@ -1,5 +1,5 @@
 """The production topology with real processes (issue 6): nginx running docker/nginx/default.conf in front
-of ``uvicorn kohakuhub.main:app --workers 4`` on a fresh PostgreSQL database and S3 (the tests' moto_server).
+of ``uvicorn kohakuhub.main:app --workers 4`` on a fresh PostgreSQL database and S3 (the tests' MinIO).
 
 Whatever the suite's mode (SQLite or PostgreSQL, local files or S3), this topology is always PostgreSQL +
 S3, as docker-compose deploys it. Tests reach the hub through nginx only. It is module-scoped, and the
@@ -21,6 +21,7 @@ from benchmarks.servers import Nginx, nginx_binary, start_deploy_nginx
 from tests.conftest import PASSWORD, LiveServer, free_port, start_server, stop_server
 from tests.databases import create_database, drop_database
 from tests.s3_support import s3_settings
+from tests.servers.minio import MIN_PART_SIZE
 
 MiB = 1024 * 1024
 WORKERS = 4
@@ -80,7 +81,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         "KOHAKU_HUB_LOGIN_MAX_FAILURES_PER_ADDRESS": str(ADDRESS_LOGIN_LIMIT),
         "KOHAKU_HUB_LFS_THRESHOLD_BYTES": str(MiB),
         "KOHAKU_HUB_LFS_MULTIPART_THRESHOLD_BYTES": str(3 * MiB),
-        "KOHAKU_HUB_LFS_MULTIPART_CHUNK_SIZE_BYTES": str(MiB),
+        "KOHAKU_HUB_LFS_MULTIPART_CHUNK_SIZE_BYTES": str(MIN_PART_SIZE),
     })
     api = start_server(root / "data", env, workers=WORKERS, base_url=url)
     nginx = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,6 +105,7 @@ def test_every_answer_combination_gives_a_valid_file_without_default_secrets(tmp
     else:
         assert settings.database_url == EXTERNAL_DB
     if s3 == "builtin":
+        assert re.fullmatch(r"minio/minio:RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ", services["minio"]["image"])
         minio = services["minio"]["environment"]
         assert (minio["MINIO_ROOT_USER"], minio["MINIO_ROOT_PASSWORD"]) == (
             settings.s3_access_key, settings.s3_secret_key.get_secret_value())
@@ -166,6 +168,7 @@ def test_example_file_is_valid_and_the_hub_refuses_its_placeholders(tmp_path):
                                                  .replace("context: .", f"context: {ROOT}"))
     services = compose_config(tmp_path / "docker-compose.yml")["services"]
     assert {p["published"] for svc in services.values() for p in svc.get("ports", [])} == {"28080", "29001"}
+    assert services["minio"]["image"] == generator.MINIO_IMAGE  # the same exact release as the generator's
     env = services["api"]["environment"]
     unsafe = placeholder_secrets(hub_settings({**env, "KOHAKU_HUB_BASE_URL": PUBLIC}))
     assert unsafe == [f"KOHAKU_HUB_{name}" for name in ("SESSION_SECRET", "ADMIN_TOKEN", "S3_SECRET_KEY")] + [

@@ -31,7 +31,8 @@ from tests.conftest import free_port
 from tests.deploy.conftest import ADDRESS_LOGIN_LIMIT, ASSET, INDEX_HTML, WORKERS, MiB, Deployment, deploy_group
 from tests.e2e.conftest import HfClient, Hub
 from tests.git.conftest import make_git
-from tests.s3_support import moto
+from tests.s3_support import s3
+from tests.servers.minio import MIN_PART_SIZE
 
 pytestmark = deploy_group
 
@@ -173,7 +174,7 @@ def test_generated_urls_use_the_address_the_client_used(deployment: Deployment, 
     actions = batch.json()["objects"][0]["actions"]
     assert actions["verify"]["href"].startswith(f"{deployment.url}/api/lfs/verify/")
     # Bytes go straight to S3, signed for its public endpoint.
-    assert actions["upload"]["href"].startswith(f"{moto().endpoint}/")
+    assert actions["upload"]["href"].startswith(f"{s3().endpoint}/")
     old, new = f"{repo}-old", f"{repo}-new"
     create_repo(http, deployment.token, old.split("/")[1])
     moved = http.post("/api/repos/move", json={"fromRepo": old, "toRepo": new, "type": "model"},
@@ -219,6 +220,9 @@ def test_api_down_answers_json_not_html(tmp_path):
 # --- real clients ------------------------------------------------------------------------------------
 
 
+BIG = 2 * MIN_PART_SIZE + 512 * 1024  # three parts of the multipart upload (S3's parts are 5 MiB at least)
+
+
 def _hosts(requests: list[str]) -> set[str]:
     """Hosts other than HF_ENDPOINT's that the client talked to (the recorder marks them with '@')."""
     return {line.rsplit(" @", 1)[1].split(" ")[0] for line in requests if " @" in line}
@@ -227,11 +231,11 @@ def _hosts(requests: list[str]) -> set[str]:
 def test_huggingface_hub_client_subset(deployment: Deployment, tmp_path: Path):
     hub = Hub(dataclasses.replace(deployment.api, url=deployment.url), deployment.other_token, "lfs")
     hf = HfClient("noxet-lfs", hub, tmp_path)
-    result = hf.run("deploy:client_subset", repo_id=hf.repo_id("deploy"), big_size=5 * MiB).result
-    s3_host = urlsplit(moto().endpoint).netloc
+    result = hf.run("deploy:client_subset", repo_id=hf.repo_id("deploy"), big_size=BIG).result
+    s3_host = urlsplit(s3().endpoint).netloc
     assert _hosts(result["all_requests"]) == {s3_host}  # nginx and S3 only, never the API's own port
     up = result["upload_requests"]
-    assert sum(r.startswith("PUT ") and "partNumber=" in r and r.endswith(f"@{s3_host}") for r in up) == 5
+    assert sum(r.startswith("PUT ") and "partNumber=" in r and r.endswith(f"@{s3_host}") for r in up) == 3
     assert sum(r.startswith("POST /api/lfs/complete/") for r in up) == 1  # completion through nginx
     down = result["download_requests"]
     assert any(r.startswith("GET /") and "/resolve/main/weights/big.bin" in r for r in down)  # the 302
@@ -248,8 +252,8 @@ def test_huggingface_hub_with_hf_xet(deployment: Deployment, tmp_path: Path):
     """The client's default since the hub speaks Xet: its CAS calls (/api/xet/...) go through nginx too."""
     hub = Hub(dataclasses.replace(deployment.api, url=deployment.url), deployment.other_token, "lfs")
     hf = HfClient("xet", hub, tmp_path)
-    result = hf.run("deploy:client_subset", repo_id=hf.repo_id("deploy"), big_size=5 * MiB).result
-    assert _hosts(result["all_requests"]) <= {urlsplit(moto().endpoint).netloc}
+    result = hf.run("deploy:client_subset", repo_id=hf.repo_id("deploy"), big_size=BIG).result
+    assert _hosts(result["all_requests"]) <= {urlsplit(s3().endpoint).netloc}
     assert result["xet_hash"]  # stored through the Xet CAS (/api/xet/..., through nginx)
     assert result["downloaded"] == result["expected"]["weights/big.bin"]
     assert result["branches"] == ["dev", "main"]

@@ -70,8 +70,8 @@ def _stand_in(bin_dir: Path, name: str, script: str) -> None:
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is needed (scripts/test.sh installs it)")
 def test_shell_scripts_pass_shellcheck():
-    run = subprocess.run(["shellcheck", "deploy.sh", "docker/entrypoint.sh"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=60)
+    scripts = ["deploy.sh", "docker/entrypoint.sh", "scripts/test.sh", ".ci/run"]
+    run = subprocess.run(["shellcheck", *scripts], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stdout
 
 

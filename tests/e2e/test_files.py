@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import LFS_THRESHOLD, MULTIPART_THRESHOLD
+from tests.e2e.conftest import CHUNK_SIZE, LFS_THRESHOLD, MULTIPART_THRESHOLD
 from tests.s3_support import S3_MODE
 
 pytestmark = pytest.mark.e2e
@@ -85,11 +85,12 @@ def test_upload_file_and_inspect(hf):
 
 @pytest.mark.parametrize("hf", ["noxet-lfs"], indirect=True)
 def test_multipart_lfs_upload(hf):
-    size = MULTIPART_THRESHOLD + 512 * 1024
+    size = 3 * CHUNK_SIZE + 512 * 1024
+    assert size >= MULTIPART_THRESHOLD
     repo_id = hf.repo_id("multipart")
     r = hf.run("files:upload_and_inspect", repo_id=repo_id, big_size=size)
     result, requests = r.result, r.result["requests"]
-    # ceil(3.5 MiB / 1 MiB chunks), to the hub (local storage) or straight to S3
+    # four parts (three whole chunks and the rest), to the hub (local storage) or straight to S3
     assert _count(requests, "PUT", "partNumber=" if S3_MODE else "/api/lfs/parts/") == 4
     assert _count(requests, "POST", "/api/lfs/complete/") == 1
     assert _count(requests, "PUT", "/api/lfs/objects/") == 0

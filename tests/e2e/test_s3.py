@@ -1,5 +1,5 @@
 """End to end on S3 (issue 5): the stock client (HF_HUB_DISABLE_XET=1) uploads a 150 MB file through the
-multipart path straight to S3 (moto) and downloads it following the hub's 302 to a presigned URL."""
+multipart path straight to S3 (MinIO) and downloads it following the hub's 302 to a presigned URL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import start_server, stop_server
 from tests.e2e.conftest import OTHER_USER, HfClient, Hub, MiB
-from tests.s3_support import moto, s3_settings
+from tests.s3_support import s3, s3_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +38,7 @@ def test_150mb_multipart_upload_and_download_through_s3(s3_lfs_server: Hub, tmp_
     repo_id = hf.repo_id("s3big")
     result = hf.run("s3:upload_and_download_big", timeout=600, repo_id=repo_id, size=SIZE).result
     assert result["downloaded"] == result["expected"]
-    s3_host = urlsplit(moto().endpoint).netloc
+    s3_host = urlsplit(s3().endpoint).netloc
     up = result["upload_requests"]
     parts = [r for r in up if r.startswith("PUT ") and "partNumber=" in r]
     assert len(parts) == -(-SIZE // (16 * MiB)) and all(r.endswith(f"@{s3_host}") for r in parts)

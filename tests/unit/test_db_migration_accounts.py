@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -12,6 +12,8 @@ from peewee import Database, PostgresqlDatabase, SqliteDatabase
 from kohakuhub.db.database import SQLITE_PRAGMAS, database_proxy
 from kohakuhub.db.migrations import MIGRATIONS, current_version, m0001_initial, migrate
 from kohakuhub.db.models import LfsObject, LoginFailure, Session, Token, User
+from tests.databases import SERVER_URL_VARIABLE, create_database, drop_database
+from tests.servers.postgres import INSTALL_HINT
 
 V1_ROWS = [
     ('INSERT INTO "user" (username, username_key, email, password_hash, fullname, is_admin, created_at) '
@@ -24,21 +26,15 @@ V1_ROWS = [
 
 
 def _postgres() -> Iterator[Database]:
-    schema = f"m0002_{uuid.uuid4().hex[:8]}"
-    admin = PostgresqlDatabase("test", host="127.0.0.1", port=5432, user="postgres")
-    try:
-        admin.connect()
-    except Exception as exc:  # noqa: BLE001 - no server: the SQLite run still covers the logic
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    admin.execute_sql(f'CREATE SCHEMA "{schema}"')
-    db = PostgresqlDatabase("test", host="127.0.0.1", port=5432, user="postgres",
-                            options=f"-c search_path={schema}")
+    if not os.environ.get(SERVER_URL_VARIABLE):  # the run started none: the server binaries are missing
+        pytest.skip(f"PostgreSQL is not installed: {INSTALL_HINT}")
+    url = create_database(empty=True)
+    db = PostgresqlDatabase(url.rsplit("/", 1)[-1], dsn=url)
     try:
         yield db
     finally:
         db.close()
-        admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
+        drop_database(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

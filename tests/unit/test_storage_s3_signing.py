@@ -1,4 +1,5 @@
-"""Presigned S3 URLs, checked with an independent SigV4 verifier (moto does not check signatures).
+"""Presigned S3 URLs, checked with an independent SigV4 verifier (MinIO checks them for real in
+tests/api/test_lfs_s3.py; this needs no server).
 
 No network: presigning is local. The verifier below recomputes the AWS Signature Version 4 query-string
 signature from the URL as a client would send it, so it catches a URL signed for another host, method,
@@ -32,8 +33,10 @@ def _hmac(key: bytes, msg: str) -> bytes:
     return hmac.new(key, msg.encode(), hashlib.sha256).digest()
 
 
-def sigv4_valid(url: str, method: str, *, secret: str = SECRET, now: datetime | None = None) -> bool:
-    """True when ``url`` carries a valid, unexpired SigV4 query signature for ``method``."""
+def sigv4_valid(url: str, method: str, *, secret: str = SECRET, now: datetime | None = None,
+                content_length: int | None = None) -> bool:
+    """True when ``url`` carries a valid, unexpired SigV4 query signature for ``method`` (and a body of
+    ``content_length`` bytes, for URLs that sign it)."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     params = dict(query)
@@ -42,8 +45,11 @@ def sigv4_valid(url: str, method: str, *, secret: str = SECRET, now: datetime | 
         f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}"
         for k, v in sorted((k, v) for k, v in query if k != "X-Amz-Signature"))
     signed_headers = params["X-Amz-SignedHeaders"]
-    assert signed_headers == "host"  # nothing else a client would have to reproduce
-    canonical = "\n".join([method, parts.path or "/", canonical_query, f"host:{parts.netloc}\n", signed_headers,
+    headers = {"host": parts.netloc, "content-length": str(content_length)}
+    # Nothing else a client would have to reproduce: the host, and the size of the body it uploads.
+    assert signed_headers == ("host" if content_length is None else "content-length;host")
+    canonical_headers = "".join(f"{name}:{headers[name]}\n" for name in signed_headers.split(";"))
+    canonical = "\n".join([method, parts.path or "/", canonical_query, canonical_headers, signed_headers,
                            "UNSIGNED-PAYLOAD"])
     amz_date = params["X-Amz-Date"]
     scope = params["X-Amz-Credential"].split("/", 1)[1]
@@ -85,14 +91,17 @@ def test_signature_binds_method_host_path_and_expiry():
 
 def test_put_and_part_urls():
     store = _store()
-    put = store.presigned_put_url("staging/1-x", expires_in=3600)
-    assert sigv4_valid(put, "PUT") and not sigv4_valid(put, "GET")
+    put = store.presigned_put_url("staging/1-x", size=1234, expires_in=3600)
+    assert sigv4_valid(put, "PUT", content_length=1234) and not sigv4_valid(put, "GET", content_length=1234)
+    assert not sigv4_valid(put, "PUT", content_length=1235)  # the body's size is part of the signature
     assert dict(parse_qsl(urlsplit(put).query))["X-Amz-Expires"] == "3600"
-    part = store.presigned_part_url("staging/1-x", "upload.id-123", 7, expires_in=120)
+    part = store.presigned_part_url("staging/1-x", "upload.id-123", 7, size=5 << 20, expires_in=120)
     params = dict(parse_qsl(urlsplit(part).query))
     assert params["partNumber"] == "7" and params["uploadId"] == "upload.id-123"
     assert urlsplit(part).netloc == "files.example.com"
-    assert sigv4_valid(part, "PUT") and not sigv4_valid(part.replace("partNumber=7", "partNumber=8"), "PUT")
+    assert sigv4_valid(part, "PUT", content_length=5 << 20)
+    assert not sigv4_valid(part.replace("partNumber=7", "partNumber=8"), "PUT", content_length=5 << 20)
+    assert not sigv4_valid(part, "PUT", content_length=(5 << 20) - 1)
 
 
 def test_virtual_host_style_and_default_public_endpoint():

@@ -84,7 +84,8 @@ async def _batch(request: Request, hub: Hub, caller: Caller | None, plural: str,
         if hub.lfs.direct is not None:  # S3: presigned URLs to a staging key (starting multipart uploads)
             for d in decisions:
                 if d.action == "upload" and d.oid not in direct:
-                    direct[d.oid] = hub.lfs.direct.start(d.oid, d.parts if multipart_ok else 0)
+                    direct[d.oid] = (hub.lfs.direct.start(d.oid, d.size, d.parts, d.chunk_size) if multipart_ok
+                                     else hub.lfs.direct.start(d.oid, d.size))
         return decisions, direct
 
     decisions, direct = await run_in_threadpool(decide)

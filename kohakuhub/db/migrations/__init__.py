@@ -19,6 +19,7 @@ from kohakuhub.db.migrations import (
     m0004_quotas,
     m0005_xet,
     m0006_lfs_storage_key,
+    m0007_open_multipart_uploads,
 )
 
 Migration = tuple[int, str, Callable[[Database], None]]
@@ -30,6 +31,7 @@ MIGRATIONS: list[Migration] = [
     (4, "storage quotas", m0004_quotas.apply),
     (5, "xet storage", m0005_xet.apply),
     (6, "lfs objects kept where they were uploaded", m0006_lfs_storage_key.apply),
+    (7, "open s3 multipart uploads", m0007_open_multipart_uploads.apply),
 ]
 
 # Arbitrary constant identifying our advisory lock on PostgreSQL.

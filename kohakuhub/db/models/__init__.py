@@ -2,7 +2,7 @@
 
 from kohakuhub.db.models.accounts import LoginFailure, Session, Token, User
 from kohakuhub.db.models.base import utcnow
-from kohakuhub.db.models.lfs import LfsGrant, LfsObject, RepoLfsObject
+from kohakuhub.db.models.lfs import LfsGrant, LfsObject, OpenMultipartUpload, RepoLfsObject
 from kohakuhub.db.models.orgs import Invitation, OrgMember, RepoCollaborator
 from kohakuhub.db.models.quotas import NamespaceQuota, RepoUsage
 from kohakuhub.db.models.repos import Repo, RepoRedirect
@@ -11,6 +11,7 @@ from kohakuhub.db.models.xet import XetDedupChunk, XetFile, XetXorb, XetXorbGran
 ALL_MODELS = [
     User, Session, Token, LoginFailure, Repo, RepoRedirect, LfsObject, RepoLfsObject, LfsGrant, OrgMember,
     RepoCollaborator, Invitation, RepoUsage, NamespaceQuota, XetXorb, XetXorbGrant, XetDedupChunk, XetFile,
+    OpenMultipartUpload,
 ]
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "LoginFailure",
     "OrgMember",
     "NamespaceQuota",
+    "OpenMultipartUpload",
     "Repo",
     "RepoCollaborator",
     "RepoLfsObject",

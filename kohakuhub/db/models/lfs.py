@@ -6,7 +6,7 @@ repo whose history references it, or by the user who uploaded and verified it (b
 
 from __future__ import annotations
 
-from peewee import AutoField, BigIntegerField, CharField, DateTimeField, ForeignKeyField
+from peewee import AutoField, BigIntegerField, CharField, DateTimeField, ForeignKeyField, TextField
 
 from kohakuhub.db.models.accounts import User
 from kohakuhub.db.models.base import BaseModel, utcnow
@@ -46,3 +46,15 @@ class LfsGrant(BaseModel):
 
     class Meta:
         indexes = ((("user", "oid"), True),)
+
+
+class OpenMultipartUpload(BaseModel):
+    """An S3 multipart upload the hub started and has not completed or aborted yet.
+
+    The sweep of abandoned uploads reads this rather than only listing the bucket's uploads: MinIO lists
+    multipart uploads for an exact key only, never under a prefix (minio/minio#20989).
+    """
+
+    key = CharField(max_length=255, primary_key=True)
+    upload_id = TextField()
+    started_at = DateTimeField(default=utcnow, index=True)
