@@ -17,12 +17,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from tests.servers.process import child_setup, free_port, private_dir
+from tests.servers.process import child_setup, end_process, free_port, private_dir, wait_ready
 
 MODULE = "github.com/minio/minio"
 VERSION = "v0.0.0-20260212201848-7aac2a2c5b7c"  # the module proxy's latest on 2026-12-05
@@ -102,35 +101,21 @@ class MinioServer:
                 self.process = subprocess.Popen(
                     [str(binary), "server", str(self.dir / "data"), "--address", f"127.0.0.1:{port}", "--quiet"],
                     env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=child_setup(None, signal.SIGKILL))
-            if self._wait_ready(timeout):
+            if wait_ready(self.process, self._ready, timeout):
                 return self
         log_text = (self.dir / "minio.log").read_text(errors="replace")[-2000:]
         self.stop()
         raise RuntimeError(f"MinIO did not start; its log ends:\n{log_text}")
 
-    def _wait_ready(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is None or self.process.poll() is not None:
-                return False
-            try:
-                if httpx.get(f"{self.endpoint}/minio/health/ready", timeout=1).status_code == 200:
-                    return True
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        self.process.kill()
-        return False
+    def _ready(self) -> bool:
+        try:
+            return httpx.get(f"{self.endpoint}/minio/health/ready", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def stop(self) -> None:
         """Stop the server and remove its data."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        end_process(self.process, signal.SIGTERM, grace=15)
         self.process = None
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)

@@ -12,10 +12,16 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
-from tests.servers.process import child_setup, free_port, private_dir, system_user_for_servers
+from tests.servers.process import (
+    child_setup,
+    end_process,
+    free_port,
+    private_dir,
+    system_user_for_servers,
+    wait_ready,
+)
 
 DIR_PREFIX = "khub-postgres-"
 INSTALL_HINT = "install Debian's postgresql package (apt-get install -y postgresql)"
@@ -85,36 +91,24 @@ class PrivatePostgres:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=setup)
             log.close()
             self.url = f"postgresql://postgres@127.0.0.1:{port}"
-            if self._wait_ready(timeout):
+            if wait_ready(self.process, self._ready, timeout):
                 return self.url
         log_text = (self.dir / "postgres.log").read_text(errors="replace")[-2000:]
         self.stop()
         raise RuntimeError(f"PostgreSQL did not start; its log ends:\n{log_text}")
 
-    def _wait_ready(self, timeout: float) -> bool:
+    def _ready(self) -> bool:
         import psycopg2
 
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is None or self.process.poll() is not None:
-                return False
-            try:
-                psycopg2.connect(f"{self.url}/postgres", connect_timeout=2).close()
-                return True
-            except psycopg2.OperationalError:
-                time.sleep(0.05)
-        self.process.kill()
-        return False
+        try:
+            psycopg2.connect(f"{self.url}/postgres", connect_timeout=2).close()
+        except psycopg2.OperationalError:
+            return False
+        return True
 
     def stop(self) -> None:
         """Shut the server down (fast shutdown: clients are disconnected) and remove its directory."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        end_process(self.process, signal.SIGINT, grace=30)
         self.process = None
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)

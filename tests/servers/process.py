@@ -7,8 +7,10 @@ import os
 import pwd
 import shutil
 import socket
+import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -87,3 +89,28 @@ def system_user_for_servers(name: str) -> pwd.struct_passwd | None:
         raise RuntimeError(f"running as root, and there is no {name!r} user to run the server as "
                            "(the postgresql package creates it)") from None
 
+
+
+def wait_ready(process: subprocess.Popen, ready: Callable[[], bool], timeout: float) -> bool:
+    """Poll ``ready()`` until it is true; False when the process exits first, or at the timeout (killed then)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        if ready():
+            return True
+        time.sleep(0.05)
+    process.kill()
+    return False
+
+
+def end_process(process: subprocess.Popen | None, stop_signal: int, grace: float) -> None:
+    """Send ``stop_signal``, wait up to ``grace`` seconds, then kill."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(stop_signal)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
