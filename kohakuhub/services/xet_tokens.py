@@ -45,7 +45,7 @@ class XetTokens:
         if scope not in SCOPES:
             raise ValueError(f"unknown Xet token scope {scope!r}")
         expires_at = int(time.time()) + self._ttl
-        query = self._signer.sign(_PURPOSE, expires_at=expires_at, repo=str(repo_id), user=str(user_id),
+        query = self._signer.sign(_PURPOSE, purpose=_PURPOSE, expires_at=expires_at, repo=str(repo_id), user=str(user_id),
                                   scope=scope)
         return f"{_PREFIX}.{repo_id}.{user_id}.{scope}.{expires_at}.{query['sig']}", expires_at
 
@@ -61,6 +61,6 @@ class XetTokens:
             raise AuthenticationError("A Xet token is required: Authorization: Bearer <xet token>")
         _, repo, user, scope, expires, sig = parts
         query = {"expires": expires, "sig": sig, "repo": repo, "user": user, "scope": scope}
-        if scope not in SCOPES or not self._signer.verify(_PURPOSE, query):
+        if scope not in SCOPES or not self._signer.verify(_PURPOSE, query, purpose=_PURPOSE):
             raise AuthenticationError("Invalid or expired Xet token; request a new one")
         return XetGrant(int(repo), int(user), scope == "write", int(expires))

@@ -225,7 +225,8 @@ def test_tampered_or_expired_signature_is_403(hub_client):
         assert_error(resp, 403)
     # Expired: a correctly signed URL whose time has passed.
     path = f"/api/lfs/objects/{sha256(DATA)}"
-    query = hub_client.hub.signer.sign(path, expires_at=int(time.time()) - 1, size=str(len(DATA)), uid="1")
+    query = hub_client.hub.signer.sign(path, purpose="lfs-upload", expires_at=int(time.time()) - 1,
+                                       size=str(len(DATA)), uid="1")
     assert_error(client.put(f"{path}?{urlencode(query)}", content=DATA), 403)
     assert not _stored(hub_client.hub, sha256(DATA))
     # Download and verify URLs are signed as well.
@@ -250,6 +251,10 @@ def test_no_cross_tenant_leak(hub_client):
     # Upload is asked for (she must prove possession), never skipped.
     [obj] = lfs_batch(client, alice, "alice/alices", [(oid, len(secret))]).json()["objects"]
     assert "upload" in obj["actions"]
+    # The upload href read back serves nothing: the hub refuses a URL signed for an upload as a download
+    # (local storage, where both share a path), and S3 refuses a presigned PUT for a GET.
+    stolen = client.get(obj["actions"]["upload"]["href"])
+    assert stolen.status_code == 403 and secret not in stolen.content
 
     before = head(client, alice, "alice/alices")
     for op in (lfs_op("stolen.bin", secret), lfs_op("stolen.bin", oid=oid)):

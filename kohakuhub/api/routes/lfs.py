@@ -44,8 +44,13 @@ from kohakuhub.lib.http_range import parse_range
 from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.lfs import BatchDecision
 from kohakuhub.services.lfs_direct import DirectUpload, is_staging_key
+from kohakuhub.services.repos import RepoRef
 
 router = APIRouter(tags=["lfs"])
+
+# What each signed URL is for (lib/signing.py): the same path serves uploads (PUT) and downloads (GET), and
+# an upload href is handed to callers who may not read the object (they must prove they have it).
+DOWNLOAD, UPLOAD, VERIFY, PART, COMPLETE = "lfs-download", "lfs-upload", "lfs-verify", "lfs-part", "lfs-complete"
 
 MAX_BATCH_OBJECTS = 1000
 
@@ -76,7 +81,7 @@ async def _batch(request: Request, hub: Hub, caller: Caller | None, plural: str,
         pairs.append((str(item.get("oid")), item["size"]))
     multipart_ok = "multipart" in (body.get("transfers") or [])
 
-    def decide() -> tuple[list[BatchDecision], dict[str, DirectUpload]]:
+    def decide() -> tuple[RepoRef, list[BatchDecision], dict[str, DirectUpload]]:
         need = Access.WRITE if operation == "upload" else Access.READ
         ref = find_repo(hub, caller, plural, namespace, name, need)
         decisions = hub.lfs.batch(caller, ref, operation, pairs)
@@ -86,10 +91,10 @@ async def _batch(request: Request, hub: Hub, caller: Caller | None, plural: str,
                 if d.action == "upload" and d.oid not in direct:
                     direct[d.oid] = (hub.lfs.direct.start(d.oid, d.size, d.parts, d.chunk_size) if multipart_ok
                                      else hub.lfs.direct.start(d.oid, d.size))
-        return decisions, direct
+        return ref, decisions, direct
 
-    decisions, direct = await run_in_threadpool(decide)
-    links = TransferLinks(request, hub, caller)
+    ref, decisions, direct = await run_in_threadpool(decide)
+    links = TransferLinks(request, hub, caller, ref)
     return _lfs_json({
         "transfer": "basic",
         "hash_algo": "sha256",
@@ -100,15 +105,16 @@ async def _batch(request: Request, hub: Hub, caller: Caller | None, plural: str,
 class TransferLinks:
     """Builds the signed hrefs of batch answers."""
 
-    def __init__(self, request: Request, hub: Hub, caller: Caller | None) -> None:
+    def __init__(self, request: Request, hub: Hub, caller: Caller | None, repo: RepoRef) -> None:
         self.base = base_url(request)
         self.hub = hub
         self.uid = str(caller.user_id) if caller else "0"
+        self.repo = str(repo.row.id)  # every URL names the repo it was issued through (its immutable id)
         self.ttl = hub.settings.lfs_url_ttl_seconds
         self.expires_at = int(time.time()) + self.ttl
 
-    def url(self, path: str, **params: str) -> str:
-        query = self.hub.signer.sign(path, expires_at=self.expires_at, **params)
+    def url(self, path: str, purpose: str, **params: str) -> str:
+        query = self.hub.signer.sign(path, purpose=purpose, expires_at=self.expires_at, repo=self.repo, **params)
         return f"{self.base}{path}?{urlencode(query)}"
 
     def answer(self, d: BatchDecision, multipart_ok: bool, direct: DirectUpload | None = None) -> dict[str, Any]:
@@ -124,14 +130,14 @@ class TransferLinks:
             # A file stored only as Xet chunks has no object to presign: the hub rebuilds its bytes.
             href = None if self.hub.xet.reconstructed(d.oid) else store.presigned_get_url(
                 self.hub.lfs.object_key(d.oid), expires_in=self.ttl)
-            href = href or self.url(f"/api/lfs/objects/{d.oid}")
+            href = href or self.url(f"/api/lfs/objects/{d.oid}", DOWNLOAD)
             item["actions"] = {"download": {"href": href, "expires_in": self.ttl}}
             return item
         size = str(d.size)
         if direct is not None:
             item["actions"] = self._direct_actions(d, direct)
             return item
-        verify = {"href": self.url(f"/api/lfs/verify/{d.oid}", size=size), "expires_in": self.ttl}
+        verify = {"href": self.url(f"/api/lfs/verify/{d.oid}", VERIFY, size=size), "expires_in": self.ttl}
         if d.parts and multipart_ok:
             upload_id = secrets.token_hex(12)
             # The layout (chunk size, part count, total size) is signed into every part URL, so a config
@@ -139,24 +145,24 @@ class TransferLinks:
             layout = {"size": size, "parts": str(d.parts), "chunk_size": str(d.chunk_size)}
             header = {"chunk_size": str(d.chunk_size)}
             for number in range(1, d.parts + 1):
-                header[str(number)] = self.url(f"/api/lfs/parts/{d.oid}/{upload_id}/{number}", **layout)
-            upload = {"href": self.url(f"/api/lfs/complete/{d.oid}/{upload_id}", **layout, uid=self.uid),
+                header[str(number)] = self.url(f"/api/lfs/parts/{d.oid}/{upload_id}/{number}", PART, **layout)
+            upload = {"href": self.url(f"/api/lfs/complete/{d.oid}/{upload_id}", COMPLETE, **layout, uid=self.uid),
                       "header": header}
         else:
-            upload = {"href": self.url(f"/api/lfs/objects/{d.oid}", size=size, uid=self.uid)}
+            upload = {"href": self.url(f"/api/lfs/objects/{d.oid}", UPLOAD, size=size, uid=self.uid)}
         item["actions"] = {"upload": {**upload, "expires_in": self.ttl}, "verify": verify}
         return item
 
     def _direct_actions(self, d: BatchDecision, direct: DirectUpload) -> dict[str, Any]:
         """Actions of an upload straight to S3: the hub only completes (multipart) and verifies."""
         size = str(d.size)
-        verify = {"href": self.url(f"/api/lfs/verify/{d.oid}", size=size, staged=direct.key, uid=self.uid),
+        verify = {"href": self.url(f"/api/lfs/verify/{d.oid}", VERIFY, size=size, staged=direct.key, uid=self.uid),
                   "expires_in": self.ttl}
         if not direct.upload_id:
             return {"upload": {"href": direct.put_url, "expires_in": self.ttl}, "verify": verify}
         header = {"chunk_size": str(d.chunk_size)}
         header.update({str(number): url for number, url in enumerate(direct.part_urls, start=1)})
-        complete = self.url(f"/api/lfs/complete/{d.oid}/{secrets.token_hex(12)}", size=size,
+        complete = self.url(f"/api/lfs/complete/{d.oid}/{secrets.token_hex(12)}", COMPLETE, size=size,
                             parts=str(len(direct.part_urls)), chunk_size=str(d.chunk_size), uid=self.uid,
                             staged=direct.key, s3_upload=direct.upload_id)
         return {"upload": {"href": complete, "header": header, "expires_in": self.ttl}, "verify": verify}
@@ -187,9 +193,9 @@ def locks_verify(namespace: str, name: str, plural: str = "") -> JSONResponse:
 # --- signed transfer URLs -----------------------------------------------------------------------------
 
 
-def _check_signature(request: Request, hub: Hub) -> dict[str, str]:
+def _check_signature(request: Request, hub: Hub, purpose: str) -> dict[str, str]:
     query = dict(request.query_params)
-    if not hub.signer.verify(request.url.path, query):
+    if not hub.signer.verify(request.url.path, query, purpose=purpose):
         raise ForbiddenError("This transfer URL is invalid or has expired; request a new one from the batch API")
     return query
 
@@ -241,7 +247,7 @@ async def _receive(request: Request, limit: int, sink: Callable[[list[bytes]], N
 
 @router.put("/api/lfs/objects/{oid}")
 async def upload_object(oid: str, request: Request, hub: HubDep) -> Response:
-    query = _check_signature(request, hub)
+    query = _check_signature(request, hub, UPLOAD)
     size = int(query["size"])
     spool = hub.settings.spool_dir
     spool.mkdir(parents=True, exist_ok=True)
@@ -265,7 +271,7 @@ async def upload_object(oid: str, request: Request, hub: HubDep) -> Response:
 
 @router.get("/api/lfs/objects/{oid}")
 def download_object(oid: str, request: Request, hub: HubDep) -> Response:
-    _check_signature(request, hub)
+    _check_signature(request, hub, DOWNLOAD)
     if not is_sha256_hex(oid):
         raise NotFoundError(f"Object {oid} not found")
     store = hub.lfs.store
@@ -281,7 +287,7 @@ def download_object(oid: str, request: Request, hub: HubDep) -> Response:
 
 @router.post("/api/lfs/verify/{oid}")
 def verify_object(oid: str, request: Request, hub: HubDep) -> JSONResponse:
-    query = _check_signature(request, hub)
+    query = _check_signature(request, hub, VERIFY)
     if "staged" in query:  # S3: the client PUT the bytes to a staging key; check them and publish
         hub.lfs.direct_or_fail().publish(_staged_key(query, oid), oid, int(query["size"]), _uploader_id(query))
     hub.lfs.verify(oid, int(query["size"]))
@@ -388,7 +394,7 @@ def _open_part(directory: Path, number: int, total: int) -> tuple[int, int]:
 
 @router.put("/api/lfs/parts/{oid}/{upload_id}/{number}")
 async def upload_part(oid: str, upload_id: str, number: int, request: Request, hub: HubDep) -> Response:
-    query = _check_signature(request, hub)
+    query = _check_signature(request, hub, PART)
     total, parts, chunk_size = _layout(query)
     offset = (number - 1) * chunk_size
     expected = min(chunk_size, total - offset)
@@ -475,7 +481,7 @@ def _uploader_id(query: dict[str, str]) -> int | None:
 
 @router.post("/api/lfs/complete/{oid}/{upload_id}")
 async def complete_multipart(oid: str, upload_id: str, request: Request, hub: HubDep) -> JSONResponse:
-    query = _check_signature(request, hub)
+    query = _check_signature(request, hub, COMPLETE)
     total, expected_parts, _ = _layout(query)
     try:
         body = await request.json()

@@ -16,15 +16,17 @@ from starlette.concurrency import run_in_threadpool
 from kohakuhub.api.deps import CallerDep, Hub, HubDep, find_repo
 from kohakuhub.api.errors import base_url
 from kohakuhub.api.routes.files import BlobFileResponse
-from kohakuhub.errors import BadRequestError, NotFoundError, PayloadTooLargeError
+from kohakuhub.errors import BadRequestError, ForbiddenError, NotFoundError, PayloadTooLargeError
 from kohakuhub.lib.http_range import parse_range
 from kohakuhub.services.auth import Access
 from kohakuhub.services.xet import MAX_SHARD_BYTES, MAX_XORB_BYTES, parse_hash, xorb_key
+from kohakuhub.services.xet_tokens import XetGrant
 
 router = APIRouter(tags=["xet"])
 
 CAS_PATH = "/api/xet/cas"
 XORB_PATH = "/api/xet/xorbs"
+XORB_RANGE_PURPOSE = "xet-xorb-range"  # what its signed URLs are for (lib/signing.py)
 # The CAS key prefixes the specification allows: "default" for xorbs and files, "default-merkledb" for
 # dedup queries (hf_xet 1.8 sends "default" there too).
 _PREFIXES = ("default", "default-merkledb")
@@ -98,9 +100,10 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
 class _Fetch:
     """Builds the ranged fetch URLs of a reconstruction: presigned on S3, signed hub URLs otherwise."""
 
-    def __init__(self, request: Request, hub: Hub) -> None:
+    def __init__(self, request: Request, hub: Hub, grant: XetGrant) -> None:
         self.hub = hub
         self.base = base_url(request)
+        self.repo = str(grant.repo_id)  # the repo the reconstruction was asked through
         self.expires_at = int(time.time()) + hub.xet.url_ttl
 
     def __call__(self, xorb: str, first: int, last: int) -> str:
@@ -108,7 +111,8 @@ class _Fetch:
         if url is not None:
             return url
         path = f"{XORB_PATH}/{xorb}"
-        query = self.hub.signer.sign(path, expires_at=self.expires_at, range=f"{first}-{last}")
+        query = self.hub.signer.sign(path, purpose=XORB_RANGE_PURPOSE, expires_at=self.expires_at,
+                                     range=f"{first}-{last}", repo=self.repo)
         return f"{self.base}{path}?" + "&".join(f"{k}={v}" for k, v in query.items())
 
 
@@ -117,7 +121,7 @@ def get_reconstruction(file_id: str, request: Request, hub: HubDep) -> JSONRespo
     grant = hub.xet_tokens.check(request.headers.get("authorization"))
     info = hub.xet.readable_file(grant, file_id)
     span = _byte_range(request.headers.get("range"), info.size)
-    return JSONResponse(hub.xet.reconstruction(info, span, _Fetch(request, hub)))
+    return JSONResponse(hub.xet.reconstruction(info, span, _Fetch(request, hub, grant)))
 
 
 @router.post(CAS_PATH + "/v1/reconstructions")
@@ -132,7 +136,7 @@ async def batch_reconstruction(request: Request, hub: HubDep) -> JSONResponse:
         raise BadRequestError("At most 1000 file hashes, each a string")
 
     def work() -> dict:
-        fetch, files, fetch_info = _Fetch(request, hub), {}, {}
+        fetch, files, fetch_info = _Fetch(request, hub, grant), {}, {}
         for file_id in dict.fromkeys(hashes):
             answer = hub.xet.reconstruction(hub.xet.readable_file(grant, file_id), None, fetch)
             files[file_id] = answer["terms"]
@@ -175,8 +179,8 @@ async def upload_shard(request: Request, hub: HubDep) -> JSONResponse:
 def fetch_xorb_range(xorb_hash: str, request: Request, hub: HubDep) -> Response:
     """A reconstruction's fetch URL on a hub without S3: exactly the signed byte range of one xorb."""
     query = request.query_params
-    if not hub.signer.verify(request.url.path, query):
-        raise NotFoundError("Invalid or expired xorb URL; query the reconstruction again")
+    if not hub.signer.verify(request.url.path, query, purpose=XORB_RANGE_PURPOSE):
+        raise ForbiddenError("Invalid or expired xorb URL; query the reconstruction again")
     # The specification: access to xorbs is granted only for the authorized range.
     if request.headers.get("range") != f"bytes={query['range']}":
         raise BadRequestError(f"This URL serves exactly Range: bytes={query['range']}")
