@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI
 
 from kohakuhub import __version__
+from kohakuhub.api.body_limit import BodyLimitMiddleware
 from kohakuhub.api.deps import Hub
 from kohakuhub.api.errors import install_error_handlers
 from kohakuhub.api.middleware import RawPathMiddleware, RequestIdMiddleware
@@ -50,13 +51,14 @@ from kohakuhub.versioning.git.transport import GitTransport
 
 
 class HubApp(FastAPI):
-    """FastAPI whose outermost layers add request ids and route on the raw path.
+    """FastAPI whose outermost layers add request ids, route on the raw path and bound request bodies.
 
     They wrap Starlette's own error middleware, so even a crash answers with ``X-Request-Id``.
     """
 
     def build_middleware_stack(self):  # noqa: D102
-        return RequestIdMiddleware(RawPathMiddleware(super().build_middleware_stack()))
+        limit = self.state.hub.settings.max_json_body_bytes
+        return RequestIdMiddleware(RawPathMiddleware(BodyLimitMiddleware(super().build_middleware_stack(), limit)))
 
 
 def build_blob_store(settings: Settings) -> BlobStore:

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # regular: "regular" for every file, so every client uploads inline (protocol section 6, option A).
     upload_mode: Literal["auto", "lfs", "regular"] = "auto"
     max_commit_body_bytes: int = 64 * 1024 * MiB
+    # Every request body but the streaming routes' (api/body_limit.py): JSON, forms. nginx has the same cap.
+    max_json_body_bytes: int = 4 * MiB
     max_lfs_object_bytes: int = 1024 * 1024 * MiB
 
     # Storage quota of each namespace (user or organization), private and public repos counted apart;
@@ -104,6 +106,7 @@ class Settings(BaseSettings):
         "lfs_multipart_chunk_size_bytes",
         "lfs_url_ttl_seconds",
         "max_commit_body_bytes",
+        "max_json_body_bytes",
         "session_expire_hours",
         "login_failure_window_seconds",
         "s3_connect_timeout_seconds",

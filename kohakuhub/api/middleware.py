@@ -45,7 +45,8 @@ class RawPathMiddleware:
 
 
 class RequestIdMiddleware:
-    """Adds ``X-Request-Id`` to every answer, including crashes turned into a 500 here."""
+    """Adds ``X-Request-Id`` to every answer, including crashes turned into a 500 here, and
+    ``X-Content-Type-Options: nosniff``: no answer is ever sniffed into another type (lib/content_safety.py)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,6 +65,7 @@ class RequestIdMiddleware:
                 started = True
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                headers.append((b"x-content-type-options", b"nosniff"))
                 message = dict(message, headers=headers)
             await send(message)
 
@@ -81,6 +83,7 @@ class RequestIdMiddleware:
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
                     (b"x-request-id", request_id.encode()),
+                    (b"x-content-type-options", b"nosniff"),
                     (b"x-error-message", b"Internal server error"),
                 ],
             })

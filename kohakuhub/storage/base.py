@@ -67,8 +67,12 @@ class BlobStore(ABC):
         """Path of the object on this machine's disk, for zero-copy serving; None if not local."""
         return None
 
-    def presigned_get_url(self, key: str, *, expires_in: int, filename: str | None = None) -> str | None:
-        """A URL a client can GET directly without the hub's help, or None when the hub must serve it."""
+    def presigned_get_url(self, key: str, *, expires_in: int, disposition: str | None = None,
+                          media_type: str | None = None) -> str | None:
+        """A URL a client can GET directly without the hub's help, or None when the hub must serve it.
+
+        ``disposition`` and ``media_type``: the Content-Disposition and Content-Type it is answered with.
+        """
         return None
 
     # --- direct (presigned) uploads: only stores with ``direct_uploads`` implement these ---------------

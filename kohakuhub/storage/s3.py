@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -44,13 +43,6 @@ _PART_CODES = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXM
 
 _session: boto3.session.Session | None = None
 _session_lock = threading.Lock()
-
-
-def content_disposition(filename: str) -> str:
-    """``inline`` with the file's base name, RFC 6266 encoded (ASCII fallback plus UTF-8 form)."""
-    name = filename.rsplit("/", 1)[-1]
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_").replace("\\", "_")
-    return f"inline; filename*=UTF-8''{quote(name)}; filename=\"{ascii_name}\""
 
 
 def _code(exc: ClientError) -> str:
@@ -353,12 +345,15 @@ class S3BlobStore(BlobStore):
 
     # --- presigned URLs (signed for the public endpoint; no network call) ---------------------------
 
-    def presigned_get_url(self, key: str, *, expires_in: int, filename: str | None = None) -> str:
-        """A GET URL for clients; S3 answers it with ``Content-Disposition`` naming ``filename``."""
+    def presigned_get_url(self, key: str, *, expires_in: int, disposition: str | None = None,
+                          media_type: str | None = None) -> str:
+        """A GET URL for clients; S3 answers it with ``disposition`` and ``media_type`` (both signed)."""
         validate_key(key)
         params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
-        if filename:
-            params["ResponseContentDisposition"] = content_disposition(filename)
+        if disposition:
+            params["ResponseContentDisposition"] = disposition
+        if media_type:
+            params["ResponseContentType"] = media_type
         return self._public.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
 
     def presigned_put_url(self, key: str, *, size: int, expires_in: int) -> str:

@@ -52,6 +52,12 @@ def _with_path(url: str, path: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=path))
 
 
+def _other_key(url: str) -> str:
+    """The path of ``url`` with its last character changed (never to itself)."""
+    path = urlsplit(url).path
+    return path[:-1] + ("0" if path[-1] != "0" else "1")
+
+
 def _forgeries(url: str, other_key_path: str) -> dict[str, str]:
     """The URL with one signed thing changed each time."""
     parts = urlsplit(url)
@@ -83,7 +89,7 @@ def test_a_single_put_url_does_one_put_of_the_announced_size_and_nothing_else(s3
     before = _bucket(hub)
     for method in ("GET", "HEAD", "DELETE", "POST"):
         _other_method_refused(h.client.request(method, url))
-    for what, forged in _forgeries(url, urlsplit(url).path[:-1] + "0").items():
+    for what, forged in _forgeries(url, _other_key(url)).items():
         assert h.client.put(forged, content=DATA).status_code == 403, what
     for body in (DATA[:-1], DATA + b"x", b""):
         _refused(h.client.put(url, content=body), "SignatureDoesNotMatch")
@@ -103,7 +109,7 @@ def test_part_urls_take_only_their_own_part(s3hub):
     part = MULTI[:CHUNK]
     for method in ("GET", "HEAD", "DELETE", "POST"):  # a DELETE would abort the upload, a POST complete it
         _other_method_refused(h.client.request(method, first))
-    forged = {**_forgeries(first, urlsplit(first).path[:-1] + "0"),
+    forged = {**_forgeries(first, _other_key(first)),
               "another part number": _with_query(first, "partNumber", "2"),
               "another upload": _with_query(first, "uploadId", upload_id[:-2] + "AA")}
     for what, url in forged.items():

@@ -27,6 +27,7 @@ from benchmarks.servers import start_deploy_nginx
 from kohakuhub.app import create_app
 from kohakuhub.config import load_settings
 from tests.api.helpers import NDJSON, create_repo, file_op, lfs_op, ndjson
+from tests.api.test_content_safety import FILES as CONTENT_FILES
 from tests.conftest import free_port
 from tests.deploy.conftest import ADDRESS_LOGIN_LIMIT, ASSET, INDEX_HTML, WORKERS, MiB, Deployment, deploy_group
 from tests.e2e.conftest import HfClient, Hub
@@ -106,6 +107,40 @@ def test_resolve_in_every_url_form(http: httpx.Client, repos: dict[str, str]):
             _reached_api(response)
             assert response.status_code == 200 and response.headers["x-repo-commit"], prefix
         assert response.content == b"# routed\n"
+
+
+def test_repo_content_is_served_through_nginx_as_it_leaves_the_api(deployment: Deployment, http: httpx.Client):
+    """nginx keeps the API's nosniff, sandbox and attachment headers on every file type (issue 14)."""
+    name = f"content-{uuid.uuid4().hex[:6]}"
+    create_repo(http, deployment.token, name)
+    ops = [file_op(path, data) for path, (data, _) in CONTENT_FILES.items()]
+    answer = http.post(f"/api/models/alice/{name}/commit/main", content=ndjson(ops),
+                       headers={**NDJSON, **deployment.auth()})
+    assert answer.status_code == 200, answer.text
+    for path, (data, inline) in CONTENT_FILES.items():
+        for method in ("HEAD", "GET"):
+            response = http.request(method, f"/alice/{name}/resolve/main/{path}")
+            assert response.headers.get("x-request-id"), path  # answered by the API (an .html file is text/html)
+            assert response.headers["x-content-type-options"] == "nosniff", path
+            assert response.headers["content-security-policy"] == "sandbox", path
+            assert response.headers["content-disposition"].startswith("inline" if inline else "attachment"), path
+        assert response.content == data
+
+
+def test_json_bodies_are_capped_and_streaming_bodies_are_not(deployment: Deployment, http: httpx.Client,
+                                                               repos: dict[str, str]):
+    """nginx caps bodies as the API does (4 MiB), in JSON, except on the streaming routes (issue 14)."""
+    over = b"{" + b" " * (4 * MiB) + b"}"
+    for path in (f"/{repos['model']}.git/info/lfs/objects/batch", "/api/auth/login", "/api/validate-yaml",
+                 f"/api/models/{repos['model']}/preupload/main", "/org/create", "/admin/api/users"):
+        answer = http.post(path, content=over, headers={"content-type": "application/json"})
+        assert answer.status_code == 413 and answer.headers["content-type"] == "application/json", path
+        assert "limit" in answer.headers["x-error-message"] and "limit" in answer.json()["error"]
+    big = os.urandom(5 * MiB)  # inline in the NDJSON body: over the cap, through nginx to the API
+    commit = http.post(f"/api/models/{repos['model']}/commit/main", content=ndjson([file_op("big.bin", big)]),
+                       headers={**NDJSON, **deployment.auth()})
+    assert commit.status_code == 200, commit.text
+    assert http.get(f"/{repos['model']}/resolve/main/big.bin", follow_redirects=True).content == big
 
 
 def test_git_and_lfs_paths(deployment: Deployment, http: httpx.Client, repos: dict[str, str]):

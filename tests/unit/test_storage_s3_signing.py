@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
+from kohakuhub.lib.content_safety import present
 from kohakuhub.storage.s3 import S3BlobStore
 
 ACCESS, SECRET = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -63,7 +64,8 @@ def sigv4_valid(url: str, method: str, *, secret: str = SECRET, now: datetime | 
 
 
 def test_get_url_is_signed_for_the_public_endpoint_with_path_style_and_expiry():
-    url = _store().presigned_get_url(KEY, expires_in=900, filename="dir/model.safetensors")
+    shown = present("dir/model.safetensors")
+    url = _store().presigned_get_url(KEY, expires_in=900, disposition=shown.disposition, media_type=shown.media_type)
     parts = urlsplit(url)
     params = dict(parse_qsl(parts.query))
     assert f"{parts.scheme}://{parts.netloc}" == "https://files.example.com"  # never the internal endpoint
@@ -71,8 +73,9 @@ def test_get_url_is_signed_for_the_public_endpoint_with_path_style_and_expiry():
     assert params["X-Amz-Expires"] == "900"
     assert params["X-Amz-Credential"].startswith(f"{ACCESS}/") and "/eu-west-3/s3/aws4_request" in params[
         "X-Amz-Credential"]
-    assert params["response-content-disposition"].startswith("inline;")
+    assert params["response-content-disposition"].startswith("attachment;")  # an unknown type
     assert 'filename="model.safetensors"' in params["response-content-disposition"]
+    assert params["response-content-type"] == "application/octet-stream"
     assert sigv4_valid(url, "GET")
 
 
@@ -116,7 +119,7 @@ def test_virtual_host_style_and_default_public_endpoint():
 
 @pytest.mark.parametrize("name", ["naïve model.bin", 'quo"te.bin', "a\\b.bin"])
 def test_content_disposition_of_unusual_names_stays_one_header_value(name):
-    url = _store().presigned_get_url(KEY, expires_in=60, filename=f"dir/{name}")
+    url = _store().presigned_get_url(KEY, expires_in=60, disposition=present(f"dir/{name}").disposition)
     value = dict(parse_qsl(urlsplit(url).query))["response-content-disposition"]
     assert "\n" not in value and value.count('"') == 2
     assert f"filename*=UTF-8''{quote(name)}" in value

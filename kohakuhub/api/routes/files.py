@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -20,6 +18,7 @@ from kohakuhub.api.middleware import param
 from kohakuhub.api.pagination import next_link, parse_bool, parse_limit
 from kohakuhub.api.schemas.repos import tree_entry
 from kohakuhub.errors import BadRequestError, PayloadTooLargeError
+from kohakuhub.lib.content_safety import SANDBOX_POLICY, present
 from kohakuhub.lib.http_range import parse_range
 from kohakuhub.services.auth import Caller
 from kohakuhub.services.files import FileView
@@ -96,12 +95,6 @@ class BlobFileResponse(FileResponse):
     chunk_size = 1 << 20
 
 
-def _disposition(path: str) -> str:
-    filename = path.rsplit("/", 1)[-1]
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_")
-    return f"inline; filename*=UTF-8''{quote(filename)}; filename=\"{ascii_name}\""
-
-
 # Regular files below this size are read on the event loop: a thread hop costs more than the read.
 INLINE_READ_BYTES = 256 * 1024
 
@@ -127,10 +120,12 @@ def locate_file(hub: Hub, caller: Caller | None, plural: str, namespace: str, na
     ref = find_repo(hub, caller, plural, namespace, name)
     commit = hub.files.resolve(ref, param(revision))
     view = hub.files.file(ref, commit, param(path))
+    shown = present(view.path)  # repo content never runs at the hub's origin (lib/content_safety.py)
     headers = {
         "X-Repo-Commit": commit,
         "Accept-Ranges": "bytes",
-        "Content-Disposition": _disposition(view.path),
+        "Content-Disposition": shown.disposition,
+        "Content-Security-Policy": SANDBOX_POLICY,
         "Cache-Control": "private, max-age=0, must-revalidate" if ref.row.private else "public, max-age=0",
     }
     xet_hash = None
@@ -149,8 +144,7 @@ def locate_file(hub: Hub, caller: Caller | None, plural: str, namespace: str, na
             refresh = f"{base}/api/{plural}/{namespace}/{name}/xet-read-token/{commit}"
             headers.update({"X-Xet-Hash": xet_hash, "X-Xet-Refresh-Route": refresh,
                             "Link": f'<{refresh}>; rel="xet-auth"'})
-    media_type = mimetypes.guess_type(view.path)[0] or "application/octet-stream"
-    return ResolvedFile(ref, view, headers, media_type, xet_hash)
+    return ResolvedFile(ref, view, headers, shown.media_type, xet_hash)
 
 
 async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural: str, namespace: str,
@@ -183,7 +177,8 @@ async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural
         if reconstructed is not None:
             # A client without Xet: the bytes are rebuilt from the file's chunks as they stream out.
             return serve_reconstructed(request, hub, reconstructed, headers, media_type)
-    url = store.presigned_get_url(key, expires_in=hub.settings.lfs_url_ttl_seconds, filename=view.path)
+    url = store.presigned_get_url(key, expires_in=hub.settings.lfs_url_ttl_seconds,
+                                  disposition=headers["Content-Disposition"], media_type=media_type)
     if url is not None:
         # Design (b) of protocol section 3: a 302 to another origin carrying the metadata itself.
         return RedirectResponse(url, status_code=302, headers=headers)

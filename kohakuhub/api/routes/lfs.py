@@ -38,6 +38,7 @@ from kohakuhub.errors import (
     NotFoundError,
     PayloadTooLargeError,
 )
+from kohakuhub.lib.content_safety import SANDBOX_POLICY
 from kohakuhub.lib.hashing import is_sha256_hex
 from kohakuhub.lib.hashing_writer import HashingWriter
 from kohakuhub.lib.http_range import parse_range
@@ -51,6 +52,8 @@ router = APIRouter(tags=["lfs"])
 # What each signed URL is for (lib/signing.py): the same path serves uploads (PUT) and downloads (GET), and
 # an upload href is handed to callers who may not read the object (they must prove they have it).
 DOWNLOAD, UPLOAD, VERIFY, PART, COMPLETE = "lfs-download", "lfs-upload", "lfs-verify", "lfs-part", "lfs-complete"
+# How LFS objects fetched by oid are answered, by the hub or by S3.
+OBJECT_PRESENTATION = {"media_type": "application/octet-stream", "disposition": "attachment"}
 
 MAX_BATCH_OBJECTS = 1000
 
@@ -129,7 +132,7 @@ class TransferLinks:
             store = self.hub.lfs.store
             # A file stored only as Xet chunks has no object to presign: the hub rebuilds its bytes.
             href = None if self.hub.xet.reconstructed(d.oid) else store.presigned_get_url(
-                self.hub.lfs.object_key(d.oid), expires_in=self.ttl)
+                self.hub.lfs.object_key(d.oid), expires_in=self.ttl, **OBJECT_PRESENTATION)
             href = href or self.url(f"/api/lfs/objects/{d.oid}", DOWNLOAD)
             item["actions"] = {"download": {"href": href, "expires_in": self.ttl}}
             return item
@@ -276,13 +279,16 @@ def download_object(oid: str, request: Request, hub: HubDep) -> Response:
         raise NotFoundError(f"Object {oid} not found")
     store = hub.lfs.store
     local = store.local_path(hub.lfs.object_key(oid))
+    # Bytes by oid, without a name: downloaded, never shown (lib/content_safety.py).
+    headers = {"ETag": f'"{oid}"', "Content-Disposition": OBJECT_PRESENTATION["disposition"],
+               "Content-Security-Policy": SANDBOX_POLICY}
     if local is None:
         reconstructed = hub.xet.reconstructed(oid)
         if reconstructed is None:
             raise NotFoundError(f"Object {oid} not found")
-        return serve_reconstructed(request, hub, reconstructed, {"ETag": f'"{oid}"'}, "application/octet-stream")
+        return serve_reconstructed(request, hub, reconstructed, headers, OBJECT_PRESENTATION["media_type"])
     parse_range(request.headers.get("range"), local.stat().st_size)  # a bad range gets the hub's 416
-    return BlobFileResponse(local, media_type="application/octet-stream", headers={"ETag": f'"{oid}"'})
+    return BlobFileResponse(local, media_type=OBJECT_PRESENTATION["media_type"], headers=headers)
 
 
 @router.post("/api/lfs/verify/{oid}")

@@ -17,6 +17,7 @@ from kohakuhub.api.deps import CallerDep, Hub, HubDep, find_repo
 from kohakuhub.api.errors import base_url
 from kohakuhub.api.routes.files import BlobFileResponse
 from kohakuhub.errors import BadRequestError, ForbiddenError, NotFoundError, PayloadTooLargeError
+from kohakuhub.lib.content_safety import SANDBOX_POLICY
 from kohakuhub.lib.http_range import parse_range
 from kohakuhub.services.auth import Access
 from kohakuhub.services.xet import MAX_SHARD_BYTES, MAX_XORB_BYTES, parse_hash, xorb_key
@@ -188,5 +189,6 @@ def fetch_xorb_range(xorb_hash: str, request: Request, hub: HubDep) -> Response:
     if local is None:
         raise NotFoundError(f"Xorb {xorb_hash} not found")
     parse_range(request.headers.get("range"), local.stat().st_size)
-    return BlobFileResponse(local, media_type="application/octet-stream")
+    return BlobFileResponse(local, media_type="application/octet-stream",
+                            headers={"Content-Disposition": "attachment", "Content-Security-Policy": SANDBOX_POLICY})
 
