@@ -274,15 +274,17 @@ def start_nginx(prefix: Path, root: Path | None = None, *, locations: str | None
     raise BenchError("nginx did not start within 10 s")
 
 
-def deploy_nginx_conf(port: int, api: str, root: Path) -> str:
-    """docker/nginx/default.conf with only its listen port, API address (``host:port``) and root replaced.
+def deploy_nginx_conf(port: int, api: str, root: Path, access_log: Path) -> str:
+    """docker/nginx/default.conf with only its listen port, API address (``host:port``), root and access log
+    file replaced.
 
     Raises:
         BenchError: the file no longer has exactly one of the lines replaced.
     """
     text = DEPLOY_CONF.read_text()
     for old, new in (("listen 28080;", f"listen 127.0.0.1:{port};"), ("server api:48888;", f"server {api};"),
-                     ("root /usr/share/nginx/html;", f"root {root};")):
+                     ("root /usr/share/nginx/html;", f"root {root};"),
+                     ("access_log /var/log/nginx/access.log ", f"access_log {access_log} ")):
         if text.count(old) != 1:
             raise BenchError(f"{DEPLOY_CONF} should contain {old!r} exactly once")
         text = text.replace(old, new)
@@ -292,10 +294,13 @@ def deploy_nginx_conf(port: int, api: str, root: Path) -> str:
 def start_deploy_nginx(prefix: Path, api: str, root: Path, port: int | None = None) -> Nginx:
     """The production front: nginx running docker/nginx/default.conf in front of the API at ``api``.
 
+    Its access log is ``prefix/access.log``.
+
     Raises:
         BenchError: nginx is missing or does not start.
     """
-    return start_nginx(prefix, servers=lambda chosen: deploy_nginx_conf(chosen, api, root), port=port)
+    return start_nginx(prefix, servers=lambda chosen: deploy_nginx_conf(chosen, api, root, prefix / "access.log"),
+                       port=port)
 
 
 # --- git http-backend behind nginx + fcgiwrap ----------------------------------------------------------

@@ -11,6 +11,7 @@ from kohakuhub.api.body_limit import BodyLimitMiddleware
 from kohakuhub.api.deps import Hub
 from kohakuhub.api.errors import install_error_handlers
 from kohakuhub.api.middleware import RawPathMiddleware, RequestIdMiddleware
+from kohakuhub.lib.log_redaction import install_access_log_redaction
 from kohakuhub.api.routes import (
     admin,
     auth,
@@ -128,6 +129,7 @@ def build_hub(settings: Settings) -> Hub:
 def create_app(settings: Settings) -> FastAPI:
     """The hub's ASGI application."""
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_access_log_redaction()
     app = HubApp(title=settings.site_name, version=__version__, docs_url="/api/docs",
                  openapi_url="/api/openapi.json", redoc_url=None)
     app.state.hub = build_hub(settings)

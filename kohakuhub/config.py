@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:28080"
     data_dir: Path = Path("./kohakuhub-data")
     database_url: str = ""  # empty: SQLite file in the data dir
-    session_secret: str = ""  # empty: generated once and kept in the data dir
+    session_secret: SecretStr = SecretStr("")  # empty: generated once and kept in the data dir
     session_expire_hours: int = 24 * 7
     site_name: str = "KohakuHub"
     # Bootstrap admin token (KOHAKU_HUB_ADMIN_TOKEN): a Bearer token equal to it is a site admin on
@@ -207,8 +207,8 @@ class Settings(BaseSettings):
 
         Keeping it in the data dir lets every worker and the CLI share it without configuration.
         """
-        if self.session_secret:
-            return self.session_secret
+        if self.session_secret.get_secret_value():
+            return self.session_secret.get_secret_value()
         path = self.data_dir / ".session_secret"
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -256,7 +256,7 @@ def is_loopback_url(url: str) -> bool:
 def placeholder_secrets(settings: Settings) -> list[str]:
     """The environment names of secrets still set to a placeholder or default value."""
     found = [name for name, value in (
-        ("SESSION_SECRET", settings.session_secret),
+        ("SESSION_SECRET", settings.session_secret.get_secret_value()),
         ("ADMIN_TOKEN", settings.admin_token.get_secret_value()),
         ("S3_SECRET_KEY", settings.s3_secret_key.get_secret_value()),
     ) if value and is_placeholder(value)]

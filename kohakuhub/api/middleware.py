@@ -11,6 +11,8 @@ from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kohakuhub.lib.log_redaction import redact_target
+
 log = logging.getLogger("kohakuhub.api")
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -72,7 +74,8 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            log.exception("Unhandled error on %s %s [%s]", scope.get("method"), scope.get("path"), request_id)
+            log.exception("Unhandled error on %s %s [%s]", scope.get("method"), redact_target(scope.get("path", "")),
+                          request_id)
             if started:
                 raise
             body = json.dumps({"error": "Internal server error"}).encode()

@@ -20,6 +20,7 @@ import pytest
 from benchmarks.servers import Nginx, nginx_binary, start_deploy_nginx
 from tests.conftest import PASSWORD, LiveServer, free_port, start_server, stop_server
 from tests.databases import create_database, drop_database
+from tests.log_secrets import access_lines, leaked_lines
 from tests.s3_support import s3_settings
 from tests.servers.minio import MIN_PART_SIZE
 
@@ -99,3 +100,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             nginx.stop()
         stop_server(api)
         drop_database(database_url)
+    # Every test of the module ran through this nginx and API: their access logs hold none of its secrets.
+    logs = [nginx.prefix / "access.log", log]
+    for path in logs:
+        assert access_lines(path) > 0, f"{path} has no access log lines"
+    leaks = leaked_lines(logs, [admin_token, PASSWORD, (root / "data" / ".session_secret").read_text()])
+    assert not leaks, "secrets in the access logs:\n" + "\n".join(leaks)

@@ -95,7 +95,7 @@ def test_every_answer_combination_gives_a_valid_file_without_default_secrets(tmp
     assert env["WEB_CONCURRENCY"] == "3"
     settings = hub_settings(env)
     assert settings.base_url == PUBLIC and placeholder_secrets(settings) == []
-    secrets = [settings.session_secret, settings.admin_token.get_secret_value(),
+    secrets = [settings.session_secret.get_secret_value(), settings.admin_token.get_secret_value(),
                settings.s3_secret_key.get_secret_value()]
     if database == "builtin":
         assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] in settings.database_url.replace(
@@ -119,7 +119,7 @@ def test_every_answer_combination_gives_a_valid_file_without_default_secrets(tmp
     if mode == "generate":
         assert all(len(s) >= 40 for s in secrets[:2]) and len(set(secrets)) == len(secrets)
     else:  # a literal "$" survives Compose's interpolation (its config output shows it escaped as "$$")
-        assert settings.session_secret == GIVEN["session_secret"].replace("$", "$$")
+        assert settings.session_secret.get_secret_value() == GIVEN["session_secret"].replace("$", "$$")
     text = output.read_text()
     assert "change-me" not in text and "minioadmin" not in text
 

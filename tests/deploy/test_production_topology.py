@@ -28,7 +28,7 @@ from kohakuhub.app import create_app
 from kohakuhub.config import load_settings
 from tests.api.helpers import NDJSON, create_repo, file_op, lfs_op, ndjson
 from tests.api.test_content_safety import FILES as CONTENT_FILES
-from tests.conftest import free_port
+from tests.conftest import PASSWORD, free_port
 from tests.deploy.conftest import ADDRESS_LOGIN_LIMIT, ASSET, INDEX_HTML, WORKERS, MiB, Deployment, deploy_group
 from tests.e2e.conftest import HfClient, Hub
 from tests.git.conftest import make_git
@@ -357,3 +357,31 @@ def test_50_concurrent_commits_to_one_branch_all_land_in_a_linear_history(deploy
     assert oids <= {line.split()[0] for line in history}
     files = git.out("ls-tree", "--name-only", "main", "burst/", cwd=clone).splitlines()
     assert files == [f"burst/{n:02d}.txt" for n in range(50)]
+
+
+def test_access_logs_redact_signed_urls_sessions_and_invitation_tokens(deployment: Deployment, tmp_path: Path):
+    """Requests carrying each kind of secret in their URL reach nginx and the API; neither log keeps it.
+
+    The fixture's teardown greps both whole logs for every secret the module created (tests/log_secrets.py).
+    """
+    with httpx.Client(base_url=deployment.url, timeout=60) as client:
+        login = client.post("/api/auth/login", json={"username": "bob", "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        assert client.get("/api/auth/me").status_code == 200  # a request on the session cookie
+        org = f"logs-{uuid.uuid4().hex[:6]}"
+        assert client.post("/org/create", json={"name": org}, headers=deployment.auth()).status_code == 200
+        created = client.post(f"/api/invitations/org/{org}/create", json={"role": "member"}, headers=deployment.auth())
+        assert created.status_code == 200, created.text
+        invitation = created.json()["token"]
+        assert client.get(f"/api/invitations/{invitation}").status_code == 200
+        oid = "a" * 64
+        signed = {"sig": "d" * 64, "expires": "9999999999", "repo": "1"}
+        for query in (signed, {"X-Amz-Signature": "e" * 64, "X-Amz-Credential": "minio/2026"}, {"%73ig": "f" * 64}):
+            target = f"/api/lfs/objects/{oid}?" + "&".join(f"{k}={v}" for k, v in query.items())
+            assert client.get(target).status_code == 403
+    nginx_log = (deployment.nginx.prefix / "access.log").read_text()
+    api_log = (deployment.api.data_dir.parent / f"server-{deployment.api.url.rsplit(':', 1)[1]}.log").read_text()
+    for log in (nginx_log, api_log):
+        assert f"GET /api/invitations/[redacted] " in log and f"GET /api/lfs/objects/{oid}?[redacted] " in log
+        for secret in (invitation, login.cookies["session_id"], "d" * 64, "e" * 64, "f" * 64, "minio/2026"):
+            assert secret not in log

@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LiveServer, start_server, stop_server
+from tests.conftest import PASSWORD, LiveServer, start_server, stop_server
+from tests.log_secrets import access_lines, leaked_lines
 from tests.s3_support import S3_MODE
 from tests.servers.minio import MIN_PART_SIZE
 
@@ -60,10 +61,15 @@ def _start_hub(tmp_path_factory: pytest.TempPathFactory, name: str, extra: dict[
         "KOHAKU_HUB_LFS_THRESHOLD_BYTES": str(LFS_THRESHOLD), **extra})
     try:
         server.cli("admin", "create-user", OTHER_USER, "--email", f"{OTHER_USER}@example.com",
-                   "--password", "correct-horse-battery")
-        yield Hub(server, server.new_token(OTHER_USER), extra.get("KOHAKU_HUB_UPLOAD_MODE", "auto"))
+                   "--password", PASSWORD)
+        hub = Hub(server, server.new_token(OTHER_USER), extra.get("KOHAKU_HUB_UPLOAD_MODE", "auto"))
+        yield hub
     finally:
         stop_server(server)
+    # Every scenario of the session ran against this hub: its access log must hold none of their secrets.
+    assert access_lines(hub.log_path) > 0, f"{hub.log_path} has no access log lines"
+    leaks = leaked_lines([hub.log_path], [(server.data_dir / ".session_secret").read_text(), PASSWORD])
+    assert not leaks, "secrets in the hub's log:\n" + "\n".join(leaks)
 
 
 @pytest.fixture(scope="session")
