@@ -11,6 +11,7 @@ from kohakuhub.api.body_limit import BodyLimitMiddleware
 from kohakuhub.api.deps import Hub
 from kohakuhub.api.errors import install_error_handlers
 from kohakuhub.api.middleware import RawPathMiddleware, RequestIdMiddleware
+from kohakuhub.api.openapi import hub_openapi
 from kohakuhub.lib.log_redaction import install_access_log_redaction
 from kohakuhub.api.routes import (
     admin,
@@ -134,6 +135,7 @@ def create_app(settings: Settings) -> FastAPI:
                  openapi_url="/api/openapi.json", redoc_url=None)
     app.state.hub = build_hub(settings)
     install_error_handlers(app)
+    app.openapi = lambda: hub_openapi(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
     routers = (misc, files, auth, admin, orgs, invitations, lfs, xet, git_http, quota_routes, collaborators, repos,

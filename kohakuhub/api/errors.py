@@ -82,8 +82,8 @@ def _header_safe(message: str) -> str:
     return flat.encode("ascii", "backslashreplace").decode("ascii")[:1000]
 
 
-def _surface(request: Request) -> str:
-    path = request.url.path
+def surface_of(path: str) -> str:
+    """Which error shape a path answers with: "lfs" (git-lfs JSON), "git" (plain text) or "hf" (JSON)."""
     if "/info/lfs/" in path or path.startswith("/api/lfs/"):
         return "lfs"
     if path.endswith(("/info/refs", "/git-upload-pack", "/git-receive-pack")):
@@ -116,7 +116,7 @@ def error_response(request: Request, exc: HubError) -> Response:
         headers["Content-Range"] = f"bytes */{exc.size}"
     if isinstance(exc, RateLimitedError | ServiceUnavailableError):
         headers["Retry-After"] = str(exc.retry_after)
-    surface = _surface(request)
+    surface = surface_of(request.url.path)
     if status == 401 and surface in ("lfs", "git"):
         headers["WWW-Authenticate"] = BASIC_CHALLENGE
     if surface == "lfs":

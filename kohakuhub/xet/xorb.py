@@ -91,11 +91,17 @@ def _decompress(scheme: int, payload: bytes, expected_size: int, where: str) -> 
     if scheme == COMPRESSION_NONE:
         raw = payload
     elif scheme in (COMPRESSION_LZ4, COMPRESSION_BG4_LZ4):
-        # The reference client writes LZ4 *frames* (magic 04 22 4D 18), not raw blocks.
+        # The reference client writes LZ4 *frames* (magic 04 22 4D 18), not raw blocks. Output is
+        # capped one byte past the declared size: a 16 MiB frame of zeros would otherwise inflate to GiBs.
         try:
-            raw = lz4.frame.decompress(payload)
+            decompressor = lz4.frame.LZ4FrameDecompressor()
+            raw = decompressor.decompress(payload, max_length=expected_size + 1)
         except Exception as exc:  # lz4 raises RuntimeError and friends on bad input
             raise XorbFormatError(f"{where}: LZ4 data is corrupt ({exc})") from None
+        if len(raw) > expected_size:
+            raise XorbFormatError(f"{where}: decompresses to more than the {expected_size} bytes its header says")
+        if not decompressor.eof:
+            raise XorbFormatError(f"{where}: LZ4 data is corrupt (the frame is truncated or damaged)")
         if scheme == COMPRESSION_BG4_LZ4:
             raw = bg4_ungroup(raw)
     else:

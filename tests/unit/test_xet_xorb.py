@@ -177,7 +177,9 @@ def test_chunk_hash_changes_are_hash_mismatches():
 def test_decompressed_size_must_match_header():
     payload = lz4.frame.compress(b"a" * 1000)
     bad = _header(len(payload), 1, 999) + payload
-    _expect_error(bad, bytes(32), "decompressed to 1000 bytes, header says 999")
+    _expect_error(bad, bytes(32), "decompresses to more than the 999 bytes its header says")
+    short = _header(len(payload), 1, 1001) + payload
+    _expect_error(short, bytes(32), "decompressed to 1000 bytes, header says 1001")
 
 
 def test_uncompressed_chunk_sizes_must_agree():

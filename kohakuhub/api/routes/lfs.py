@@ -79,10 +79,14 @@ async def _batch(request: Request, hub: Hub, caller: Caller | None, plural: str,
         raise PayloadTooLargeError(f"At most {MAX_BATCH_OBJECTS} objects per batch")
     pairs = []
     for item in objects:
-        if not isinstance(item, dict) or not isinstance(item.get("size"), int) or isinstance(item["size"], bool):
+        if (not isinstance(item, dict) or not isinstance(item.get("oid"), str)
+                or not isinstance(item.get("size"), int) or isinstance(item["size"], bool)):
             raise BadRequestError("Each object needs a string 'oid' and an integer 'size'")
-        pairs.append((str(item.get("oid")), item["size"]))
-    multipart_ok = "multipart" in (body.get("transfers") or [])
+        pairs.append((item["oid"], item["size"]))
+    transfers = body.get("transfers") or []
+    if not isinstance(transfers, list) or not all(isinstance(t, str) for t in transfers):
+        raise BadRequestError("'transfers' must be a list of transfer adapter names")
+    multipart_ok = "multipart" in transfers
 
     def decide() -> tuple[RepoRef, list[BatchDecision], dict[str, DirectUpload]]:
         need = Access.WRITE if operation == "upload" else Access.READ
