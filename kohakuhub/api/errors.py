@@ -133,7 +133,12 @@ def _moved(request: Request, exc: RepoMovedError) -> Response:
     # The id is followed by "/", the end, or ".git" (LFS batch and git URLs: /{ns}/{name}.git/info/...).
     old = re.compile(re.escape("/" + quote(exc.old_id)) + r"(?=/|\.git(?:/|$)|$)")
     raw = request.scope.get("raw_path") or request.url.path.encode()
-    path = old.sub(lambda _: "/" + quote(exc.new_id), raw.decode("latin-1"), count=1)
+    path, renamed = old.subn(lambda _: "/" + quote(exc.new_id), raw.decode("latin-1"), count=1)
+    if not renamed:
+        # The id is in the body (repos/delete, repos/move): a redirect would send the same request to the
+        # same URL forever. Say where the repo went instead.
+        return error_response(request, RepoNotFoundError(
+            f"Repository {exc.old_id} was moved to {exc.new_id}; use its new name"))
     query = request.url.query
     location = f"{base_url(request)}{path}" + (f"?{query}" if query else "")
     return RedirectResponse(location, status_code=307, headers={"X-Error-Message": _header_safe(exc.message)})

@@ -23,7 +23,7 @@ from kohakuhub.lib.hashing import is_sha256_hex, sha256_file
 from kohakuhub.lib.lfs_pointer import make_pointer
 from kohakuhub.lib.ndjson_commit import CommitLine
 from kohakuhub.lib.paths import normalize_folder_path, normalize_repo_path
-from kohakuhub.services.auth import Caller
+from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.files import FileService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.quotas import QuotaService, Reservation
@@ -70,6 +70,9 @@ class CommitSession:
     # A blob this commit uses already existed in the repo (old history, a copy, an orphan): git's
     # "not reachable from the parent" listing may then count it again, so the repo is re-measured.
     reuses_blobs: bool = False
+
+    def __post_init__(self) -> None:
+        self.repo.require(Access.WRITE)
 
     def _note_blobs(self, blobs: list[bytes]) -> None:
         if self.reuses_blobs or not blobs:
@@ -345,8 +348,10 @@ class CommitService:
         """Start receiving a commit to a branch.
 
         Raises:
+            ForbiddenError: ``repo`` was not authorized for writing.
             RevisionNotFoundError: the branch does not exist.
         """
+        repo.require(Access.WRITE)
         branch = branch_name(revision)
         if branch not in self.versioning.refs(repo.key).branches:
             raise RevisionNotFoundError(f"Invalid rev id: {revision} (commits go to an existing branch)")
@@ -357,8 +362,10 @@ class CommitService:
 
         Raises:
             BadRequestError: malformed entries or too many files.
+            ForbiddenError: ``repo`` was not authorized for writing.
             RevisionNotFoundError: the revision does not resolve.
         """
+        repo.require(Access.WRITE)
         if not isinstance(files, list) or len(files) > MAX_PREUPLOAD_FILES:
             raise BadRequestError(f"'files' must be a list of at most {MAX_PREUPLOAD_FILES} entries")
         commit = self.files.resolve(repo, revision)
@@ -411,7 +418,9 @@ class CommitService:
         return self.versioning.refs(repo.key)
 
     def create_branch(self, repo: RepoRef, branch: str, starting_point: str | None) -> None:
-        """Raises InvalidRevisionError, ConflictError, RevisionNotFoundError."""
+        """Raises ForbiddenError (a read-authorized ref), InvalidRevisionError, ConflictError,
+        RevisionNotFoundError."""
+        repo.require(Access.WRITE)
         if branch.startswith("refs/"):
             raise InvalidRevisionError(f"Invalid branch name {branch!r}")
         commit = self.files.resolve(repo, starting_point or "main")
@@ -419,7 +428,9 @@ class CommitService:
         self.repos.touch(repo)
 
     def delete_branch(self, repo: RepoRef, branch: str) -> None:
-        """Raises BadRequestError for the default branch, RevisionNotFoundError when missing."""
+        """Raises ForbiddenError (a read-authorized ref), BadRequestError for the default branch,
+        RevisionNotFoundError when missing."""
+        repo.require(Access.WRITE)
         branch = branch_name(branch)
         if branch == "main":
             raise BadRequestError("The default branch 'main' cannot be deleted")
@@ -429,7 +440,9 @@ class CommitService:
         self.repos.touch(repo)
 
     def create_tag(self, caller: Caller, repo: RepoRef, revision: str, tag: str, message: str | None) -> None:
-        """Raises RevisionNotFoundError, InvalidRevisionError, ConflictError."""
+        """Raises ForbiddenError (a read-authorized ref), RevisionNotFoundError, InvalidRevisionError,
+        ConflictError."""
+        repo.require(Access.WRITE)
         if not isinstance(tag, str) or not tag or tag.startswith("refs/"):
             raise InvalidRevisionError(f"Invalid tag name {tag!r}")
         commit = self.files.resolve(repo, revision)
@@ -437,6 +450,8 @@ class CommitService:
                                    tagger=signature_of(caller.username))
 
     def delete_tag(self, repo: RepoRef, tag: str) -> None:
+        """Raises ForbiddenError (a read-authorized ref), RevisionNotFoundError."""
+        repo.require(Access.WRITE)
         with self.versioning.repo_lock(repo.key):
             self.versioning.delete_tag(repo.key, tag.removeprefix("refs/tags/"))
             self.quotas.remeasure_git(repo.row)
@@ -445,9 +460,11 @@ class CommitService:
         """Squash a branch's history into one commit.
 
         Raises:
+            ForbiddenError: ``repo`` was not authorized for writing.
             BadRequestError: the revision is a tag or a commit id, not a branch.
             RevisionNotFoundError: unknown revision.
         """
+        repo.require(Access.WRITE)
         branch = branch_name(revision)
         refs = self.versioning.refs(repo.key)
         if branch not in refs.branches:

@@ -20,7 +20,7 @@ from contextlib import aclosing
 from kohakuhub.config import Settings
 from kohakuhub.errors import InvalidRevisionError, QuotaExceededError
 from kohakuhub.lib.lfs_pointer import POINTER_SIZES, LfsPointer, parse_pointer
-from kohakuhub.services.auth import Caller
+from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.quotas import QuotaService, Reservation
 from kohakuhub.services.repos import RepoRef, RepoService
@@ -47,15 +47,23 @@ class GitService:
         self._threshold = settings.lfs_threshold_bytes
 
     def advertise(self, ref: RepoRef, service: str, protocol: str | None) -> AsyncIterator[bytes]:
-        """The ref advertisement for ``service`` (``upload-pack`` or ``receive-pack``)."""
+        """The ref advertisement for ``service`` (``upload-pack`` or ``receive-pack``, which needs write)."""
+        ref.require(Access.WRITE if service == "receive-pack" else Access.READ)
         return self._transport.advertise(ref.key, service, protocol)
 
     def upload_pack(self, ref: RepoRef, body: AsyncIterator[bytes], protocol: str | None) -> AsyncIterator[bytes]:
         """Answer a clone/fetch request."""
         return self._transport.upload_pack(ref.key, body, protocol)
 
-    async def receive_pack(self, caller: Caller, ref: RepoRef, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        """Receive a push from a caller holding write access to ``ref``."""
+    def receive_pack(self, caller: Caller, ref: RepoRef, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        """Receive a push from a caller holding write access to ``ref``.
+
+        Raises ForbiddenError at once (before any byte is answered) when ``ref`` was authorized for reading.
+        """
+        ref.require(Access.WRITE)
+        return self._receive_pack(caller, ref, body)
+
+    async def _receive_pack(self, caller: Caller, ref: RepoRef, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         policy = PushPolicy(self._lfs, self._repos, self._quotas, self._threshold, caller, ref)
         try:
             async with aclosing(self._transport.receive_pack(ref.key, body, policy)) as report:

@@ -18,7 +18,7 @@ from kohakuhub.db.database import write_transaction
 from kohakuhub.db.models import LfsGrant, LfsObject, RepoLfsObject, XetFile
 from kohakuhub.errors import IntegrityError, NotFoundError
 from kohakuhub.lib.hashing import is_sha256_hex, sha256_file
-from kohakuhub.services.auth import Caller
+from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.lfs_direct import DirectUploads
 from kohakuhub.services.quotas import QuotaService, charged_size
 from kohakuhub.services.repos import RepoRef
@@ -154,7 +154,9 @@ class LfsService:
         """Record that the repo's history references these objects; return the bytes newly linked.
 
         Only rows this call inserted count (RETURNING), so concurrent links of one object count once.
+        Raises ForbiddenError when ``repo`` was not authorized for writing.
         """
+        repo.require(Access.WRITE)
         rows = [{"repo": repo.row.id, "oid": oid} for oid in dict.fromkeys(oids)]
         if not rows:
             return 0
@@ -191,8 +193,10 @@ class LfsService:
         """Decide, per object, what the client must do.
 
         Raises:
+            ForbiddenError: an upload through a ref not authorized for writing.
             QuotaExceededError: an upload whose objects (those new to this repo) would not fit the quota.
         """
+        repo.require(Access.WRITE if operation == "upload" else Access.READ)
         decisions = [self._decide(caller, repo, operation, oid, size) for oid, size in objects]
         if operation == "upload":
             sizes = {d.oid: d.size for d in decisions if d.action != "error"}
@@ -203,7 +207,7 @@ class LfsService:
                 size: int) -> BatchDecision:
         if not is_sha256_hex(oid) or size < 0:
             return BatchDecision(oid, size, "error", error_code=422,
-                                 error_message=f"Invalid object: oid must be 64 hex sha256, size >= 0")
+                                 error_message="Invalid object: oid must be 64 hex sha256, size >= 0")
         if operation == "download":
             if not self.reachable(caller, repo, oid):
                 return BatchDecision(oid, size, "error", error_code=404, error_message="Object does not exist")

@@ -52,10 +52,26 @@ def signature_of(username: str) -> Signature:
 
 @dataclass(frozen=True)
 class RepoRef:
-    """A repo the caller has been checked against, with the access they hold."""
+    """A repo the caller has been checked against, with the access that check granted.
+
+    Only RepoService makes them (the routes never do). Every service method that writes calls
+    ``require``, so a ref authorized for reading cannot write, whichever route hands it over.
+    """
 
     row: Repo
     access: Access
+
+    def __post_init__(self) -> None:
+        if self.access < Access.READ:
+            raise ValueError("A RepoRef is made only for a caller who may at least read the repo")
+
+    def require(self, need: Access) -> None:
+        """Raises ForbiddenError when this ref was authorized for less than ``need``."""
+        if self.access < need:
+            raise ForbiddenError(
+                f"This needs {need.name.lower()} access to {self.type.value} {self.id}, "
+                f"and it was authorized for {self.access.name.lower()} access only"
+            )
 
     @property
     def key(self) -> str:
@@ -82,7 +98,7 @@ class RepoService:
 
     def get(self, caller: Caller | None, repo_type: RepoType, namespace: str, name: str,
             need: Access = Access.READ) -> RepoRef:
-        """Find a repo and check the caller holds ``need`` on it.
+        """Find a repo and check the caller holds ``need`` on it; the ref is authorized for ``need`` only.
 
         Raises:
             RepoNotFoundError: missing, or not readable by the caller (indistinguishable).
@@ -110,7 +126,8 @@ class RepoService:
                 f"{repo_type.value} {repo_id(row)}"
                 + (" (this token is read-only)" if caller and not caller.can_write else "")
             )
-        return RepoRef(row, access)
+        # What the caller asked for, not all they hold: a route that checked read gets a ref that reads.
+        return RepoRef(row, need)
 
     @staticmethod
     def access(caller: Caller | None, row: Repo, need: Access = Access.ADMIN) -> Access:
@@ -264,6 +281,7 @@ class RepoService:
 
     def touch(self, ref: RepoRef) -> None:
         """Record that the repo changed now (its lastModified)."""
+        ref.require(Access.WRITE)
         with write_transaction(self._db):
             Repo.update(updated_at=utcnow()).where(Repo.id == ref.row.id).execute()
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from kohakuhub.errors import AuthenticationError, ForbiddenError
 from kohakuhub.lib.signing import UrlSigner
+from kohakuhub.services.auth import Access
+from kohakuhub.services.repos import RepoRef
 
 _PREFIX = "xet1"
 _PURPOSE = "/xet-token"  # binds the signature to this use: an LFS URL signature is never a token
@@ -40,10 +42,15 @@ class XetTokens:
         self._signer = signer
         self._ttl = ttl_seconds
 
-    def issue(self, repo_id: int, user_id: int, scope: str) -> tuple[str, int]:
-        """A token and its expiry (Unix seconds)."""
+    def issue(self, repo: RepoRef, user_id: int, scope: str) -> tuple[str, int]:
+        """A token and its expiry (Unix seconds).
+
+        Raises ForbiddenError for a write token through a ref that was authorized for reading.
+        """
         if scope not in SCOPES:
             raise ValueError(f"unknown Xet token scope {scope!r}")
+        repo.require(Access.WRITE if scope == "write" else Access.READ)
+        repo_id = repo.row.id
         expires_at = int(time.time()) + self._ttl
         query = self._signer.sign(_PURPOSE, purpose=_PURPOSE, expires_at=expires_at, repo=str(repo_id), user=str(user_id),
                                   scope=scope)

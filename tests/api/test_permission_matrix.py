@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +30,7 @@ ORG = "acme"
 LFS_DATA = b"L" * 4096  # above the test hubs' 1 KiB threshold
 SMALL = b"hello matrix\n"
 NEW_LFS = b"N" * 3000
+KEPT_TAG = "v-kept"
 
 # caller -> (username or None, token role or None, access on public, access on private)
 CALLERS: dict[str, tuple[Access | None, Access | None]] = {
@@ -58,9 +60,15 @@ class Matrix:
         return bearer(self.tokens[caller])
 
     def snapshot(self, repo: str) -> tuple:
-        refs = self.client.get(f"/api/models/{ORG}/{repo}/refs", headers=bearer(self.owner_token))
-        assert refs.status_code == 200, refs.text
-        return refs.json(), sorted(o.oid for o in LfsObject.select())
+        """What a refused call must leave as it was: refs, stored objects, grants, settings."""
+        answers = []
+        for path in (f"/api/models/{ORG}/{repo}/refs", f"/api/models/{ORG}/{repo}/collaborators",
+                     f"/api/models/{ORG}/{repo}"):
+            resp = self.client.get(path, headers=bearer(self.owner_token))
+            assert resp.status_code == 200, resp.text
+            answers.append(resp.json())
+        refs, grants, info = answers
+        return refs, grants, info["private"], sorted(o.oid for o in LfsObject.select())
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +79,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         hub = app.state.hub
         accounts = hub.accounts
         users = {}
-        for name in ("boss", "outsider", "vis", "mem", "adm", "root", "collab"):
+        for name in ("boss", "outsider", "vis", "mem", "adm", "root", "collab", "spare"):
             users[name] = accounts.create_user(name, f"{name}@example.com", PASSWORD, is_admin=name == "root")
 
         def token(name: str, role: str = "write", **expiry) -> str:
@@ -88,8 +96,11 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
             assert resp.status_code == 200, resp.text
             oid = lfs_upload(client, boss, f"{ORG}/{repo}", LFS_DATA)
             assert oid == sha256(LFS_DATA)
-            commit(client, boss, f"{ORG}/{repo}", [file_op("a.txt", SMALL), lfs_op("w.bin", LFS_DATA)])
+            commit(client, boss, f"{ORG}/{repo}", [file_op("a.txt", SMALL), file_op("d/c.txt", SMALL),
+                                                   lfs_op("w.bin", LFS_DATA)])
             assert client.post(f"/api/models/{ORG}/{repo}/branch/keep", headers=bearer(boss)).status_code == 200
+            resp = client.post(f"/api/models/{ORG}/{repo}/tag/main", json={"tag": KEPT_TAG}, headers=bearer(boss))
+            assert resp.status_code == 200, resp.text
             resp = client.put(f"/api/models/{ORG}/{repo}/collaborators/collab", json={"role": "write"},
                               headers=bearer(boss))
             assert resp.status_code == 200, resp.text
@@ -162,36 +173,148 @@ def _commit(m: Matrix, repo: str, headers: dict[str, str]):
                          content=ndjson([file_op("matrix.txt", b"x")]))
 
 
-FAMILIES: dict[str, tuple[Access, int, Call]] = {
-    "repo_info": (Access.READ, 200, lambda m, r, h: m.client.get(f"/api/models/{ORG}/{r}", headers=h)),
-    "resolve_get": (Access.READ, 200, lambda m, r, h: m.client.get(f"/{ORG}/{r}/resolve/main/a.txt", headers=h)),
-    "resolve_head": (Access.READ, 200,
-                     lambda m, r, h: m.client.head(f"/{ORG}/{r}/resolve/main/w.bin", headers=h)),
-    "tree": (Access.READ, 200, lambda m, r, h: m.client.get(f"/api/models/{ORG}/{r}/tree/main", headers=h)),
-    "paths_info": (Access.READ, 200, lambda m, r, h: m.client.post(
+def _tag(m: Matrix, repo: str, headers: dict[str, str]):
+    resp = m.client.post(f"/api/models/{ORG}/{repo}/tag/main", json={"tag": "matrix-tag"}, headers=headers)
+    if resp.status_code == 200:
+        m.client.delete(f"/api/models/{ORG}/{repo}/tag/matrix-tag", headers=bearer(m.owner_token))
+    return resp
+
+
+def _delete_tag(m: Matrix, repo: str, headers: dict[str, str]):
+    resp = m.client.delete(f"/api/models/{ORG}/{repo}/tag/{KEPT_TAG}", headers=headers)
+    if resp.status_code == 200:
+        m.client.post(f"/api/models/{ORG}/{repo}/tag/main", json={"tag": KEPT_TAG}, headers=bearer(m.owner_token))
+    return resp
+
+
+def _super_squash(m: Matrix, repo: str, headers: dict[str, str]):
+    resp = m.client.post(f"/api/models/{ORG}/{repo}/super-squash/keep", headers=headers)
+    if resp.status_code == 200:  # put "keep" back where it was: on main
+        m.client.delete(f"/api/models/{ORG}/{repo}/branch/keep", headers=bearer(m.owner_token))
+        m.client.post(f"/api/models/{ORG}/{repo}/branch/keep", headers=bearer(m.owner_token))
+    return resp
+
+
+def _set_collaborator(m: Matrix, repo: str, headers: dict[str, str]):
+    resp = m.client.put(f"/api/models/{ORG}/{repo}/collaborators/spare", json={"role": "read"}, headers=headers)
+    if resp.status_code == 200:
+        m.client.delete(f"/api/models/{ORG}/{repo}/collaborators/spare", headers=bearer(m.owner_token))
+    return resp
+
+
+def _remove_collaborator(m: Matrix, repo: str, headers: dict[str, str]):
+    resp = m.client.delete(f"/api/models/{ORG}/{repo}/collaborators/collab", headers=headers)
+    if resp.status_code == 200:
+        m.client.put(f"/api/models/{ORG}/{repo}/collaborators/collab", json={"role": "write"},
+                     headers=bearer(m.owner_token))
+    return resp
+
+
+def _settings(m: Matrix, repo: str, headers: dict[str, str]):
+    # The visibility it already has: allowed callers change nothing either.
+    return m.client.put(f"/api/models/{ORG}/{repo}/settings", json={"private": repo == "priv"}, headers=headers)
+
+
+def _scratch_repo(m: Matrix, like: str) -> str:
+    """A new repo of the org with the visibility and the collaborator of ``like``, for lifecycle calls."""
+    name = f"scratch-{uuid.uuid4().hex[:8]}"
+    resp = m.client.post("/api/repos/create", headers=bearer(m.owner_token),
+                         json={"name": name, "organization": ORG, "private": like == "priv"})
+    assert resp.status_code == 200, resp.text
+    resp = m.client.put(f"/api/models/{ORG}/{name}/collaborators/collab", json={"role": "write"},
+                        headers=bearer(m.owner_token))
+    assert resp.status_code == 200, resp.text
+    return name
+
+
+def _exists(m: Matrix, name: str) -> bool:
+    resp = m.client.get(f"/api/models/{ORG}/{name}", headers=bearer(m.owner_token), follow_redirects=False)
+    return resp.status_code == 200  # a moved repo's old name answers 307
+
+
+def _delete_repo(m: Matrix, repo: str, headers: dict[str, str]):
+    name = _scratch_repo(m, repo)
+    resp = m.client.request("DELETE", "/api/repos/delete", json={"name": name, "organization": ORG},
+                            headers=headers)
+    assert _exists(m, name) == (resp.status_code != 200), "a refused delete must leave the repo"
+    m.client.request("DELETE", "/api/repos/delete", json={"name": name, "organization": ORG},
+                     headers=bearer(m.owner_token))
+    return resp
+
+
+def _move_repo(m: Matrix, repo: str, headers: dict[str, str]):
+    name = _scratch_repo(m, repo)
+    resp = m.client.post("/api/repos/move", json={"fromRepo": f"{ORG}/{name}", "toRepo": f"{ORG}/{name}-moved"},
+                         headers=headers)
+    assert _exists(m, name) == (resp.status_code != 200), "a refused move must leave the repo where it was"
+    for left in (name, f"{name}-moved"):
+        m.client.request("DELETE", "/api/repos/delete", json={"name": left, "organization": ORG},
+                         headers=bearer(m.owner_token))
+    return resp
+
+
+def _get(path: str) -> Call:
+    return lambda m, r, h: m.client.get(path.format(org=ORG, repo=r), headers=h)
+
+
+@dataclass(frozen=True)
+class Family:
+    """One repo-scoped operation: the access it needs, its success status, and how to call it.
+
+    ``signed_in``: the route refuses anonymous callers before it looks the repo up (a plain 401).
+    """
+
+    need: Access
+    ok: int
+    call: Call
+    signed_in: bool = False
+
+
+FAMILIES: dict[str, Family] = {
+    "repo_info": Family(Access.READ, 200, _get("/api/models/{org}/{repo}")),
+    "revision_info": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/revision/main")),
+    "auth_check": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/auth-check")),
+    "auth_check_write": Family(Access.WRITE, 200, _get("/api/models/{org}/{repo}/auth-check/write")),
+    "resolve_get": Family(Access.READ, 200, _get("/{org}/{repo}/resolve/main/a.txt")),
+    "resolve_head": Family(Access.READ, 200, lambda m, r, h: m.client.head(f"/{ORG}/{r}/resolve/main/w.bin", headers=h)),
+    "tree": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/tree/main")),
+    "tree_path": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/tree/main/d")),
+    "paths_info": Family(Access.READ, 200, lambda m, r, h: m.client.post(
         f"/api/models/{ORG}/{r}/paths-info/main", data={"paths": ["a.txt"]}, headers=h)),
-    "lfs_batch_download": (Access.READ, 200, _lfs_batch("download", LFS_DATA)),
-    "git_info_refs_upload_pack": (Access.READ, 200, lambda m, r, h: m.client.get(
-        f"/{ORG}/{r}.git/info/refs?service=git-upload-pack", headers=h)),
-    "git_upload_pack": (Access.READ, 200, _git_rpc("upload-pack")),
-    "preupload": (Access.WRITE, 200, lambda m, r, h: m.client.post(
+    "refs": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/refs")),
+    "commits": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/commits/main")),
+    "xet_read_token": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/xet-read-token/main")),
+    "lfs_batch_download": Family(Access.READ, 200, _lfs_batch("download", LFS_DATA)),
+    "git_info_refs_upload_pack": Family(Access.READ, 200, _get("/{org}/{repo}.git/info/refs?service=git-upload-pack")),
+    "git_upload_pack": Family(Access.READ, 200, _git_rpc("upload-pack")),
+    "preupload": Family(Access.WRITE, 200, lambda m, r, h: m.client.post(
         f"/api/models/{ORG}/{r}/preupload/main", headers=h,
         json={"files": [{"path": "p.txt", "size": 3, "sample": base64.b64encode(b"abc").decode()}]})),
-    "commit": (Access.WRITE, 200, _commit),
-    "create_branch": (Access.WRITE, 200, _create_branch),
-    "delete_branch": (Access.WRITE, 200, _delete_branch),
-    "lfs_batch_upload": (Access.WRITE, 200, _lfs_batch("upload", NEW_LFS)),
-    "git_info_refs_receive_pack": (Access.WRITE, 200, lambda m, r, h: m.client.get(
-        f"/{ORG}/{r}.git/info/refs?service=git-receive-pack", headers=h)),
-    "git_receive_pack": (Access.WRITE, 200, _git_rpc("receive-pack")),
+    "commit": Family(Access.WRITE, 200, _commit),
+    "create_branch": Family(Access.WRITE, 200, _create_branch),
+    "delete_branch": Family(Access.WRITE, 200, _delete_branch),
+    "create_tag": Family(Access.WRITE, 200, _tag),
+    "delete_tag": Family(Access.WRITE, 200, _delete_tag),
+    "super_squash": Family(Access.WRITE, 200, _super_squash),
+    "xet_write_token": Family(Access.WRITE, 200, _get("/api/models/{org}/{repo}/xet-write-token/main")),
+    "lfs_batch_upload": Family(Access.WRITE, 200, _lfs_batch("upload", NEW_LFS)),
+    "git_info_refs_receive_pack": Family(Access.WRITE, 200, _get("/{org}/{repo}.git/info/refs?service=git-receive-pack")),
+    "git_receive_pack": Family(Access.WRITE, 200, _git_rpc("receive-pack")),
+    "settings": Family(Access.ADMIN, 200, _settings),
+    "list_collaborators": Family(Access.ADMIN, 200, _get("/api/models/{org}/{repo}/collaborators")),
+    "set_collaborator": Family(Access.ADMIN, 200, _set_collaborator),
+    "remove_collaborator": Family(Access.ADMIN, 200, _remove_collaborator),
+    "delete_repo": Family(Access.ADMIN, 200, _delete_repo, signed_in=True),
+    "move_repo": Family(Access.ADMIN, 200, _move_repo, signed_in=True),
 }
 
 
-def expected(caller: str, private: bool, need: Access, ok: int) -> tuple[int, str | None]:
+def expected(caller: str, private: bool, family: Family) -> tuple[int, str | None]:
     """The status and X-Error-Code a caller must get."""
+    need, ok = family.need, family.ok
     public_access, private_access = CALLERS[caller]
     access = private_access if private else public_access
-    if access is None:
+    if access is None or (caller == "anonymous" and family.signed_in):
         return 401, None  # invalid credentials are refused whatever the repo
     if access == Access.NONE:
         return (401 if caller == "anonymous" else 404), "RepoNotFound"
@@ -204,9 +327,9 @@ def expected(caller: str, private: bool, need: Access, ok: int) -> tuple[int, st
 @pytest.mark.parametrize("caller", list(CALLERS))
 @pytest.mark.parametrize("family", list(FAMILIES))
 def test_matrix(matrix: Matrix, family: str, caller: str, visibility: str) -> None:
-    need, ok, call = FAMILIES[family]
+    need, ok, call = FAMILIES[family].need, FAMILIES[family].ok, FAMILIES[family].call
     repo = "priv" if visibility == "private" else "pub"
-    status, code = expected(caller, visibility == "private", need, ok)
+    status, code = expected(caller, visibility == "private", FAMILIES[family])
     before = matrix.snapshot(repo) if status != ok and need >= Access.WRITE else None
     resp = call(matrix, repo, matrix.headers(caller))
     assert resp.status_code == status, (family, caller, visibility, resp.status_code, resp.text[:300])

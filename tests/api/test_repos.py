@@ -126,6 +126,19 @@ def test_move_keeps_history_branches_tags_and_redirects(hub_client):
     assert followed.headers["x-repo-commit"] == sha
 
 
+def test_old_id_in_a_body_gets_a_404_naming_the_new_id_not_a_redirect_loop(hub_client):
+    # delete and move name the repo in the body: a 307 to the same URL would loop forever.
+    client, token = hub_client.client, hub_client.token
+    create_repo(client, token, "before")
+    assert client.post("/api/repos/move", json={"fromRepo": "alice/before", "toRepo": "alice/after"},
+                       headers=bearer(token)).status_code == 200
+    for method, path, body in (("DELETE", "/api/repos/delete", {"name": "before"}),
+                               ("POST", "/api/repos/move", {"fromRepo": "alice/before", "toRepo": "alice/x"})):
+        resp = client.request(method, path, json=body, headers=bearer(token), follow_redirects=False)
+        assert_error(resp, 404, "RepoNotFound", message="moved to alice/after")
+    assert client.get(api("alice/after"), headers=bearer(token)).status_code == 200
+
+
 def test_move_to_existing_and_back(hub_client):
     client, token = hub_client.client, hub_client.token
     create_repo(client, token, "a")

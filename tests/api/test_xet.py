@@ -13,6 +13,9 @@ import httpx
 import pytest
 
 from kohakuhub.db.models import LfsObject, XetFile, XetXorb
+from kohakuhub.db.queries import find_repo
+from kohakuhub.services.auth import Access
+from kohakuhub.services.repos import RepoRef
 from kohakuhub.services.xet import xorb_key
 from kohakuhub.xet.chunking import split_chunks
 from kohakuhub.xet.hashing import chunk_hash, file_hash, hash_to_hex, verification_hash
@@ -135,7 +138,7 @@ def test_forged_or_missing_token_is_401(repo: HubClient, token: str) -> None:
 
 
 def test_expired_token_is_401(repo: HubClient) -> None:
-    grant_token, _ = repo.hub.xet_tokens.issue(1, 1, "write")
+    grant_token, _ = repo.hub.xet_tokens.issue(RepoRef(find_repo(f"model/{REPO}"), Access.WRITE), 1, "write")
     parts = grant_token.split(".")
     parts[4] = str(int(time.time()) - 10)  # change the expiry: the signature no longer matches either
     up = Upload(os.urandom(10_000))

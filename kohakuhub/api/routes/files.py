@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -10,9 +9,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor, register_url_convertor
-from starlette.responses import FileResponse, StreamingResponse
 
 from kohakuhub.api.deps import CallerDep, Hub, HubDep, find_repo
+from kohakuhub.api.byte_responses import BlobFileResponse, serve_bytes, serve_reconstructed, serve_stream
 from kohakuhub.api.errors import base_url
 from kohakuhub.api.middleware import param
 from kohakuhub.api.pagination import next_link, parse_bool, parse_limit
@@ -23,7 +22,6 @@ from kohakuhub.lib.http_range import parse_range
 from kohakuhub.services.auth import Caller
 from kohakuhub.services.files import FileView
 from kohakuhub.services.repos import RepoRef
-from kohakuhub.services.xet import XetFileInfo
 
 router = APIRouter(tags=["files"])
 
@@ -87,12 +85,6 @@ def _xet_hashes(hub: Hub, views: list[FileView]) -> dict[str, str]:
     """LFS oid -> Xet file hash of the files stored as Xet: only those advertise Xet (protocol section 6)."""
     oids = [v.lfs.oid for v in views if v.lfs is not None]
     return hub.xet.xet_hashes(oids) if oids else {}
-
-
-class BlobFileResponse(FileResponse):
-    """FileResponse with larger reads: 64 KiB chunks cap throughput far below the disk's."""
-
-    chunk_size = 1 << 20
 
 
 # Regular files below this size are read on the event loop: a thread hop costs more than the read.
@@ -163,7 +155,7 @@ async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural
             return Response(status_code=200, headers=headers, media_type=media_type)
         read = partial(hub.files.read_small, found.ref, view.oid)
         data = read() if view.size <= INLINE_READ_BYTES else await run_in_threadpool(read)
-        return _serve_bytes(request, data, headers, media_type)
+        return serve_bytes(request, data, headers, media_type)
     if request.method == "HEAD" and not request.headers.get("range"):
         # Metadata only: no need to open or stat the object. With S3 too: a HEAD is answered here rather
         # than redirected (a presigned URL is signed for GET; the client reads X-Linked-* and X-Repo-Commit
@@ -187,42 +179,7 @@ async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural
         # Validate here so an unsatisfiable range gets the hub's error headers, not Starlette's bare 416.
         parse_range(request.headers.get("range"), view.lfs.size)
         return BlobFileResponse(local, headers=headers, media_type=media_type)
-    return _serve_stream(request, view.lfs.size, partial(store.read_range, key), headers, media_type)
-
-
-def _serve_bytes(request: Request, data: bytes, headers: dict[str, str], media_type: str) -> Response:
-    size = len(data)
-    span = parse_range(request.headers.get("range"), size)
-    status = 200
-    if span is not None:
-        start, end = span
-        data = data[start:end]
-        status = 206
-        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-    headers["Content-Length"] = str(len(data))
-    if request.method == "HEAD":
-        return Response(status_code=status, headers=headers, media_type=media_type)
-    return Response(data, status_code=status, headers=headers, media_type=media_type)
-
-
-def _serve_stream(request: Request, size: int, read: Callable[[int, int], Iterator[bytes]],
-                  headers: dict[str, str], media_type: str) -> Response:
-    """Stream ``read(start, end)`` of an object of ``size`` bytes, whole or one Range."""
-    span = parse_range(request.headers.get("range"), size)
-    start, end = span if span is not None else (0, size)
-    if span is not None:
-        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-    headers["Content-Length"] = str(end - start)
-    status = 206 if span is not None else 200
-    if request.method == "HEAD":
-        return Response(status_code=status, headers=headers, media_type=media_type)
-    return StreamingResponse(read(start, end), status, headers, media_type)
-
-
-def serve_reconstructed(request: Request, hub: Hub, info: XetFileInfo, headers: dict[str, str],
-                        media_type: str) -> Response:
-    """Bytes of a file stored only as Xet chunks, rebuilt as they stream out."""
-    return _serve_stream(request, info.size, partial(hub.xet.read_range, info), headers, media_type)
+    return serve_stream(request, view.lfs.size, partial(store.read_range, key), headers, media_type)
 
 
 def _resolve_route(plural: str | None):

@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kohakuhub.api.deps import CallerDep, Hub, HubDep, find_repo
 from kohakuhub.api.errors import LFS_CONTENT_TYPE, base_url
-from kohakuhub.api.routes.files import BlobFileResponse, serve_reconstructed
+from kohakuhub.api.byte_responses import BlobFileResponse, serve_reconstructed
 from kohakuhub.errors import (
     BadRequestError,
     ConflictError,

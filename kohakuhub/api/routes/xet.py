@@ -15,11 +15,12 @@ from starlette.concurrency import run_in_threadpool
 
 from kohakuhub.api.deps import CallerDep, Hub, HubDep, find_repo
 from kohakuhub.api.errors import base_url
-from kohakuhub.api.routes.files import BlobFileResponse
+from kohakuhub.api.byte_responses import BlobFileResponse
 from kohakuhub.errors import BadRequestError, ForbiddenError, NotFoundError, PayloadTooLargeError
 from kohakuhub.lib.content_safety import SANDBOX_POLICY
 from kohakuhub.lib.http_range import parse_range
 from kohakuhub.services.auth import Access
+from kohakuhub.services.repos import RepoRef
 from kohakuhub.services.xet import MAX_SHARD_BYTES, MAX_XORB_BYTES, parse_hash, xorb_key
 from kohakuhub.services.xet_tokens import XetGrant
 
@@ -36,8 +37,8 @@ _PREFIXES = ("default", "default-merkledb")
 # --- tokens (hub API) -----------------------------------------------------------------------------------
 
 
-def _token_answer(request: Request, hub: Hub, repo_id: int, user_id: int, scope: str) -> JSONResponse:
-    token, expires_at = hub.xet_tokens.issue(repo_id, user_id, scope)
+def _token_answer(request: Request, hub: Hub, ref: RepoRef, user_id: int, scope: str) -> JSONResponse:
+    token, expires_at = hub.xet_tokens.issue(ref, user_id, scope)
     cas_url = base_url(request) + CAS_PATH
     # The specification answers in JSON; huggingface_hub reads the same three values from headers.
     headers = {"X-Xet-Cas-Url": cas_url, "X-Xet-Access-Token": token, "X-Xet-Token-Expiration": str(expires_at)}
@@ -49,7 +50,7 @@ def xet_read_token(plural: str, namespace: str, name: str, revision: str, reques
                    caller: CallerDep, hub: HubDep) -> JSONResponse:
     ref = find_repo(hub, caller, plural, namespace, name)
     hub.files.resolve(ref, revision)  # an unknown revision is a 404, as on the Hub
-    return _token_answer(request, hub, ref.row.id, caller.user_id if caller else 0, "read")
+    return _token_answer(request, hub, ref, caller.user_id if caller else 0, "read")
 
 
 @router.get("/api/{plural}/{namespace}/{name}/xet-write-token/{revision:path}")
@@ -57,7 +58,7 @@ def xet_write_token(plural: str, namespace: str, name: str, revision: str, reque
                     caller: CallerDep, hub: HubDep) -> JSONResponse:
     # The revision is not checked: an upload may target a branch the commit creates, or "None" for a PR.
     ref = find_repo(hub, caller, plural, namespace, name, Access.WRITE)
-    return _token_answer(request, hub, ref.row.id, caller.user_id, "write")
+    return _token_answer(request, hub, ref, caller.user_id, "write")
 
 
 # --- CAS ------------------------------------------------------------------------------------------------
