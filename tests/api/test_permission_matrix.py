@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from kohakuhub.app import create_app
 from kohakuhub.db.database import database_proxy
-from kohakuhub.db.models import LfsObject, Token, utcnow
+from kohakuhub.db.models import LfsObject, Token, XetFile, utcnow
 from kohakuhub.services.auth import Access
 from tests.api.helpers import LFS_HEADERS, NDJSON, bearer, commit, file_op, lfs_op, lfs_upload, ndjson, sha256
 from tests.conftest import PASSWORD, hub_settings
@@ -364,3 +365,272 @@ def test_expired_and_revoked_tokens_name_the_problem(matrix: Matrix) -> None:
     resp = matrix.client.get(f"/{ORG}/pub.git/info/refs?service=git-upload-pack",
                              headers={"Authorization": f"Basic {basic}"})
     assert resp.status_code == 401 and resp.headers["www-authenticate"].startswith("Basic"), resp.headers
+
+
+# --- every route of the OpenAPI description -------------------------------------------------------------
+#
+# Each operation is either a matrix family above (run for every caller on a public and a private repo) or
+# guarded by something other than repo access: a guard below, checked by test_guard. An operation that
+# serves several URL forms (datasets/..., spaces/..., without .git) names the canonical form it shares its
+# code with. A new route fails test_every_route_is_in_the_matrix until it is given an entry here.
+
+PUBLIC = "public"  # nothing to guard: anyone gets a non-error answer (or a 4xx about the input)
+SIGNED_IN = "signed-in"  # any signed-in user, acting on their own account: anonymous gets 401
+SITE_ADMIN = "site-admin"  # site administrators only
+ORG_ADMIN = "org-admin"  # the organization's admins (and site admins)
+NAMESPACE = "namespace-member"  # the namespace's own user, its org members and site admins
+SIGNED_URL = "signed-url"  # a URL the hub signed (tests/api/test_signed_urls.py: every binding)
+XET_TOKEN = "xet-token"  # a Xet token from xet-read-token / xet-write-token (a matrix family)
+INVITATION = "invitation-token"  # the invitation's secret token is in the path
+
+
+@dataclass(frozen=True)
+class SameAs:
+    """Another URL form of an operation that is in the table."""
+
+    operation: str
+
+
+_R = "/api/{plural}/{namespace}/{name}"
+_TYPED = ("/datasets", "/spaces")
+
+
+def _git_forms(canonical: str) -> dict[str, SameAs]:
+    """datasets/ and spaces/ prefixes, and the form without .git, of a /{namespace}/{name}.git/... route."""
+    method, path = canonical.split(" ")
+    forms = {f"{method} {prefix}{path}" for prefix in ("", *_TYPED)}
+    forms |= {form.replace(".git/", "/") for form in forms}
+    return {form: SameAs(canonical) for form in forms - {canonical}}
+
+
+ROUTES: dict[str, str | tuple[str, ...] | SameAs] = {
+    "GET /health": PUBLIC,
+    "GET /api/version": PUBLIC,
+    "POST /api/validate-yaml": PUBLIC,
+    f"GET {_R}/tree/{{revision}}/{{path}}": "tree_path",
+    f"GET {_R}/tree/{{revision}}": "tree",
+    f"POST {_R}/paths-info/{{revision}}": "paths_info",
+    "GET /{namespace}/{name}/resolve/{revision}/{path}": "resolve_get",
+    "HEAD /{namespace}/{name}/resolve/{revision}/{path}": "resolve_head",
+    **{f"{m} {form}/{{namespace}}/{{name}}/resolve/{{revision}}/{{path}}": SameAs(f"{m} /{{namespace}}/{{name}}/resolve/{{revision}}/{{path}}")
+       for m in ("GET", "HEAD") for form in (*_TYPED, "/api/{plural_param}")},
+    "POST /api/auth/register": PUBLIC,
+    "POST /api/auth/login": PUBLIC,
+    "POST /api/auth/logout": PUBLIC,
+    "POST /api/auth/password": SIGNED_IN,
+    "GET /api/auth/sessions": SIGNED_IN,
+    "DELETE /api/auth/sessions/{session_id}": SIGNED_IN,
+    "GET /api/auth/me": SIGNED_IN,
+    "POST /api/auth/tokens/create": SIGNED_IN,
+    "GET /api/auth/tokens": SIGNED_IN,
+    "DELETE /api/auth/tokens/{token_id}": SIGNED_IN,
+    "GET /api/whoami-v2": SIGNED_IN,
+    "GET /admin/api/users": SITE_ADMIN,
+    "POST /admin/api/users": SITE_ADMIN,
+    "PATCH /admin/api/users/{username}": SITE_ADMIN,
+    "DELETE /admin/api/users/{username}": SITE_ADMIN,
+    "GET /admin/api/repositories": SITE_ADMIN,
+    "DELETE /admin/api/repositories/{plural}/{namespace}/{name}": SITE_ADMIN,
+    "POST /admin/api/repositories/{plural}/{namespace}/{name}/transfer": SITE_ADMIN,
+    "GET /admin/api/quotas": SITE_ADMIN,
+    "GET /admin/api/quotas/{namespace}": SITE_ADMIN,
+    "PUT /admin/api/quotas/{namespace}": SITE_ADMIN,
+    "POST /admin/api/quotas/{namespace}/recalculate": SITE_ADMIN,
+    "GET /admin/api/stats": SITE_ADMIN,
+    "POST /org/create": SIGNED_IN,
+    "GET /org/users/{username}/orgs": PUBLIC,
+    "GET /org/{org}": PUBLIC,
+    "GET /org/{org}/members": PUBLIC,
+    "POST /org/{org}/members": ORG_ADMIN,
+    "PUT /org/{org}/members/{username}": ORG_ADMIN,
+    "DELETE /org/{org}/members/{username}": ORG_ADMIN,
+    "POST /api/invitations/org/{org}/create": ORG_ADMIN,
+    "POST /api/invitations/register/create": SITE_ADMIN,
+    "GET /api/invitations/org/{org}/list": ORG_ADMIN,
+    "GET /api/invitations/{token}": INVITATION,
+    "DELETE /api/invitations/{token}": INVITATION,
+    "POST /api/invitations/{token}/accept": INVITATION,
+    "POST /{namespace}/{name}.git/info/lfs/objects/batch": ("lfs_batch_download", "lfs_batch_upload"),
+    **_git_forms("POST /{namespace}/{name}.git/info/lfs/objects/batch"),
+    # git-lfs asks before pushing; the hub keeps no locks, so the answer is "none" for any path.
+    "POST /{namespace}/{name}.git/info/lfs/locks/verify": PUBLIC,
+    "POST /{plural}/{namespace}/{name}.git/info/lfs/locks/verify": SameAs("POST /{namespace}/{name}.git/info/lfs/locks/verify"),
+    "PUT /api/lfs/objects/{oid}": SIGNED_URL,
+    "GET /api/lfs/objects/{oid}": SIGNED_URL,
+    "POST /api/lfs/verify/{oid}": SIGNED_URL,
+    "PUT /api/lfs/parts/{oid}/{upload_id}/{number}": SIGNED_URL,
+    "POST /api/lfs/complete/{oid}/{upload_id}": SIGNED_URL,
+    f"GET {_R}/xet-read-token/{{revision}}": "xet_read_token",
+    f"GET {_R}/xet-write-token/{{revision}}": "xet_write_token",
+    "GET /api/xet/cas/v1/reconstructions/{file_id}": XET_TOKEN,
+    "POST /api/xet/cas/v1/reconstructions": XET_TOKEN,
+    "GET /api/xet/cas/v1/chunks/{prefix}/{chunk_hash}": XET_TOKEN,
+    "POST /api/xet/cas/v1/xorbs/{prefix}/{xorb_hash}": XET_TOKEN,
+    "POST /api/xet/cas/v1/shards": XET_TOKEN,
+    "GET /api/xet/xorbs/{xorb_hash}": SIGNED_URL,
+    "GET /{namespace}/{name}.git/info/refs": ("git_info_refs_upload_pack", "git_info_refs_receive_pack"),
+    **_git_forms("GET /{namespace}/{name}.git/info/refs"),
+    "POST /{namespace}/{name}.git/git-upload-pack": "git_upload_pack",
+    **_git_forms("POST /{namespace}/{name}.git/git-upload-pack"),
+    "POST /{namespace}/{name}.git/git-receive-pack": "git_receive_pack",
+    **_git_forms("POST /{namespace}/{name}.git/git-receive-pack"),
+    "GET /api/quota/{namespace}": NAMESPACE,
+    "PUT /api/quota/{namespace}": SITE_ADMIN,
+    "POST /api/quota/{namespace}/recalculate": SITE_ADMIN,
+    f"GET {_R}/collaborators": "list_collaborators",
+    f"PUT {_R}/collaborators/{{username}}": "set_collaborator",
+    f"DELETE {_R}/collaborators/{{username}}": "remove_collaborator",
+    "POST /api/repos/create": SIGNED_IN,  # where a user may create: tests/api/test_repos.py, test_orgs.py
+    "DELETE /api/repos/delete": "delete_repo",
+    "POST /api/repos/move": "move_repo",
+    f"PUT {_R}/settings": "settings",
+    f"GET {_R}/auth-check": "auth_check",
+    f"GET {_R}/auth-check/write": "auth_check_write",
+    f"GET {_R}": "repo_info",
+    f"GET {_R}/revision/{{revision}}": "revision_info",
+    "GET /api/{plural}": PUBLIC,  # lists only what the caller may see: tests/api/test_repos.py
+    f"GET {_R}/refs": "refs",
+    f"POST {_R}/branch/{{branch}}": "create_branch",
+    f"DELETE {_R}/branch/{{branch}}": "delete_branch",
+    f"POST {_R}/tag/{{revision}}": "create_tag",
+    f"DELETE {_R}/tag/{{tag}}": "delete_tag",
+    f"GET {_R}/commits/{{revision}}": "commits",
+    f"POST {_R}/super-squash/{{revision}}": "super_squash",
+    f"POST {_R}/preupload/{{revision}}": "preupload",
+    f"POST {_R}/commit/{{revision}}": "commit",
+}
+
+
+def _operations(app) -> dict[str, object]:
+    """"METHOD path" -> endpoint function, for every operation of the app's OpenAPI description."""
+    described = {f"{method.upper()} {path}" for path, ops in app.openapi()["paths"].items() for method in ops}
+    def flat(routes):  # included routers (no prefixes in this app) hold their routes inside
+        for route in routes:
+            yield from flat(route.original_router.routes) if hasattr(route, "original_router") else (route,)
+
+    endpoints = {}
+    for route in flat(app.routes):
+        for method in getattr(route, "methods", None) or ():
+            path = re.sub(r"{(\w+):\w+}", r"{\1}", route.path)  # {path:path} is {path} in OpenAPI
+            if f"{method} {path}" in described:
+                endpoints[f"{method} {path}"] = route.endpoint
+    assert set(endpoints) == described, described - set(endpoints)
+    return endpoints
+
+
+def test_every_route_is_in_the_matrix(matrix: Matrix) -> None:
+    operations = _operations(matrix.client.app)
+    missing = sorted(set(operations) - set(ROUTES))
+    assert not missing, "routes without a permission matrix entry (add a family or a guard):\n" + "\n".join(missing)
+    stale = sorted(set(ROUTES) - set(operations))
+    assert not stale, "matrix entries for routes that do not exist:\n" + "\n".join(stale)
+    guards = {PUBLIC, SIGNED_IN, SITE_ADMIN, ORG_ADMIN, NAMESPACE, SIGNED_URL, XET_TOKEN, INVITATION}
+    for operation, entry in ROUTES.items():
+        if isinstance(entry, SameAs):
+            # The other URL form runs the very code the canonical form's matrix cells exercise.
+            assert not isinstance(ROUTES[entry.operation], SameAs), operation
+            assert operations[operation].__code__ is operations[entry.operation].__code__, operation
+        else:
+            for name in (entry,) if isinstance(entry, str) else entry:
+                assert name in FAMILIES or name in guards, (operation, name)
+    assert {name for e in ROUTES.values() if not isinstance(e, SameAs)
+            for name in ((e,) if isinstance(e, str) else e)} >= set(FAMILIES), "a family no route uses"
+    print(f"permission matrix: {len(operations)} operations: "
+          f"{sum(not isinstance(e, (str, SameAs)) or e in FAMILIES for e in ROUTES.values())} in matrix families, "
+          f"{sum(isinstance(e, SameAs) for e in ROUTES.values())} other URL forms of them or of guarded routes, "
+          f"{sum(isinstance(e, str) and e in guards for e in ROUTES.values())} guarded otherwise")
+
+
+# --- the guards -----------------------------------------------------------------------------------------
+
+_ANY_ANSWER_BUT_A_REFUSAL = "served"
+_REFUSED = {403, 404}  # 404 where the hub hides that the thing exists
+
+# guard -> caller -> the statuses that caller may get (refusals change nothing: see test_guard)
+GUARDS: dict[str, dict[str, set[int] | str]] = {
+    PUBLIC: {"anonymous": _ANY_ANSWER_BUT_A_REFUSAL},
+    SIGNED_IN: {"anonymous": {401}, "invalid_token": {401}, "expired_token": {401}, "revoked_token": {401}},
+    SITE_ADMIN: {"anonymous": {401}, "outsider": _REFUSED, "org_admin": _REFUSED, "member_read_token": _REFUSED,
+                 "tampered_token": {401}},
+    ORG_ADMIN: {"anonymous": {401}, "outsider": _REFUSED, "org_visitor": _REFUSED, "org_member": _REFUSED,
+                "member_read_token": _REFUSED, "collaborator_write": _REFUSED},
+    NAMESPACE: {"anonymous": {401}, "outsider": _REFUSED, "org_member": {200}, "member_read_token": {200}},
+    # A hub credential never stands in for a signature or a Xet token.
+    SIGNED_URL: {"anonymous": {403}, "site_admin": {403}},
+    XET_TOKEN: {"anonymous": {401}, "site_admin": {401}},
+    INVITATION: {"anonymous": {401, 404}, "outsider": {404}, "site_admin": {404}},  # an unknown invitation
+}
+
+_HEX = "0" * 64
+PATH_VALUES = {
+    "plural": "models", "plural_param": "models", "namespace": ORG, "name": "priv", "revision": "main",
+    "path": "a.txt", "org": ORG, "session_id": "1", "token_id": "1",
+    "username": "adm",  # an org admin: none of the refused callers may change them
+    "oid": sha256(LFS_DATA), "upload_id": "u1", "number": "1", "token": "khinv_" + "x" * 43,
+    "file_id": _HEX, "prefix": "default", "chunk_hash": _HEX, "xorb_hash": _HEX,
+}
+# Valid bodies, so that a refusal is the guard's and not the input's.
+BODIES: dict[str, dict] = {
+    "POST /api/validate-yaml": {"content": "license: mit\n", "repoType": "model"},
+    "POST /api/auth/register": {"username": "newcomer", "email": "n@example.com", "password": PASSWORD},
+    "POST /api/auth/login": {"username": "spare", "password": PASSWORD},
+    "POST /api/auth/password": {"old_password": PASSWORD, "new_password": PASSWORD + "2"},
+    "POST /api/auth/tokens/create": {"name": "t"},
+    "POST /admin/api/users": {"username": "intruder", "email": "i@example.com", "password": PASSWORD,
+                              "is_admin": True},
+    "PATCH /admin/api/users/{username}": {"is_admin": True},
+    "POST /admin/api/repositories/{plural}/{namespace}/{name}/transfer": {"namespace": "outsider"},
+    "PUT /admin/api/quotas/{namespace}": {"private": 1},
+    "PUT /api/quota/{namespace}": {"private": 1},
+    "POST /org/create": {"name": "neworg"},
+    "POST /org/{org}/members": {"username": "spare", "role": "admin"},
+    "PUT /org/{org}/members/{username}": {"role": "admin"},
+    "POST /api/invitations/org/{org}/create": {"role": "admin"},
+    "POST /api/invitations/register/create": {},
+    "POST /{namespace}/{name}.git/info/lfs/locks/verify": {"ref": {"name": "refs/heads/main"}},
+    "POST /api/lfs/verify/{oid}": {"oid": sha256(LFS_DATA), "size": len(LFS_DATA)},
+    "POST /api/lfs/complete/{oid}/{upload_id}": {"oid": sha256(LFS_DATA), "parts": []},
+    "POST /api/xet/cas/v1/reconstructions": {"file_id": _HEX},
+}
+RAW_BODIES = {"PUT /api/lfs/objects/{oid}": LFS_DATA, "PUT /api/lfs/parts/{oid}/{upload_id}/{number}": b"p",
+              "POST /api/xet/cas/v1/xorbs/{prefix}/{xorb_hash}": b"x", "POST /api/xet/cas/v1/shards": b"s"}
+
+
+def _site_state(m: Matrix) -> tuple:
+    """What no refused call may change, as the site admin and the org's owner see it."""
+    admin, owner = m.headers("site_admin"), bearer(m.owner_token)
+    answers = []
+    for path, headers in (("/admin/api/users", admin), ("/admin/api/repositories", admin),
+                          ("/admin/api/quotas", admin), (f"/org/{ORG}/members", owner),
+                          (f"/api/invitations/org/{ORG}/list", owner)):
+        resp = m.client.get(path, headers=headers)
+        assert resp.status_code == 200, (path, resp.text)
+        answers.append(resp.json())
+    return (*answers, sorted(o.oid for o in LfsObject.select()), sorted(o.oid for o in XetFile.select()))
+
+
+def _guarded() -> list[tuple[str, str, str]]:
+    cases = []
+    for operation, entry in ROUTES.items():
+        if isinstance(entry, str) and entry in GUARDS:
+            cases += [(operation, entry, caller) for caller in GUARDS[entry]]
+    return cases
+
+
+@pytest.mark.parametrize(("operation", "guard", "caller"), _guarded())
+def test_guard(matrix: Matrix, operation: str, guard: str, caller: str) -> None:
+    method, template = operation.split(" ")
+    path = template.format(**PATH_VALUES)
+    allowed = GUARDS[guard][caller]
+    before = _site_state(matrix)
+    kwargs: dict = {"content": RAW_BODIES[operation]} if operation in RAW_BODIES else (
+        {"json": BODIES[operation]} if operation in BODIES else {})
+    resp = matrix.client.request(method, path, headers=matrix.headers(caller), follow_redirects=False, **kwargs)
+    matrix.client.cookies.clear()  # a login's session cookie must not sign the next "anonymous" caller in
+    if allowed == _ANY_ANSWER_BUT_A_REFUSAL:
+        assert resp.status_code < 500 and resp.status_code not in (401, 403), (operation, resp.text[:300])
+        return
+    assert resp.status_code in allowed, (operation, caller, resp.status_code, resp.text[:300])
+    if resp.status_code >= 400:
+        assert resp.headers.get("x-error-message"), resp.headers
+        assert _site_state(matrix) == before, f"refused {operation} by {caller} changed the hub"
