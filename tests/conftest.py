@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -185,6 +186,19 @@ def start_server(data_dir: Path, extra_env: dict[str, str] | None = None, **opti
     server.cli("admin", "create-user", "alice", "--email", "alice@example.com", "--password", PASSWORD)
     server.token = server.new_token("alice")
     return server
+
+
+def restart_server(server: LiveServer) -> LiveServer:
+    """A new server process over the same data and settings (its user and token still work)."""
+    restarted = launch_server(server.data_dir, {k: v for k, v in server.env.items() if k.startswith("KOHAKU_HUB_")})
+    restarted.token, restarted.username = server.token, server.username
+    return restarted
+
+
+def kill_server(server: LiveServer) -> None:
+    """``kill -9``: no shutdown code of the hub runs."""
+    os.kill(server.process.pid, signal.SIGKILL)
+    server.process.wait(10)
 
 
 def stop_server(server: LiveServer) -> None:

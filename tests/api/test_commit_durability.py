@@ -15,7 +15,7 @@ import httpx
 import pygit2
 
 from tests.api.helpers import NDJSON, file_op, ndjson
-from tests.conftest import LiveServer, launch_server, start_server, stop_server
+from tests.conftest import LiveServer, restart_server, start_server, stop_server
 from tests.databases import hub_sql
 
 
@@ -84,13 +84,6 @@ def test_concurrent_commits_to_one_branch_all_land(live_server: LiveServer):
     assert str(commit.id) == base and set(chain) == oids
 
 
-def _restart(server: LiveServer) -> LiveServer:
-    """Start a new server process on the same data dir (the user and token already exist)."""
-    restarted = launch_server(server.data_dir, {k: v for k, v in server.env.items() if k.startswith("KOHAKU_HUB_")})
-    restarted.token, restarted.username = server.token, server.username
-    return restarted
-
-
 def test_server_killed_mid_commit_leaves_previous_commit(tmp_path: Path):
     server = start_server(tmp_path / "data")
     restarted = None
@@ -127,7 +120,7 @@ def test_server_killed_mid_commit_leaves_previous_commit(tmp_path: Path):
         # Nothing was published to the LFS store (only the killed request's scratch file may remain).
         blobs = server.data_dir / "blobs"
         assert [p for p in blobs.rglob("*") if p.is_file() and ".tmp" not in p.parts] == []
-        restarted = _restart(server)
+        restarted = restart_server(server)
         url = restarted.url
         assert _head(url, token, repo_id) == before
         assert _files(url, token, repo_id) == {".gitattributes", "before.txt"}
