@@ -155,60 +155,37 @@ def _git_rpc(service: str) -> Call:
     return call
 
 
-def _create_branch(m: Matrix, repo: str, headers: dict[str, str]):
-    resp = m.client.post(f"/api/models/{ORG}/{repo}/branch/matrix-new", headers=headers)
-    if resp.status_code == 200:  # restore for the next caller
-        m.client.delete(f"/api/models/{ORG}/{repo}/branch/matrix-new", headers=bearer(m.owner_token))
-    return resp
+Step = tuple[str, str, dict | None]  # method, path below /api/models/{org}/{repo}, JSON body
 
 
-def _delete_branch(m: Matrix, repo: str, headers: dict[str, str]):
-    resp = m.client.delete(f"/api/models/{ORG}/{repo}/branch/keep", headers=headers)
-    if resp.status_code == 200:
-        m.client.post(f"/api/models/{ORG}/{repo}/branch/keep", headers=bearer(m.owner_token))
-    return resp
+def _undone(method: str, path: str, body: dict | None = None, *, undo: list[Step]) -> Call:
+    """A change that allowed callers really make; the owner then undoes it, so every cell starts alike."""
+    def call(m: Matrix, repo: str, headers: dict[str, str]):
+        resp = m.client.request(method, f"/api/models/{ORG}/{repo}{path}", json=body, headers=headers)
+        if resp.status_code == 200:
+            for undo_method, undo_path, undo_body in undo:
+                m.client.request(undo_method, f"/api/models/{ORG}/{repo}{undo_path}", json=undo_body,
+                                 headers=bearer(m.owner_token))
+        return resp
+    return call
+
+
+_create_branch = _undone("POST", "/branch/matrix-new", undo=[("DELETE", "/branch/matrix-new", None)])
+_delete_branch = _undone("DELETE", "/branch/keep", undo=[("POST", "/branch/keep", None)])
+_tag = _undone("POST", "/tag/main", {"tag": "matrix-tag"}, undo=[("DELETE", "/tag/matrix-tag", None)])
+_delete_tag = _undone("DELETE", f"/tag/{KEPT_TAG}", undo=[("POST", "/tag/main", {"tag": KEPT_TAG})])
+# "keep" goes back where it was: on main.
+_super_squash = _undone("POST", "/super-squash/keep", undo=[("DELETE", "/branch/keep", None),
+                                                           ("POST", "/branch/keep", None)])
+_set_collaborator = _undone("PUT", "/collaborators/spare", {"role": "read"},
+                            undo=[("DELETE", "/collaborators/spare", None)])
+_remove_collaborator = _undone("DELETE", "/collaborators/collab",
+                               undo=[("PUT", "/collaborators/collab", {"role": "write"})])
 
 
 def _commit(m: Matrix, repo: str, headers: dict[str, str]):
     return m.client.post(f"/api/models/{ORG}/{repo}/commit/main", headers={**headers, **NDJSON},
                          content=ndjson([file_op("matrix.txt", b"x")]))
-
-
-def _tag(m: Matrix, repo: str, headers: dict[str, str]):
-    resp = m.client.post(f"/api/models/{ORG}/{repo}/tag/main", json={"tag": "matrix-tag"}, headers=headers)
-    if resp.status_code == 200:
-        m.client.delete(f"/api/models/{ORG}/{repo}/tag/matrix-tag", headers=bearer(m.owner_token))
-    return resp
-
-
-def _delete_tag(m: Matrix, repo: str, headers: dict[str, str]):
-    resp = m.client.delete(f"/api/models/{ORG}/{repo}/tag/{KEPT_TAG}", headers=headers)
-    if resp.status_code == 200:
-        m.client.post(f"/api/models/{ORG}/{repo}/tag/main", json={"tag": KEPT_TAG}, headers=bearer(m.owner_token))
-    return resp
-
-
-def _super_squash(m: Matrix, repo: str, headers: dict[str, str]):
-    resp = m.client.post(f"/api/models/{ORG}/{repo}/super-squash/keep", headers=headers)
-    if resp.status_code == 200:  # put "keep" back where it was: on main
-        m.client.delete(f"/api/models/{ORG}/{repo}/branch/keep", headers=bearer(m.owner_token))
-        m.client.post(f"/api/models/{ORG}/{repo}/branch/keep", headers=bearer(m.owner_token))
-    return resp
-
-
-def _set_collaborator(m: Matrix, repo: str, headers: dict[str, str]):
-    resp = m.client.put(f"/api/models/{ORG}/{repo}/collaborators/spare", json={"role": "read"}, headers=headers)
-    if resp.status_code == 200:
-        m.client.delete(f"/api/models/{ORG}/{repo}/collaborators/spare", headers=bearer(m.owner_token))
-    return resp
-
-
-def _remove_collaborator(m: Matrix, repo: str, headers: dict[str, str]):
-    resp = m.client.delete(f"/api/models/{ORG}/{repo}/collaborators/collab", headers=headers)
-    if resp.status_code == 200:
-        m.client.put(f"/api/models/{ORG}/{repo}/collaborators/collab", json={"role": "write"},
-                     headers=bearer(m.owner_token))
-    return resp
 
 
 def _settings(m: Matrix, repo: str, headers: dict[str, str]):
