@@ -12,6 +12,7 @@ from kohakuhub.api.deps import Hub
 from kohakuhub.api.errors import install_error_handlers
 from kohakuhub.api.middleware import RawPathMiddleware, RequestIdMiddleware
 from kohakuhub.api.openapi import hub_openapi
+from kohakuhub.api.ui import load_web_ui
 from kohakuhub.lib.log_redaction import install_access_log_redaction
 from kohakuhub.api.routes import (
     admin,
@@ -134,7 +135,8 @@ def create_app(settings: Settings) -> FastAPI:
     app = HubApp(title=settings.site_name, version=__version__, docs_url="/api/docs",
                  openapi_url="/api/openapi.json", redoc_url=None)
     app.state.hub = build_hub(settings)
-    install_error_handlers(app)
+    web_ui = load_web_ui(settings.ui_dir)
+    install_error_handlers(app, web_ui.answer if web_ui else None)
     app.openapi = lambda: hub_openapi(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     session_secret: SecretStr = SecretStr("")  # empty: generated once and kept in the data dir
     session_expire_hours: int = 24 * 7
     site_name: str = "KohakuHub"
+    # The built web UI (``npm run build`` in ui/); unset: the checkout's ui/dist. Without one: API only.
+    ui_dir: Path | None = None
     # Bootstrap admin token (KOHAKU_HUB_ADMIN_TOKEN): a Bearer token equal to it is a site admin on
     # /admin/api/ (automation, first admin). Empty: disabled. SecretStr keeps it out of reprs and logs.
     admin_token: SecretStr = SecretStr("")

@@ -41,6 +41,14 @@ fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 
+# The web UI (ui/): install from the lockfile, lint and type-check, unit tests, then the build that the
+# hub serves and the browser tests open.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "Node.js 20+ and npm are needed for the web UI: install them (apt-get install -y nodejs npm)" >&2
+  exit 1
+fi
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run lint && npm test && npm run build)
+
 runs="${KOHAKU_HUB_TEST_RUNS:-embedded production}"
 status=0
 for run in $runs; do

@@ -252,6 +252,11 @@ def hub_sql(data_dir: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tupl
             rows = conn.execute(sql, params).fetchall()
         conn.close()
         return rows
+    return postgres_sql(url, sql, params)
+
+
+def postgres_sql(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple]:
+    """Run ``sql`` (``?`` placeholders) on the PostgreSQL database at ``url``; committed on return."""
     import psycopg2
 
     conn = psycopg2.connect(url)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -144,8 +145,8 @@ def _moved(request: Request, exc: RepoMovedError) -> Response:
     return RedirectResponse(location, status_code=307, headers={"X-Error-Message": _header_safe(exc.message)})
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers on the app."""
+def install_error_handlers(app: FastAPI, no_route: Callable[[Request], Response | None] | None = None) -> None:
+    """Register the handlers on the app. ``no_route`` may answer a request that no route matched."""
 
     @app.exception_handler(HubError)
     async def _hub_error(request: Request, exc: HubError) -> Response:
@@ -167,6 +168,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and no_route is not None and (answer := no_route(request)) is not None:
+            return answer
         message = str(exc.detail)
         return JSONResponse({"error": message}, exc.status_code,
                             {"X-Error-Message": _header_safe(message), **(exc.headers or {})})

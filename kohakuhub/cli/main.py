@@ -56,6 +56,11 @@ def serve(
     from kohakuhub.app import build_hub
 
     build_hub(_settings(None))  # migrate once before workers start; fail early on bad config
+    if settings.ui_dir is None:  # the checkout's own UI: build it when missing or stale
+        from kohakuhub.api.ui import default_ui_dist
+        from kohakuhub.ui_build import ensure_ui_built
+
+        ensure_ui_built(default_ui_dist().parent, say=typer.echo)
     typer.echo(f"KohakuHub serving on http://{host}:{port} (data: {settings.data_dir.resolve()})")
     uvicorn.run("kohakuhub.main:app", host=host, port=port, workers=workers, proxy_headers=True,
                 forwarded_allow_ips="127.0.0.1", log_level=settings.log_level)

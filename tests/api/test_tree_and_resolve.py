@@ -209,7 +209,7 @@ def test_resolve_every_url_form(hub_client, repo_type):
 
 
 def test_resolve_regular_file_ranges(repo):
-    client, token = repo.client, repo.token
+    client = repo.client
     url = "/alice/r/resolve/main/a.txt"
     resp = client.get(url, headers={"range": "bytes=2-5"})
     assert resp.status_code == 206

@@ -40,6 +40,7 @@ class Deployment:
     nginx: Nginx
     admin_token: str
     other_token: str  # bob's write token
+    database_url: str  # the PostgreSQL database every worker shares
 
     @property
     def token(self) -> str:
@@ -94,7 +95,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         api.cli("admin", "create-user", "bob", "--email", "bob@example.com", "--password", PASSWORD)
         nginx = start_deploy_nginx(root / "nginx", api.url.removeprefix("http://"), _static_root(root / "html"),
                                    port=nginx_port)
-        yield Deployment(url, api, nginx, admin_token, api.new_token("bob"))
+        yield Deployment(url, api, nginx, admin_token, api.new_token("bob"), database_url)
     finally:
         if nginx is not None:
             nginx.stop()

@@ -24,11 +24,13 @@ import httpx
 import pytest
 
 from benchmarks.servers import start_deploy_nginx
+from kohakuhub.api.ui import PAGE_POLICY
 from kohakuhub.app import create_app
 from kohakuhub.config import load_settings
 from tests.api.helpers import NDJSON, create_repo, file_op, lfs_op, ndjson
 from tests.api.test_content_safety import FILES as CONTENT_FILES
 from tests.conftest import PASSWORD, free_port
+from tests.databases import postgres_sql
 from tests.deploy.conftest import ADDRESS_LOGIN_LIMIT, ASSET, INDEX_HTML, WORKERS, MiB, Deployment, deploy_group
 from tests.e2e.conftest import HfClient, Hub
 from tests.git.conftest import make_git
@@ -70,6 +72,8 @@ def _is_ui(response: httpx.Response) -> None:
     assert response.text == INDEX_HTML and "text/html" in response.headers["content-type"]
     assert "x-request-id" not in response.headers
     assert response.headers["cache-control"] == "no-cache"
+    assert response.headers["content-security-policy"] == PAGE_POLICY
+    assert response.headers["referrer-policy"] == "same-origin"
 
 
 def test_ui_files_and_spa_fallback(http: httpx.Client):
@@ -228,15 +232,18 @@ def test_no_cors_grants_for_other_origins(deployment: Deployment, http: httpx.Cl
         assert not any(h.startswith("access-control-") for h in response.headers), response.headers
 
 
-def test_clients_cannot_choose_their_address_through_nginx(http: httpx.Client):
+def test_clients_cannot_choose_their_address_through_nginx(deployment: Deployment, http: httpx.Client):
     """nginx replaces X-Forwarded-For, so the per-address login limit counts the real peer, whatever a
     client claims (appending to the header would let each attempt come from a new address)."""
     statuses = []
-    for n in range(ADDRESS_LOGIN_LIMIT + 1):
-        answer = http.post("/api/auth/login", json={"username": f"guess{n}", "password": "wrong-password"},
-                           headers={"X-Forwarded-For": f"203.0.113.{n}"})
-        _reached_api(answer)
-        statuses.append(answer.status_code)
+    try:
+        for n in range(ADDRESS_LOGIN_LIMIT + 1):
+            answer = http.post("/api/auth/login", json={"username": f"guess{n}", "password": "wrong-password"},
+                               headers={"X-Forwarded-For": f"203.0.113.{n}"})
+            _reached_api(answer)
+            statuses.append(answer.status_code)
+    finally:  # every test of this module logs in from this address: lift the lock this test set
+        postgres_sql(deployment.database_url, "DELETE FROM login_failure")
     assert statuses == [401] * ADDRESS_LOGIN_LIMIT + [429]
 
 
@@ -382,6 +389,6 @@ def test_access_logs_redact_signed_urls_sessions_and_invitation_tokens(deploymen
     nginx_log = (deployment.nginx.prefix / "access.log").read_text()
     api_log = (deployment.api.data_dir.parent / f"server-{deployment.api.url.rsplit(':', 1)[1]}.log").read_text()
     for log in (nginx_log, api_log):
-        assert f"GET /api/invitations/[redacted] " in log and f"GET /api/lfs/objects/{oid}?[redacted] " in log
+        assert "GET /api/invitations/[redacted] " in log and f"GET /api/lfs/objects/{oid}?[redacted] " in log
         for secret in (invitation, login.cookies["session_id"], "d" * 64, "e" * 64, "f" * 64, "minio/2026"):
             assert secret not in log

@@ -1,0 +1,56 @@
+"""The web UI: the built single-page app (``ui/dist``) answering the browser's page loads.
+
+Only requests that no route claims reach it (the router's 404), and of those only GET and HEAD of a page:
+an HTML ``Accept`` on a path that is not an API, git, LFS or resolve path. Those get ``index.html`` and the
+app's router shows the page (history mode). Hashed assets are cached for a year; ``index.html`` never, so a
+new build shows at the next load. Everything else keeps its JSON 404.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi import Request, Response
+from fastapi.responses import FileResponse
+
+# The app's own scripts and styles only: repo content (rendered Markdown) can never load or run code.
+PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+               "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+_NOT_PAGES = re.compile(r"^/(api|admin/api|org)(/|$)|/resolve/|\.git(/|$)|/info/(refs|lfs)")
+_ASSET = re.compile(r"^/assets/[A-Za-z0-9._-]+$")
+
+
+class WebUi:
+    """The files of one UI build."""
+
+    def __init__(self, dist: Path) -> None:
+        self.dist = dist
+        self.index = (dist / "index.html").read_bytes()
+
+    def answer(self, request: Request) -> Response | None:
+        """The UI's answer to a GET or HEAD no route claimed, or None (the 404 stands)."""
+        if request.method not in ("GET", "HEAD"):
+            return None
+        path = request.url.path
+        if _ASSET.match(path) and ".." not in path:
+            asset = self.dist / path.lstrip("/")
+            if asset.is_file():
+                return FileResponse(asset, headers={"Cache-Control": "public, max-age=31536000, immutable"})
+            return None
+        if _NOT_PAGES.search(path) or "text/html" not in request.headers.get("accept", ""):
+            return None
+        # (X-Content-Type-Options: nosniff is added to every answer by the middleware.)
+        headers = {"Cache-Control": "no-cache", "Content-Security-Policy": PAGE_POLICY, "Referrer-Policy": "same-origin"}
+        body = b"" if request.method == "HEAD" else self.index
+        return Response(body, 200, headers, media_type="text/html; charset=utf-8")
+
+
+def load_web_ui(dist: Path | None) -> WebUi | None:
+    """The UI built into ``dist`` (default: the checkout's ``ui/dist``), or None: the hub serves the API only."""
+    dist = dist or default_ui_dist()
+    return WebUi(dist) if (dist / "index.html").is_file() else None
+
+
+def default_ui_dist() -> Path:
+    return Path(__file__).resolve().parents[2] / "ui" / "dist"

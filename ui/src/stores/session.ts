@@ -1,0 +1,17 @@
+import { defineStore } from "pinia";
+import { ref } from "vue";
+import { ApiError, getJson } from "../api/client";
+
+/** Who is signed in (the session cookie), asked once per page load. */
+export const useSession = defineStore("session", () => {
+  const username = ref<string | null>(null);
+  async function load(): Promise<void> {
+    try {
+      username.value = (await getJson<{ name: string }>("/api/whoami-v2")).name;
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 401)) throw error;
+      username.value = null;
+    }
+  }
+  return { username, load };
+});
