@@ -5,8 +5,7 @@ layout of scripts/test.sh) docker/nginx/default.conf serves ``ui/dist`` and prox
 in a deployment. Either way ``ui_hub.url`` is the one address a browser and the client use.
 
 Helpers: ``sign_up``/``sign_in`` make a user and give a browser context its session, ``axe_violations``
-runs axe-core in the page, ``screenshot`` refreshes docs/screenshots/<name>.png (the README shows them)
-when KOHAKU_HUB_UI_SCREENSHOTS=1.
+runs axe-core in the page, ``screenshot`` writes docs/screenshots/<name>.png (the README shows them).
 """
 
 from __future__ import annotations
@@ -123,8 +122,9 @@ def axe_violations(page) -> list[dict]:
 
 
 def screenshot(page, name: str) -> None:
-    """Refresh docs/screenshots/<name>.png when KOHAKU_HUB_UI_SCREENSHOTS=1 (a normal run leaves the tree clean)."""
-    if os.environ.get("KOHAKU_HUB_UI_SCREENSHOTS") != "1":
+    """Write docs/screenshots/<name>.png (every run refreshes the README's pictures; KOHAKU_HUB_UI_SCREENSHOTS=0
+    leaves them as they are)."""
+    if os.environ.get("KOHAKU_HUB_UI_SCREENSHOTS") == "0":
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)

@@ -1,35 +1,17 @@
-import { createRouter, createWebHistory, type RouteLocationNormalized } from "vue-router";
-import type { RepoType } from "./api/client";
+import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
+import { browseRoutes, repoPages } from "./routes/browse";
+import { REPO_PREFIXES, repoRoutes, type RepoPage } from "./routes/repo";
 
-// The Hub's URLs: a Hub link works here with the host swapped.
-const repoProps = (type: RepoType) => (route: RouteLocationNormalized) => ({
-  type,
-  id: `${route.params.namespace}/${route.params.name}`,
-  revision: (route.params.revision as string) || "main",
-  path: ([] as string[]).concat(route.params.path || []).join("/"),
-  tab: route.name?.toString().endsWith("tree") ? "files" : "card",
-});
-
-const repoRoutes = (prefix: string, type: RepoType) => [
-  { path: `${prefix}/:namespace/:name`, name: `${type}`, component: () => import("./pages/RepoPage.vue"), props: repoProps(type) },
-  {
-    path: `${prefix}/:namespace/:name/tree/:revision/:path(.*)*`,
-    name: `${type}-tree`,
-    component: () => import("./pages/RepoPage.vue"),
-    props: repoProps(type),
-  },
-];
+// The Hub's URLs: a Hub link works here with the host swapped. Each area of the UI lists its own routes
+// in src/routes/<area>.ts: site pages as RouteRecordRaw, repo pages as RepoPage (mounted below each prefix).
+const sitePages: RouteRecordRaw[] = [...browseRoutes];
+const pagesOfARepo: RepoPage[] = [...repoPages];
 
 export const router = createRouter({
   history: createWebHistory(),
   routes: [
-    { path: "/", component: () => import("./pages/HomePage.vue") },
-    { path: "/models", component: () => import("./pages/RepoListPage.vue"), props: { type: "model" } },
-    { path: "/datasets", component: () => import("./pages/RepoListPage.vue"), props: { type: "dataset" } },
-    { path: "/spaces", component: () => import("./pages/RepoListPage.vue"), props: { type: "space" } },
-    ...repoRoutes("/datasets", "dataset"),
-    ...repoRoutes("/spaces", "space"),
-    ...repoRoutes("", "model"),
+    ...sitePages,
+    ...REPO_PREFIXES.flatMap(([prefix, type]) => repoRoutes(prefix, type, pagesOfARepo)),
     { path: "/:rest(.*)*", component: () => import("./pages/NotFoundPage.vue") },
   ],
 });

@@ -41,7 +41,7 @@ function csrfToken(): string | undefined {
   return document.cookie.split("; ").find((c) => c.startsWith("csrf_token="))?.split("=")[1];
 }
 
-async function request(method: string, path: string, body?: unknown): Promise<Response> {
+export async function request(method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = {};
   if (method !== "GET" && method !== "HEAD") {
     const csrf = csrfToken();
