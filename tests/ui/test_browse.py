@@ -109,3 +109,20 @@ def test_api_paths_never_answer_the_page(ui_hub: UiHub, card_repo: str) -> None:
     page = httpx.get(f"{ui_hub.url}/{card_repo}", headers=html)
     assert page.status_code == 200 and page.headers["cache-control"] == "no-cache"
     assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_card_metadata_side_panel_and_use_this_repo(page, card_repo: str) -> None:
+    """The README's YAML shows as tags in the side panel; the snippets name this hub and this repo."""
+    page.goto(f"/{card_repo}")
+    meta = page.locator("[data-test=card-meta]")
+    meta.wait_for()
+    assert "License" in meta.inner_text() and meta.locator(".tag", has_text="mit").count() == 1
+    assert page.locator("[data-test=visibility]").inner_text() == "public"
+    badge_height = page.locator("[data-test=visibility]").bounding_box()["height"]
+    assert badge_height < 30  # a badge, not a heading-sized pill
+    page.get_by_text("Use this repo").click()
+    origin = page.evaluate("location.origin")
+    assert f"git clone {origin}/{card_repo}" in page.locator("[data-test='snippet-git']").inner_text()
+    assert f'from_pretrained("{card_repo}")' in page.locator("[data-test='snippet-transformers']").inner_text()
+    assert f"hf download {card_repo}" in page.locator("[data-test='snippet-hf CLI']").inner_text()
+    assert axe_violations(page) == []
