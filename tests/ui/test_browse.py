@@ -70,7 +70,12 @@ def test_lists_home_and_the_404_page(page, card_repo: str) -> None:
     page.goto("/models?search=ui-card")
     page.locator(".repo-list").get_by_text(card_repo).wait_for()
     page.goto("/")
-    page.locator("section[aria-label=Models] .repo-list").get_by_text(card_repo).wait_for()
+    page.locator("[aria-label='Recently updated models'] .repo-list").get_by_text(card_repo).wait_for()
+    page.locator("[data-test=liked-model] .repo-list").get_by_text(card_repo).wait_for()
+    page.get_by_label("Search", exact=True).fill("ui-card")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/models?search=ui-card")
+    page.locator(".repo-list").get_by_text(card_repo).wait_for()
     assert axe_violations(page) == []
     page.goto("/alice/no-such-repo")
     assert "does not exist" in page.locator("[data-test=not-found]").inner_text()
@@ -125,4 +130,34 @@ def test_card_metadata_side_panel_and_use_this_repo(page, card_repo: str) -> Non
     assert f"git clone {origin}/{card_repo}" in page.locator("[data-test='snippet-git']").inner_text()
     assert f'from_pretrained("{card_repo}")' in page.locator("[data-test='snippet-transformers']").inner_text()
     assert f"hf download {card_repo}" in page.locator("[data-test='snippet-hf CLI']").inner_text()
+    assert axe_violations(page) == []
+
+
+def test_list_author_sort_and_paging_stay_in_the_url(page, ui_hub: UiHub) -> None:
+    """Author and sort reach the server; 31 repos make a second page; the URL reproduces the list."""
+    with ui_hub.api() as api:
+        for i in range(31):
+            created = api.post("/api/repos/create", json={"name": f"pg-{i:02d}"})
+            assert created.status_code == 200, created.text
+    page.goto("/models?search=pg-")
+    page.get_by_label("Author").fill("nobody-here")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**author=nobody-here**")
+    page.get_by_text("Nothing here yet.").wait_for()
+    page.get_by_label("Author").fill("alice")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**author=alice**")
+    page.get_by_label("Sort").select_option("id")
+    page.wait_for_url("**sort=id**")
+    items = page.locator(".repo-list li a")
+    page.locator(".repo-list").get_by_text("alice/pg-00", exact=True).wait_for()
+    assert items.first.inner_text() == "alice/pg-00" and items.count() == 30
+    page.locator("[data-test=pages]").get_by_role("link", name="Next").click()
+    page.wait_for_url("**p=1**")
+    page.locator(".repo-list").get_by_text("alice/pg-30", exact=True).wait_for()
+    assert items.count() == 1
+    url = page.url
+    page.goto(url)  # a link reproduces the list
+    page.locator(".repo-list").get_by_text("alice/pg-30", exact=True).wait_for()
+    assert page.get_by_label("Author").input_value() == "alice"
     assert axe_violations(page) == []
