@@ -33,6 +33,7 @@ export interface TreeEntry {
   size?: number;
   oid: string;
   lfs?: { oid: string; size: number } | null;
+  lastCommit?: { id: string; title: string; date: string };
 }
 
 export const PLURAL: Record<RepoType, string> = { model: "models", dataset: "datasets", space: "spaces" };
@@ -89,4 +90,34 @@ export function tree(type: RepoType, id: string, revision: string, path = ""): P
 
 export function resolveUrl(type: RepoType, id: string, revision: string, path: string): string {
   return `${repoPath(type, id)}/resolve/${encodeURIComponent(revision)}/${path.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+export interface TreePage {
+  entries: TreeEntry[];
+  /** Cursor of the next page (from the Link header), or null on the last page. */
+  next: string | null;
+}
+
+/** One page of a folder: `limit` entries after `cursor`; `expand` adds each entry's lastCommit. */
+export async function treePage(
+  type: RepoType, id: string, revision: string, path: string,
+  options: { limit: number; cursor?: string; expand?: boolean },
+): Promise<TreePage> {
+  const rest = path ? `/${path.split("/").map(encodeURIComponent).join("/")}` : "";
+  const params = new URLSearchParams({ limit: String(options.limit) });
+  if (options.cursor) params.set("cursor", options.cursor);
+  if (options.expand) params.set("expand", "true");
+  const response = await request("GET", `/api/${PLURAL[type]}/${id}/tree/${encodeURIComponent(revision)}${rest}?${params}`);
+  const link = response.headers.get("Link")?.match(/<([^>]+)>;\s*rel="next"/);
+  const next = link ? new URL(link[1], window.location.origin).searchParams.get("cursor") : null;
+  return { entries: (await response.json()) as TreeEntry[], next };
+}
+
+export interface Refs {
+  branches: { name: string; targetCommit: string }[];
+  tags: { name: string; targetCommit: string }[];
+}
+
+export function refs(type: RepoType, id: string): Promise<Refs> {
+  return getJson<Refs>(`/api/${PLURAL[type]}/${id}/refs`);
 }
