@@ -54,3 +54,17 @@ def test_a_10000_entry_folder_shows_a_first_page_and_more(page, ui_hub: UiHub) -
     page.locator("[data-test=files]").get_by_text("f00199.txt", exact=True).wait_for()
     assert rows.count() == 200
     assert page.locator("[data-test=files]").get_by_text("f00200.txt", exact=True).count() == 0
+
+
+def test_relative_readme_image_points_at_the_repo_file(page, ui_hub: UiHub) -> None:
+    with ui_hub.api() as api:
+        assert api.post("/api/repos/create", json={"name": "ui-image"}).status_code == 200
+        ops = [file_op("README.md", b"# Pic\n\n![logo](img/logo.txt)\n"), file_op("img/logo.txt", b"pixels")]
+        committed = api.post("/api/models/alice/ui-image/commit/main", content=ndjson(ops), headers=NDJSON)
+        assert committed.status_code == 200, committed.text
+    page.goto("/alice/ui-image")
+    image = page.locator("[data-test=card] img")
+    image.wait_for(state="attached")
+    src = image.get_attribute("src")
+    assert src == "/alice/ui-image/resolve/main/img/logo.txt"
+    assert page.request.get(src).body() == b"pixels"

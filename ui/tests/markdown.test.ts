@@ -2,6 +2,14 @@ import { describe, expect, it } from "vitest";
 import { formatSize, renderMarkdown, stripFrontMatter } from "../src/lib/markdown";
 
 describe("renderMarkdown", () => {
+  it("points relative images at the repo's resolve URL and leaves others alone", () => {
+    const base = "/a/b/resolve/main";
+    const html = renderMarkdown("![x](img/a%20b.png) ![y](./c.png) ![z](https://e.org/z.png) ![r](/r.png)", base);
+    const srcs = [...new DOMParser().parseFromString(html, "text/html").querySelectorAll("img")].map((i) => i.getAttribute("src"));
+    expect(srcs).toEqual(["/a/b/resolve/main/img/a%20b.png", "/a/b/resolve/main/c.png", "https://e.org/z.png", "/r.png"]);
+    expect(renderMarkdown("![x](img/a.png)")).toContain('src="img/a.png"');
+  });
+
   it("renders tables and code", () => {
     const html = renderMarkdown("| a | b |\n|---|---|\n| 1 | 2 |\n\n```py\nprint(1)\n```\n");
     expect(html).toContain("<table>");
