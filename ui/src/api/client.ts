@@ -42,18 +42,28 @@ function csrfToken(): string | undefined {
   return document.cookie.split("; ").find((c) => c.startsWith("csrf_token="))?.split("=")[1];
 }
 
-export async function request(method: string, path: string, body?: unknown): Promise<Response> {
+/** `contentType` sends `body` (a string) as it is instead of as JSON; `signal` aborts the call. */
+export interface RequestOptions {
+  contentType?: string;
+  accept?: string;
+  signal?: AbortSignal;
+}
+
+export async function request(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<Response> {
   const headers: Record<string, string> = {};
   if (method !== "GET" && method !== "HEAD") {
     const csrf = csrfToken();
     if (csrf) headers["X-CSRF-Token"] = csrf;
   }
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = options.contentType ?? "application/json";
+  if (options.accept) headers["Accept"] = options.accept;
+  const raw = options.contentType !== undefined && typeof body === "string";
   const response = await fetch(path, {
     method,
     headers,
     credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: options.signal,
+    body: body === undefined ? undefined : raw ? (body as string) : JSON.stringify(body),
   });
   if (!response.ok) {
     throw new ApiError(response.status, response.headers.get("X-Error-Message") || response.statusText);
