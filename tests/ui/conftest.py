@@ -73,8 +73,10 @@ def ui_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiHub]:
         stop_server(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def playwright_browser():
+    """Chromium for one test. Not shared: Playwright's sync API keeps an asyncio loop running in this
+    thread while it is started, and the other tests xdist sends to this worker call asyncio.run()."""
     binary = chromium_binary()
     if binary is None:
         pytest.skip("chromium is needed (scripts/test.sh installs it)")
