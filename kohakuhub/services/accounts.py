@@ -14,6 +14,7 @@ from peewee import Database, IntegrityError
 
 from kohakuhub.db.database import write_transaction
 from kohakuhub.db.models import Repo, Session, Token, User, utcnow
+from kohakuhub.db.profiles import set_fullname
 from kohakuhub.db.queries import find_token
 from kohakuhub.errors import (
     AuthenticationError,
@@ -29,7 +30,10 @@ from kohakuhub.services.login_throttle import LoginThrottle
 TOKEN_PREFIX = "khub_"
 SESSION_PREFIX = "khs_"
 # First path segments the hub's own routes use: a user with such a name could never be reached by URL.
-RESERVED_NAMES = frozenset({"api", "datasets", "spaces", "models", "org", "admin", "static", "assets", "health"})
+# The web UI's site pages (/login, /settings/..., /organizations/...) are first segments too.
+RESERVED_NAMES = frozenset({"api", "datasets", "spaces", "models", "org", "admin", "static", "assets", "health",
+                            "login", "logout", "join", "new", "settings", "invite", "organizations"})
+MAX_FULLNAME = 100
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Writing last_used_at on every request would turn reads into writes; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -91,6 +95,23 @@ class AccountService:
         if user is None or user.is_org:
             raise NotFoundError(f"User {username!r} not found")
         return user
+
+    def set_profile(self, caller: Caller, fullname: str) -> User:
+        """Set the caller's full name (surrounding spaces dropped; empty shows the username).
+
+        Raises:
+            ForbiddenError: read-only token.
+            BadRequestError: longer than MAX_FULLNAME characters, or control characters in it.
+        """
+        if not caller.can_write:
+            raise ForbiddenError("A read token cannot change the profile")
+        fullname = (fullname or "").strip()
+        if len(fullname) > MAX_FULLNAME:
+            raise BadRequestError(f"Full name must be at most {MAX_FULLNAME} characters long")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in fullname):
+            raise BadRequestError("Full name must not contain control characters")
+        set_fullname(caller.user_id, fullname)
+        return self.get_user(caller.username)
 
     # --- passwords and login sessions ------------------------------------------------------------
 

@@ -254,3 +254,34 @@ def test_reserved_names_cannot_register(hub_client):
         )
         assert response.status_code == 400, name
         assert "reserved" in response.headers["X-Error-Message"]
+
+
+def test_profile_full_name_round_trips_through_whoami(hub_client):
+    client, token = hub_client.client, hub_client.token
+    assert client.get("/api/auth/registration").json() == {"mode": "open"}
+    resp = client.put("/api/auth/profile", json={"fullname": "  Alice Liddell "}, headers=bearer(token))
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["fullname"] == "Alice Liddell"
+    assert client.get("/api/whoami-v2", headers=bearer(token)).json()["fullname"] == "Alice Liddell"
+    assert client.get("/api/auth/me", headers=bearer(token)).json()["fullname"] == "Alice Liddell"
+    # empty falls back to the username, as whoami-v2 shows it
+    assert client.put("/api/auth/profile", json={"fullname": ""}, headers=bearer(token)).json()["fullname"] == "alice"
+
+
+def test_profile_refuses_bad_names_and_read_tokens_changing_nothing(hub_client):
+    client, token = hub_client.client, hub_client.token
+    client.put("/api/auth/profile", json={"fullname": "Kept"}, headers=bearer(token))
+    assert_error(client.put("/api/auth/profile", json={"fullname": "x" * 101}, headers=bearer(token)), 400,
+                 message="at most 100")
+    assert_error(client.put("/api/auth/profile", json={"fullname": "a\nb"}, headers=bearer(token)), 400,
+                 message="control characters")
+    read = client.post("/api/auth/tokens/create", json={"name": "r", "role": "read"}, headers=bearer(token))
+    assert_error(client.put("/api/auth/profile", json={"fullname": "Read"}, headers=bearer(read.json()["token"])),
+                 403, message="read token")
+    assert_error(client.put("/api/auth/profile", json={"fullname": "Anon"}), 401)
+    assert client.get("/api/whoami-v2", headers=bearer(token)).json()["fullname"] == "Kept"
+
+
+def test_site_page_names_are_reserved(hub_client):
+    for name in ("login", "settings", "Join", "organizations"):
+        assert_error(_register(hub_client.client, name), 400, message="reserved")

@@ -218,11 +218,13 @@ def test_org_invitations(hub_client: HubClient) -> None:
 
 def test_registration_modes(make_hub) -> None:
     closed = make_hub(registration="closed")
+    assert closed.client.get("/api/auth/registration").json() == {"mode": "closed"}
     resp = closed.client.post("/api/auth/register", json={"username": "bob", "email": "b@example.com",
                                                           "password": PASSWORD})
     assert_error(resp, 403, message="Registration is closed")
 
     invite = make_hub(registration="invite")
+    assert invite.client.get("/api/auth/registration").json() == {"mode": "invite"}
     body = {"username": "bob", "email": "b@example.com", "password": PASSWORD}
     assert_error(invite.client.post("/api/auth/register", json=body), 403, message="invitation")
     # only site admins create registration invitations

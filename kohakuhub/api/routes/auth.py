@@ -44,6 +44,10 @@ class TokenBody(BaseModel):
     expires_at: datetime | None = None
 
 
+class ProfileBody(BaseModel):
+    fullname: str
+
+
 class PasswordBody(BaseModel):
     old_password: str
     new_password: str
@@ -66,6 +70,12 @@ def _require_write(caller, action: str) -> None:
 def register(body: RegisterBody, hub: HubDep) -> dict:
     user = hub.invitations.register(body.username, body.email, body.password, body.invitation)
     return {"success": True, "username": user.username, "message": "User created"}
+
+
+@router.get("/api/auth/registration")
+def registration(hub: HubDep) -> dict:
+    """Who may sign up (open | invite | closed), so the sign-up page can say so before anyone types."""
+    return {"mode": hub.invitations.registration}
 
 
 @router.post("/api/auth/login")
@@ -124,8 +134,15 @@ def me(caller: UserDep, hub: HubDep) -> dict:
     user = hub.accounts.get_user(caller.username)
     return {
         "id": user.id, "username": user.username, "email": user.email,
-        "is_admin": user.is_admin, "created_at": iso_z(user.created_at),
+        "fullname": user.fullname or user.username, "is_admin": user.is_admin,
+        "created_at": iso_z(user.created_at),
     }
+
+
+@router.put("/api/auth/profile")
+def update_profile(body: ProfileBody, caller: UserDep, hub: HubDep) -> dict:
+    user = hub.accounts.set_profile(caller, body.fullname)
+    return {"success": True, "fullname": user.fullname or user.username}
 
 
 @router.post("/api/auth/tokens/create")
