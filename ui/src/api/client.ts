@@ -10,6 +10,13 @@ export class ApiError extends Error {
   }
 }
 
+// Called when the hub answers 401: the app decides whether that means "your session ended" (main.ts).
+let unauthorized: (() => void) | null = null;
+
+export function onUnauthorized(handler: () => void): void {
+  unauthorized = handler;
+}
+
 export type RepoType = "model" | "dataset" | "space";
 
 export interface RepoSummary {
@@ -66,6 +73,7 @@ export async function request(method: string, path: string, body?: unknown, opti
     body: body === undefined ? undefined : raw ? (body as string) : JSON.stringify(body),
   });
   if (!response.ok) {
+    if (response.status === 401) unauthorized?.();
     throw new ApiError(response.status, response.headers.get("X-Error-Message") || response.statusText);
   }
   return response;
