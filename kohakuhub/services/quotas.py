@@ -42,6 +42,7 @@ from peewee import JOIN, Database, fn
 
 from kohakuhub.config import Settings
 from kohakuhub.db.database import write_transaction
+from kohakuhub.db.usage import repo_used_bytes
 from kohakuhub.db.models import (
     LfsObject,
     NamespaceQuota,
@@ -270,6 +271,17 @@ class QuotaService:
         self._add(repo.namespace.lower(), bool(repo.private), -size)
 
     # --- queries and administration ----------------------------------------------------------------
+
+    def used_storage(self, repo: Repo) -> int:
+        """The bytes the repo counts against its namespace's quota (the Hub's ``usedStorage``).
+
+        A repo of a namespace not measured since the upgrade is measured now, as any quota read does.
+        """
+        used = repo_used_bytes(repo.id)
+        if used is None:
+            self._row(repo.namespace)
+            used = repo_used_bytes(repo.id)
+        return used or 0
 
     def _lfs_bytes(self, repo_id: int) -> int:
         total = (LfsObject.select(fn.COALESCE(fn.SUM(charged_size()), 0))

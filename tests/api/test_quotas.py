@@ -302,3 +302,30 @@ def test_org_members_of_any_role_read_the_org_quota(q: Quota) -> None:
     # a member who leaves loses sight of it at once
     assert q.c.delete("/org/acme/members/m-visitor", headers=bearer(alice)).status_code == 200
     assert_error(q.c.get("/api/quota/acme", headers=bearer(members["visitor"])), 404)
+
+
+def test_repo_info_used_storage_is_the_repos_own_usage(q: Quota) -> None:
+    """``usedStorage`` (read by huggingface_hub's ModelInfo.used_storage) is each repo's share of its bucket."""
+    from kohakuhub.db.models import NamespaceQuota, RepoUsage
+
+    create_repo(q.c, q.hc.token, "big")
+    create_repo(q.c, q.hc.token, "small")
+    data = os.urandom(3000)
+    oid = lfs_upload(q.c, q.hc.token, "alice/big", data)
+    commit(q.c, q.hc.token, "alice/big", [file_op("a.txt", b"u" * 200), lfs_op("w.bin", data)])
+
+    def used(repo: str, revision: str = "") -> int:
+        path = api(f"alice/{repo}") + (f"/revision/{revision}" if revision else "")
+        resp = q.c.get(path, headers=bearer(q.hc.token))
+        assert resp.status_code == 200, resp.text
+        return resp.json()["usedStorage"]
+
+    big, small = used("big"), used("small")
+    assert small > 0  # the initial .gitattributes
+    assert big == small + 200 + 3000 + len(make_pointer(oid, 3000))
+    assert big + small == q.used()
+    # The whole repo's usage at any revision; a repo of a namespace not measured yet is measured on demand.
+    assert used("big", "main") == big
+    RepoUsage.delete().execute()
+    NamespaceQuota.delete().execute()
+    assert used("big") == big

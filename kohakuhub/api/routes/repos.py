@@ -110,7 +110,7 @@ def _info(request: Request, hub: HubDep, caller: CallerDep, plural: str, namespa
     metadata = parse_bool(request.query_params.get("blobs"))
     siblings = [sibling(v, metadata=metadata) for v in hub.files.iter_files(ref, sha)]
     return repo_info(ref.row, sha=sha, last_commit=hub.files.commit_info(ref, sha), siblings=siblings,
-                     card=hub.files.card_data(ref, sha))
+                     card=hub.files.card_data(ref, sha), used_storage=hub.quotas.used_storage(ref.row))
 
 
 @router.get("/api/{plural}/{namespace}/{name}")

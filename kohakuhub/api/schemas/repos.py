@@ -40,14 +40,16 @@ def sibling(view: FileView, *, metadata: bool) -> dict[str, Any]:
 
 
 def repo_info(row: Repo, *, sha: str, last_commit: CommitInfo, siblings: list[dict[str, Any]],
-              card: dict[str, Any] | None) -> dict[str, Any]:
-    """``GET /api/{type}s/{id}[/revision/{rev}]``."""
+              card: dict[str, Any] | None, used_storage: int) -> dict[str, Any]:
+    """``GET /api/{type}s/{id}[/revision/{rev}]``. ``usedStorage`` is the whole repo's quota usage (every
+    revision), as on the Hub."""
     info = repo_summary(row)
     info.update({
         "sha": sha,
         "lastModified": iso_z(last_commit.date),
         "tags": card_tags(card),
         "siblings": siblings,
+        "usedStorage": used_storage,
     })
     if card is not None:
         info["cardData"] = card
