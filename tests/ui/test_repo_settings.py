@@ -73,6 +73,7 @@ def test_private_repo_is_a_404_to_others_until_public_again(playwright_browser, 
     try:
         seen = other.new_page()
         seen.goto(f"/{owner.name}/no-such-repo")
+        seen.locator("[data-test=not-found]").wait_for()
         unknown = seen.locator("main").inner_text()
         assert "404" in unknown
         for path in (f"/{repo}", f"/{repo}/settings"):
