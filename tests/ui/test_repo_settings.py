@@ -41,6 +41,14 @@ def refusal(hub: UiHub, user: User, method: str, path: str) -> str:
     return answer.headers["X-Error-Message"]
 
 
+def decimal_size(n: int) -> str:
+    """What the page shows for n bytes (ui/src/lib/markdown.ts formatSize)."""
+    value, unit = float(n), 0
+    while value >= 1000 and unit < 4:
+        value, unit = value / 1000, unit + 1
+    return f"{n} B" if unit == 0 else f"{value:.1f} {['B', 'KB', 'MB', 'GB', 'TB'][unit]}"
+
+
 def open_settings(page, path: str) -> None:
     page.goto(path)
     page.locator("[data-test=refs]").wait_for()
@@ -103,6 +111,9 @@ def test_rename_then_move_to_an_org_and_the_page_follows(page, ui_hub: UiHub, ow
     page.wait_for_url(f"**/datasets/{owner.name}/renamed/settings")
     page.locator("[data-test=repo-id]", has_text=f"{owner.name}/renamed").wait_for()
     assert status(ui_hub, owner, f"/api/datasets/{owner.name}/renamed") == 200
+    # The old URL follows the hub's redirect to the new name.
+    open_settings(page, f"/datasets/{repo}/settings")
+    page.wait_for_url(f"**/datasets/{owner.name}/renamed/settings")
 
     page.get_by_label("Owner", exact=True).select_option(org)
     page.locator("[data-test=move]").click()
@@ -287,7 +298,7 @@ def test_storage_shows_the_repos_usage_and_the_namespace_quota(page, ui_hub: UiH
     assert used > 0
     open_settings(page, f"/{repo}/settings")
     page.locator("[data-test=quota]").wait_for()
-    assert page.locator("[data-test=used-storage]").inner_text().endswith("B")
+    assert page.locator("[data-test=used-storage]").inner_text() == decimal_size(used)
     text = page.locator("[data-test=quota]").inner_text()
     assert "public repositories (this one's bucket)" in text
     assert ("no limit" in text) == (quota["public"]["limit"] is None)
