@@ -194,6 +194,8 @@ def test_collaborator_added_can_write_then_read_then_nothing(page, ui_hub: UiHub
 def delete_ref(page, kind: str, name: str) -> None:
     row = page.locator(f"[data-test={kind}-list] li[data-ref='{name}']")
     row.get_by_role("button", name="Delete").click()
+    # The question takes the focus on its safe answer: a stray Enter keeps the ref.
+    assert page.evaluate("document.activeElement.textContent") == "No"
     row.locator("[data-test=confirm-yes]").click()
 
 
@@ -296,6 +298,7 @@ def test_storage_shows_the_repos_usage_and_the_namespace_quota(page, ui_hub: UiH
         used = api.get(f"/api/models/{repo}").json()["usedStorage"]
         quota = api.get(f"/api/quota/{owner.name}").json()
     assert used > 0
+    assert HfApi(endpoint=ui_hub.url, token=owner.token).model_info(repo).used_storage == used  # the real client reads it
     open_settings(page, f"/{repo}/settings")
     page.locator("[data-test=quota]").wait_for()
     assert page.locator("[data-test=used-storage]").inner_text() == decimal_size(used)
@@ -303,3 +306,7 @@ def test_storage_shows_the_repos_usage_and_the_namespace_quota(page, ui_hub: UiH
     assert "public repositories (this one's bucket)" in text
     assert ("no limit" in text) == (quota["public"]["limit"] is None)
     assert page.locator("[data-test=quota-link]").get_attribute("href") == f"/{owner.name}"
+    # Every section of an admin's view fits a phone.
+    page.set_viewport_size({"width": 375, "height": 700})
+    page.locator("[data-test=delete-repo]").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
