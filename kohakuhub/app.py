@@ -25,6 +25,7 @@ from kohakuhub.api.routes import (
     lfs,
     misc,
     orgs,
+    profiles,
     quotas as quota_routes,
     refs,
     repos,
@@ -43,6 +44,7 @@ from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.login_throttle import LoginThrottle
 from kohakuhub.services.orgs import OrgService
+from kohakuhub.services.profiles import ProfileService
 from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoService
 from kohakuhub.services.xet import XetService
@@ -122,6 +124,7 @@ def build_hub(settings: Settings) -> Hub:
         signer=signer,
         admin=AdminService(db, repos, accounts, quotas),
         orgs=orgs_service,
+        profiles=ProfileService(accounts, orgs_service, quotas),
         invitations=InvitationService(db, accounts, orgs_service, registration=settings.registration),
         xet=XetService(db, store, lfs_service, quotas, url_ttl=settings.lfs_url_ttl_seconds),
         xet_tokens=XetTokens(signer, settings.lfs_url_ttl_seconds),
@@ -139,8 +142,9 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app, web_ui.answer if web_ui else None)
     app.openapi = lambda: hub_openapi(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
+    # profiles before repos: /api/users/{u}/overview would otherwise be taken for a repo's info.
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
-    routers = (misc, files, auth, admin, orgs, invitations, lfs, xet, git_http, quota_routes, collaborators, repos,
+    routers = (misc, files, auth, admin, orgs, profiles, invitations, lfs, xet, git_http, quota_routes, collaborators, repos,
                refs, commits)
     for module in routers:
         app.include_router(module.router)

@@ -28,6 +28,7 @@ from kohakuhub.services.git import GitService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.orgs import OrgService
+from kohakuhub.services.profiles import ProfileService
 from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoRef, RepoService
 from kohakuhub.services.xet import XetService
@@ -57,6 +58,7 @@ class Hub:
     signer: UrlSigner
     admin: AdminService
     orgs: OrgService
+    profiles: ProfileService
     invitations: InvitationService
     xet: XetService
     xet_tokens: XetTokens
