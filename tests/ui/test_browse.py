@@ -3,6 +3,9 @@ never runs code, no serious accessibility violation, and a phone-width screen wi
 
 from __future__ import annotations
 
+import gzip
+import re
+
 import httpx
 import pytest
 
@@ -161,3 +164,13 @@ def test_list_author_sort_and_paging_stay_in_the_url(page, ui_hub: UiHub) -> Non
     page.locator(".repo-list").get_by_text("alice/pg-30", exact=True).wait_for()
     assert page.get_by_label("Author").input_value() == "alice"
     assert axe_violations(page) == []
+
+
+def test_the_app_script_is_sent_gzipped(ui_hub: UiHub) -> None:
+    """By the hub itself on the embedded layout, by nginx on the production one."""
+    index = httpx.get(f"{ui_hub.url}/", headers={"Accept": "text/html"}).text
+    script = re.search(r'src="(/assets/index-[^"]+\.js)"', index).group(1)
+    with httpx.stream("GET", f"{ui_hub.url}{script}", headers={"Accept-Encoding": "gzip"}) as zipped:
+        assert zipped.status_code == 200 and zipped.headers["content-encoding"] == "gzip"
+        raw = b"".join(zipped.iter_raw())
+    assert len(raw) * 2 < len(gzip.decompress(raw))
