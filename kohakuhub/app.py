@@ -98,6 +98,7 @@ def build_hub(settings: Settings) -> Hub:
     store = build_blob_store(settings)
     quotas = QuotaService(db, versioning, settings)
     repos = RepoService(db, versioning, quotas)
+    repos.cards.index_missing()  # repos made before card tags were indexed (migration 8): once
     files_service = FileService(versioning)
     lfs_service = LfsService(db, store, settings, quotas)
     if lfs_service.direct is not None:
