@@ -77,6 +77,8 @@ def _change(repo: pygit2.Repository, diff: pygit2.Diff, index: int, delta: pygit
         return FileChange(**base), 0  # mode-only change, or identical content renamed
     cap = min(limits.max_file_patch_bytes, budget)
     text, cut = cut_patch(text, cap)
+    if not text:  # the budget left could not hold one line
+        return FileChange(**base, additions=additions, deletions=deletions, truncated=True), 0
     return (FileChange(**base, additions=additions, deletions=deletions, patch=text, truncated=cut),
             len(text.encode("utf-8")))
 
