@@ -78,6 +78,8 @@ def test_path_history_pages_with_link_and_no_total(repo):
     last = _get(repo, "/commits/main/d", limit=2, p=1)
     assert _ids(last) == ["c1"] and "link" not in last.headers
     assert _ids(_get(repo, "/commits/main/d", limit=2, p=5)) == []
+    middle = _get(repo, "/commits/main/d", limit=1, p=1)
+    assert _ids(middle) == ["c3"] and "link" in middle.headers
     # ?path= keeps the filter in the next link too.
     resp = _get(repo, "/commits/main", path="d", limit=1)
     assert parse_qs(urlsplit(resp.headers["link"].split(";")[0].strip("<>")).query)["path"] == ["d"]

@@ -26,7 +26,6 @@ def path_log(repo: pygit2.Repository, tip: pygit2.Commit, parts: list[str], *, s
              limit: int) -> list[CommitInfo]:
     """Commits from ``tip`` back that changed the path ``parts``, newest first, ``limit`` after ``skip``."""
     path = "/".join(parts)
-    wanted = skip + limit
     found: list[CommitInfo] = []
     queue: list[tuple[int, int, pygit2.Commit]] = []
     queued: set[str] = set()
@@ -43,7 +42,7 @@ def path_log(repo: pygit2.Repository, tip: pygit2.Commit, parts: list[str], *, s
 
     push(tip)
     seen = 0
-    while queue and len(found) < wanted:
+    while queue and len(found) < limit:
         _time, _order, commit = heapq.heappop(queue)
         entry = _entry_of(commit, path, entries)
         entries.pop(str(commit.id), None)  # visited once: only its parents' entries are needed again
