@@ -60,6 +60,8 @@ def test_path_history_of_a_file_a_folder_and_a_deleted_file(repo):
     assert _ids(_get(repo, "/commits/main/d")) == ["c5", "c3", "c1"]
     assert _ids(_get(repo, "/commits/main/a.txt")) == ["c4", "c2", "c1"]  # gone at main, history kept
     assert _ids(_get(repo, "/commits/main/nothing.txt")) == []
+    assert _ids(_get(repo, "/commits/main/d%2Fx.txt")) == ["c5", "c1"]  # an encoded slash is a slash
+    assert _ids(_get(repo, "/commits/main", path="d%2Fx.txt")) == []  # decoded once: a name with "%2F" in it
     assert _ids(_get(repo, "/commits/main/.gitattributes"))[-1] == "initial commit"
     # An older revision starts the walk there.
     first_c3 = next(c["id"] for c in _get(repo, "/commits/main").json() if c["title"] == "c3")

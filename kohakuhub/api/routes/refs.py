@@ -96,7 +96,9 @@ def list_commits(plural: str, namespace: str, name: str, revision: str, request:
     page = parse_offset(query.get("p"), "p")
     if page * limit > MAX_OFFSET:
         raise BadRequestError("p is past any possible history")
-    filtered = param(path).strip("/") if path else ""
+    # The /{path} form comes from the routed (still %2F-encoded) path; ?path= is decoded already.
+    in_route = "path" in request.path_params
+    filtered = ((param(path) if in_route else path) or "").strip("/")
     if len(filtered) > MAX_PATH_FILTER:
         raise BadRequestError(f"path is longer than {MAX_PATH_FILTER} characters")
     if filtered:
