@@ -198,3 +198,24 @@ def test_commit_page_at_phone_width(playwright_browser, ui_hub: UiHub, long_repo
         assert axe_violations(page) == []
     finally:
         phone.close()
+
+
+def test_a_large_commit_opens_only_its_first_files(page, ui_hub: UiHub, owner: User) -> None:
+    repo = f"{owner.name}/wide"
+    with ui_hub.api(owner.token) as api:
+        assert api.post("/api/repos/create", json={"name": "wide"}).status_code == 200
+        sha = _commit(api, repo, [file_op(f"f/{i:03d}.txt", b"%d\n" % i) for i in range(305)], "many files")
+    page.goto(f"/{repo}/commit/{sha}")
+    page.locator("[data-test=files-truncated]").wait_for()
+    assert page.locator("[data-test=files-truncated]").inner_text() == "Showing the first 300 of 305 changed files."
+    files = page.locator("[data-test=diff-file]")
+    assert files.count() == 300
+    assert page.locator("table.diff").count() == 20  # the rest are collapsed: no lines rendered
+    later = files.nth(25)
+    assert later.locator("button.toggle").get_attribute("aria-expanded") == "false"
+    later.locator("button.toggle").focus()
+    page.keyboard.press("Enter")
+    later.locator("table.diff").wait_for()
+    assert later.locator("tr.add td.line").inner_text().endswith("25")
+    page.get_by_role("button", name="Collapse all").click()
+    assert page.locator("table.diff").count() == 0
