@@ -21,6 +21,7 @@ from kohakuhub.api.routes import (
     commits,
     files,
     git_http,
+    history,
     invitations,
     lfs,
     misc,
@@ -38,6 +39,7 @@ from kohakuhub.lib.signing import UrlSigner
 from kohakuhub.services.accounts import AccountService
 from kohakuhub.services.admin import AdminService
 from kohakuhub.services.commits import CommitService
+from kohakuhub.services.diffs import DiffService
 from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
 from kohakuhub.services.invitations import InvitationService
@@ -118,6 +120,7 @@ def build_hub(settings: Settings) -> Hub:
         accounts=accounts,
         repos=repos,
         files=files_service,
+        diffs=DiffService(versioning),
         commits=CommitService(versioning, repos, files_service, lfs_service, quotas, settings),
         lfs=lfs_service,
         quotas=quotas,
@@ -145,8 +148,8 @@ def create_app(settings: Settings) -> FastAPI:
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
     # profiles before repos: /api/users/{u}/overview would otherwise be taken for a repo's info.
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
-    routers = (misc, files, auth, admin, orgs, profiles, invitations, lfs, xet, git_http, quota_routes, collaborators, repos,
-               refs, commits)
+    routers = (misc, files, auth, admin, orgs, profiles, invitations, lfs, xet, git_http, quota_routes, collaborators,
+               repos, refs, commits, history)
     for module in routers:
         app.include_router(module.router)
     return app

@@ -23,6 +23,7 @@ from kohakuhub.services.accounts import AccountService
 from kohakuhub.services.admin import BOOTSTRAP_ADMIN, AdminService
 from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.commits import CommitService
+from kohakuhub.services.diffs import DiffService
 from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
 from kohakuhub.services.invitations import InvitationService
@@ -51,6 +52,7 @@ class Hub:
     accounts: AccountService
     repos: RepoService
     files: FileService
+    diffs: DiffService
     commits: CommitService
     lfs: LfsService
     quotas: QuotaService
