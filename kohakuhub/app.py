@@ -21,10 +21,12 @@ from kohakuhub.api.routes import (
     commits,
     files,
     git_http,
+    history,
     invitations,
     lfs,
     misc,
     orgs,
+    profiles,
     quotas as quota_routes,
     refs,
     repos,
@@ -37,12 +39,14 @@ from kohakuhub.lib.signing import UrlSigner
 from kohakuhub.services.accounts import AccountService
 from kohakuhub.services.admin import AdminService
 from kohakuhub.services.commits import CommitService
+from kohakuhub.services.diffs import DiffService
 from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.login_throttle import LoginThrottle
 from kohakuhub.services.orgs import OrgService
+from kohakuhub.services.profiles import ProfileService
 from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoService
 from kohakuhub.services.xet import XetService
@@ -96,6 +100,7 @@ def build_hub(settings: Settings) -> Hub:
     store = build_blob_store(settings)
     quotas = QuotaService(db, versioning, settings)
     repos = RepoService(db, versioning, quotas)
+    repos.cards.index_missing()  # repos made before card tags were indexed (migration 8): once
     files_service = FileService(versioning)
     lfs_service = LfsService(db, store, settings, quotas)
     if lfs_service.direct is not None:
@@ -115,6 +120,7 @@ def build_hub(settings: Settings) -> Hub:
         accounts=accounts,
         repos=repos,
         files=files_service,
+        diffs=DiffService(versioning),
         commits=CommitService(versioning, repos, files_service, lfs_service, quotas, settings),
         lfs=lfs_service,
         quotas=quotas,
@@ -122,6 +128,7 @@ def build_hub(settings: Settings) -> Hub:
         signer=signer,
         admin=AdminService(db, repos, accounts, quotas),
         orgs=orgs_service,
+        profiles=ProfileService(accounts, orgs_service, quotas),
         invitations=InvitationService(db, accounts, orgs_service, registration=settings.registration),
         xet=XetService(db, store, lfs_service, quotas, url_ttl=settings.lfs_url_ttl_seconds),
         xet_tokens=XetTokens(signer, settings.lfs_url_ttl_seconds),
@@ -139,9 +146,10 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app, web_ui.answer if web_ui else None)
     app.openapi = lambda: hub_openapi(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
+    # profiles before repos: /api/users/{u}/overview would otherwise be taken for a repo's info.
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
-    routers = (misc, files, auth, admin, orgs, invitations, lfs, xet, git_http, quota_routes, collaborators, repos,
-               refs, commits)
+    routers = (misc, files, auth, admin, orgs, profiles, invitations, lfs, xet, git_http, quota_routes, collaborators,
+               repos, refs, commits, history)
     for module in routers:
         app.include_router(module.router)
     return app

@@ -91,3 +91,52 @@ class DeleteFolder:
 
 
 CommitOperation = PutFile | DeleteFile | DeleteFolder
+
+
+@dataclass(frozen=True)
+class DiffLimits:
+    """Caps on one diff answer, so a huge commit cannot produce a huge (or slow) response.
+
+    ``max_files`` changed files are described, the rest only counted; a side above ``max_blob_bytes``
+    gets no text diff (loading it is the cost); a file's text diff is cut at ``max_file_patch_bytes``;
+    once ``max_total_patch_bytes`` of text diffs were produced, the remaining files get none.
+    """
+
+    max_files: int = 300
+    max_blob_bytes: int = 1 << 20
+    max_file_patch_bytes: int = 64 << 10
+    max_total_patch_bytes: int = 512 << 10
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One changed path between two trees, as git sees it (sizes and ids are those of the git blobs).
+
+    ``patch`` is the unified diff from the first ``@@`` hunk header on, or None when there is none to
+    show (binary, too large, over the limits, mode-only change). ``truncated`` says the limits cut or
+    omitted it.
+    """
+
+    status: str  # "added" | "modified" | "deleted" | "renamed" | "typechange"
+    old_path: str | None
+    new_path: str | None
+    old_oid: str | None
+    new_oid: str | None
+    old_size: int | None
+    new_size: int | None
+    old_mode: int | None
+    new_mode: int | None
+    binary: bool = False
+    additions: int = 0
+    deletions: int = 0
+    patch: str | None = None
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class TreeDiff:
+    """The changes between two trees: the first ``DiffLimits.max_files`` of ``total_files``."""
+
+    files: tuple[FileChange, ...]
+    total_files: int
+    truncated: bool  # files left out or text diffs cut

@@ -23,11 +23,13 @@ from kohakuhub.services.accounts import AccountService
 from kohakuhub.services.admin import BOOTSTRAP_ADMIN, AdminService
 from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.commits import CommitService
+from kohakuhub.services.diffs import DiffService
 from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.orgs import OrgService
+from kohakuhub.services.profiles import ProfileService
 from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoRef, RepoService
 from kohakuhub.services.xet import XetService
@@ -50,6 +52,7 @@ class Hub:
     accounts: AccountService
     repos: RepoService
     files: FileService
+    diffs: DiffService
     commits: CommitService
     lfs: LfsService
     quotas: QuotaService
@@ -57,6 +60,7 @@ class Hub:
     signer: UrlSigner
     admin: AdminService
     orgs: OrgService
+    profiles: ProfileService
     invitations: InvitationService
     xet: XetService
     xet_tokens: XetTokens

@@ -47,3 +47,32 @@ def card_tags(card: dict[str, Any] | None) -> list[str]:
         if isinstance(lang, str):
             tags.append(lang)
     return list(dict.fromkeys(tags))
+
+
+MAX_TAG = 255
+MAX_TAGS = 200
+
+
+def _strings(value: Any) -> list[str]:
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [str(item) for item in items if isinstance(item, str | int | float) and not isinstance(item, bool)]
+
+
+def typed_card_tags(card: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """``(kind, tag)`` pairs the lists filter on, grouped as the Hub's tags-by-type: ``library``
+    (library_name), ``license`` (license:x), ``language``, ``pipeline_tag``, ``dataset`` (dataset:x) and
+    ``other`` (the card's own tags). Each tag once (its first kind), at most MAX_TAGS, each cut to MAX_TAG."""
+    if not card:
+        return []
+    pairs = [("library", tag) for tag in _strings(card.get("library_name"))[:1]]
+    pairs += [("license", f"license:{tag}") for tag in _strings(card.get("license"))]
+    pairs += [("language", tag) for tag in _strings(card.get("language"))]
+    pairs += [("pipeline_tag", tag) for tag in _strings(card.get("pipeline_tag"))[:1]]
+    pairs += [("dataset", f"dataset:{tag}") for tag in _strings(card.get("datasets"))]
+    pairs += [("other", tag) for tag in _strings(card.get("tags"))]
+    seen: dict[str, str] = {}
+    for kind, tag in pairs:
+        tag = tag.strip()[:MAX_TAG]
+        if tag and tag not in seen:
+            seen[tag] = kind
+    return [(kind, tag) for tag, kind in seen.items()][:MAX_TAGS]

@@ -133,5 +133,13 @@ class FileService:
     def log(self, repo: RepoRef, commit: str, *, skip: int, limit: int) -> list[CommitInfo]:
         return self._git.log(repo.key, commit, skip=skip, limit=limit)
 
+    def path_log(self, repo: RepoRef, commit: str, path: str, *, skip: int, limit: int) -> list[CommitInfo]:
+        """Commits that changed ``path`` (file or folder), as ``git log -- path``; see VersioningBackend.
+
+        Raises:
+            BadRequestError: ``path`` is not a valid repo path.
+        """
+        return self._git.path_log(repo.key, commit, path, skip=skip, limit=limit)
+
     def count_commits(self, repo: RepoRef, commit: str) -> int:
         return self._git.count_commits(repo.key, commit)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 
 from peewee import Database, IntegrityError, fn
 
+from kohakuhub.db.card_tags import repos_with_every_tag, tags_by_kind, tags_of_repos
 from kohakuhub.db.database import write_transaction
 from kohakuhub.db.models import OrgMember, Repo, RepoCollaborator, RepoRedirect, User, utcnow
 from kohakuhub.db.queries import find_grants, find_repo
@@ -22,9 +24,12 @@ from kohakuhub.errors import (
 from kohakuhub.lib.gitattributes import DEFAULT_GITATTRIBUTES
 from kohakuhub.lib.repo_ids import validate_name
 from kohakuhub.services.auth import Access, Caller, Grants, may_create_in, repo_access
+from kohakuhub.services.card_index import CardIndex
 from kohakuhub.services.quotas import QuotaService
 from kohakuhub.types import PutFile, RepoType, Signature
 from kohakuhub.versioning.base import VersioningBackend
+
+log = logging.getLogger(__name__)
 
 SORT_FIELDS = {
     "lastModified": Repo.updated_at,
@@ -93,6 +98,7 @@ class RepoService:
         self._db = db
         self._git = versioning
         self._quotas = quotas
+        self.cards = CardIndex(versioning)
 
     # --- lookup and permission -------------------------------------------------------------------
 
@@ -284,12 +290,26 @@ class RepoService:
         ref.require(Access.WRITE)
         with write_transaction(self._db):
             Repo.update(updated_at=utcnow()).where(Repo.id == ref.row.id).execute()
+        try:
+            self.cards.refresh(ref.row.id, ref.row.key)
+        except Exception:  # derived data: the write stands; the next write or a restart re-reads the card
+            log.exception("could not index the card of %s/%s", ref.row.namespace, ref.row.name)
 
     # --- listing ---------------------------------------------------------------------------------
 
+    @staticmethod
+    def card_tags_of(repo_ids: list[int]) -> dict[int, list[str]]:
+        """Each repo's card tags (main's README.md metadata), for a page of a listing."""
+        return tags_of_repos(repo_ids)
+
+    @staticmethod
+    def tags_by_type(repo_type: RepoType, limit_per_kind: int) -> dict[str, list[tuple[str, int]]]:
+        """The card tags public repos of the type use, per kind, most used first."""
+        return tags_by_kind(repo_type.value, limit_per_kind)
+
     def list_repos(self, caller: Caller | None, repo_type: RepoType, *, author: str | None,
                    search: str | None, sort: str | None, ascending: bool, offset: int,
-                   limit: int) -> list[Repo]:
+                   limit: int, tags: list[str] | None = None) -> list[Repo]:
         """Repos the caller may see, filtered and sorted; ``limit + 1`` rows to detect a next page.
 
         Raises:
@@ -311,6 +331,8 @@ class RepoService:
             query = query.where(fn.LOWER(Repo.namespace) == author.lower())
         if search:
             query = query.where(Repo.full_key.contains(search.lower()))
+        if tags:
+            query = query.where(Repo.id.in_(repos_with_every_tag(tags)))
         if sort and sort not in SORT_FIELDS:
             raise BadRequestError(f"Unknown sort {sort!r}; use one of {', '.join(SORT_FIELDS)}")
         field = SORT_FIELDS[sort] if sort else Repo.created_at

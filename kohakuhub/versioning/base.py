@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
-from kohakuhub.types import CommitInfo, CommitOperation, Refs, Signature, TreeEntry
+from kohakuhub.types import CommitInfo, CommitOperation, DiffLimits, Refs, Signature, TreeDiff, TreeEntry
 
 
 class VersioningBackend(ABC):
@@ -166,6 +166,43 @@ class VersioningBackend(ABC):
     @abstractmethod
     def count_commits(self, key: str, commit: str) -> int:
         """Number of commits reachable from ``commit``."""
+
+    @abstractmethod
+    def path_log(self, key: str, commit: str, path: str, *, skip: int = 0, limit: int = 50) -> list[CommitInfo]:
+        """Commits from ``commit`` back that changed ``path`` (a file or a directory), newest first.
+
+        Simplified as ``git log -- path``: a commit is listed when the path differs from every parent;
+        a path absent from ``commit`` (deleted, renamed) still has the history it had.
+
+        Raises:
+            RevisionNotFoundError: ``commit`` does not resolve.
+            BadRequestError: ``path`` is not a valid repo path.
+        """
+
+    @abstractmethod
+    def diff(self, key: str, old: str | None, new: str, limits: DiffLimits) -> TreeDiff:
+        """The changes from commit ``old`` (None: the empty tree) to commit ``new``, bounded by ``limits``.
+
+        Raises:
+            RevisionNotFoundError: a commit does not resolve.
+        """
+
+    @abstractmethod
+    def commits_between(self, key: str, base: str, head: str, *, limit: int) -> tuple[list[CommitInfo], bool]:
+        """Up to ``limit`` commits reachable from ``head`` and not from ``base``, newest first, and
+        whether more were left out.
+
+        Raises:
+            RevisionNotFoundError: a commit does not resolve.
+        """
+
+    @abstractmethod
+    def merge_base(self, key: str, one: str, other: str) -> str | None:
+        """The best common ancestor of two commits, None when their histories are unrelated.
+
+        Raises:
+            RevisionNotFoundError: a commit does not resolve.
+        """
 
     @abstractmethod
     def last_commits(self, key: str, commit: str, paths: Sequence[str]) -> dict[str, CommitInfo]:

@@ -63,6 +63,15 @@ def test_hashed_assets_are_cached_for_a_year(client) -> None:
     assert client.get("/assets/..%2Findex.html").status_code == 404
 
 
+def test_text_assets_are_gzipped_for_browsers_that_accept_it(client) -> None:
+    zipped = client.get("/assets/index-abc123.js", headers={"Accept-Encoding": "gzip, br"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.headers["vary"] == "Accept-Encoding"
+    assert zipped.headers["content-type"].split(";")[0] in ("text/javascript", "application/javascript")
+    assert zipped.text == "console.log('app')"  # httpx decodes it
+    plain = client.get("/assets/index-abc123.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == b"console.log('app')"
+
+
 @pytest.mark.parametrize("path", ["/api/nothing", "/api/models/alice/none", "/admin/api/nothing", "/org/nobody",
                                   "/alice/m/resolve/main/README.md", "/alice/m.git/info/refs",
                                   "/alice/m/info/refs", "/alice/m.git/info/lfs/objects/batch"])

@@ -31,7 +31,7 @@ from kohakuhub.errors import (
     RevisionNotFoundError,
     StaleParentError,
 )
-from kohakuhub.types import DeleteFile, DeleteFolder, PutFile, Signature, TreeEntry
+from kohakuhub.types import DeleteFile, DeleteFolder, DiffLimits, PutFile, Signature, TreeEntry
 from kohakuhub.versioning.base import VersioningBackend
 from kohakuhub.versioning.git import GitBackend
 
@@ -664,6 +664,66 @@ def test_last_commits_sees_deletion_and_recreation(backend, repo):
     commit(backend, [DeleteFile("a")])
     again = commit(backend, [put(backend, "a", b"1")])  # same content as two commits ago
     assert backend.last_commits(KEY, "main", ["a"])["a"].id == again
+
+
+def test_path_log(backend, repo):
+    c_a = commit(backend, [put(backend, "a.txt", b"1"), put(backend, "d/x", b"x")], message="a")
+    commit(backend, [put(backend, "b.txt", b"1")], message="b")
+    c_x = commit(backend, [put(backend, "d/x", b"x2")], message="x")
+    c_mode = commit(backend, [put(backend, "a.txt", b"1", executable=True)], message="chmod")
+    c_del = commit(backend, [DeleteFile("a.txt")], message="rm a")
+    commit(backend, [])
+    ids = lambda path, **kw: [c.id for c in backend.path_log(KEY, "main", path, **kw)]  # noqa: E731
+    assert ids("a.txt") == [c_del, c_mode, c_a]  # deleted at main: its history is kept; a mode change counts
+    assert ids("d") == ids("d/x") == [c_x, c_a]
+    assert ids("a.txt", skip=1, limit=1) == [c_mode] and ids("a.txt", skip=3) == []
+    assert ids("missing") == []
+    assert [c.id for c in backend.path_log(KEY, c_x, "a.txt")] == [c_a]
+    assert ids("") == [c.id for c in backend.log(KEY, "main")]  # the root: the whole history
+    for bad in ("../a", "a//b", ".git"):
+        with pytest.raises(BadRequestError):
+            backend.path_log(KEY, "main", bad)
+    with pytest.raises(RevisionNotFoundError):
+        backend.path_log(KEY, "nope", "a.txt")
+
+
+def test_diff_between_commits(backend, repo):
+    root = backend.resolve(KEY, "main")
+    c1 = commit(backend, [put(backend, "a.txt", b"one\n"), put(backend, "gone.txt", b"bye\n"),
+                          put(backend, "same.txt", b"moved\n")])
+    c2 = commit(backend, [put(backend, "a.txt", b"one\ntwo\n"), DeleteFile("gone.txt"), DeleteFile("same.txt"),
+                          put(backend, "moved.txt", b"moved\n"), put(backend, "bin", b"\0\1")])
+    diff = backend.diff(KEY, c1, c2, DiffLimits())
+    by_path = {(f.new_path or f.old_path): f for f in diff.files}
+    assert diff.total_files == 4 and not diff.truncated
+    assert (by_path["a.txt"].status, by_path["a.txt"].additions, by_path["a.txt"].deletions) == ("modified", 1, 0)
+    assert by_path["a.txt"].patch == "@@ -1 +1,2 @@\n one\n+two\n"
+    assert (by_path["a.txt"].old_size, by_path["a.txt"].new_size) == (4, 8)
+    assert by_path["gone.txt"].status == "deleted" and by_path["gone.txt"].new_oid is None
+    assert (by_path["moved.txt"].status, by_path["moved.txt"].old_path) == ("renamed", "same.txt")
+    assert by_path["bin"].binary and by_path["bin"].patch is None and by_path["bin"].status == "added"
+    whole = backend.diff(KEY, None, root, DiffLimits())
+    assert [(f.status, f.new_path) for f in whole.files] == [("added", ".gitattributes")]
+    small = backend.diff(KEY, None, c2, DiffLimits(max_files=2))
+    assert small.total_files == 4 and len(small.files) == 2 and small.truncated
+    assert backend.diff(KEY, c2, c2, DiffLimits()).files == ()
+    with pytest.raises(RevisionNotFoundError):
+        backend.diff(KEY, "nope", c2, DiffLimits())
+
+
+def test_commits_between_and_merge_base(backend, repo):
+    fork = backend.resolve(KEY, "main")
+    backend.create_branch(KEY, "dev", fork)
+    d1 = commit(backend, [put(backend, "d", b"1")], branch="dev")
+    d2 = commit(backend, [put(backend, "d", b"2")], branch="dev")
+    m1 = commit(backend, [put(backend, "m", b"1")])
+    found, more = backend.commits_between(KEY, "main", "dev", limit=10)
+    assert [c.id for c in found] == [d2, d1] and not more
+    assert [c.id for c in backend.commits_between(KEY, "main", "dev", limit=1)[0]] == [d2]
+    assert backend.commits_between(KEY, "main", "dev", limit=1)[1] is True
+    assert [c.id for c in backend.commits_between(KEY, "dev", "main", limit=10)[0]] == [m1]
+    assert backend.merge_base(KEY, "main", "dev") == fork == backend.merge_base(KEY, "dev", "main")
+    assert backend.merge_base(KEY, m1, fork) == fork
 
 
 # --- concurrency -----------------------------------------------------------------------------------

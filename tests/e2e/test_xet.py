@@ -11,6 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.conftest import HfClient
@@ -61,6 +62,13 @@ def test_a_few_changed_bytes_upload_only_a_few_chunks(auto_server, tmp_path: Pat
     def stored() -> int:
         return json.loads(auto_server.server.cli("admin", "storage-stats"))["stored_bytes"]
 
+    def xet_storage() -> dict:  # what the storage page shows the namespace
+        answer = httpx.get(f"{auto_server.server.url}/api/storage/{repo_id.split('/')[0]}",
+                           headers={"Authorization": f"Bearer {auto_server.server.token}"})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["xet"]
+
+    shown_before = xet_storage()
     xet.run("xet:upload_file", repo_id=repo_id, path_in_repo="base.bin", local=str(tmp_path / "base.bin"),
             create=True)
     before = stored()
@@ -68,6 +76,9 @@ def test_a_few_changed_bytes_upload_only_a_few_chunks(auto_server, tmp_path: Pat
     added = stored() - before
     # Two edits touch at most two or three 64 KiB chunks each (CDC boundaries resynchronize after an edit).
     assert 0 < added < 1 * MiB, added
+    shown = {key: xet_storage()[key] - shown_before[key] for key in shown_before}
+    assert shown["files"] == 2 and shown["logical_bytes"] == 2 * len(base)
+    assert shown["saved_bytes"] == shown["logical_bytes"] - shown["stored_bytes"] > len(base) - 2 * MiB, shown
     down = xet.run("xet:download_all", repo_id=repo_id, paths=["changed.bin"], tag="dedup").result
     assert down["single"]["changed.bin"] == hashlib.sha256(changed).hexdigest()
     plain = HfClient("noxet", auto_server, tmp_path / "plain")

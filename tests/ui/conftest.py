@@ -124,9 +124,9 @@ def axe_violations(page) -> list[dict]:
 
 
 def screenshot(page, name: str) -> None:
-    """Write docs/screenshots/<name>.png (every run refreshes the README's pictures; KOHAKU_HUB_UI_SCREENSHOTS=0
+    """Write docs/screenshots/<name>.png (every run refreshes the README's pictures; KOHAKU_HUB_TEST_SCREENSHOTS=0
     leaves them as they are)."""
-    if os.environ.get("KOHAKU_HUB_UI_SCREENSHOTS") == "0":
+    if os.environ.get("KOHAKU_HUB_TEST_SCREENSHOTS") == "0":
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)

@@ -3,6 +3,10 @@ never runs code, no serious accessibility violation, and a phone-width screen wi
 
 from __future__ import annotations
 
+import gzip
+import re
+import uuid
+
 import httpx
 import pytest
 
@@ -161,3 +165,41 @@ def test_list_author_sort_and_paging_stay_in_the_url(page, ui_hub: UiHub) -> Non
     page.locator(".repo-list").get_by_text("alice/pg-30", exact=True).wait_for()
     assert page.get_by_label("Author").input_value() == "alice"
     assert axe_violations(page) == []
+
+
+def test_the_app_script_is_sent_gzipped(ui_hub: UiHub) -> None:
+    """By the hub itself on the embedded layout, by nginx on the production one."""
+    index = httpx.get(f"{ui_hub.url}/", headers={"Accept": "text/html"}).text
+    script = re.search(r'src="(/assets/index-[^"]+\.js)"', index).group(1)
+    with httpx.stream("GET", f"{ui_hub.url}{script}", headers={"Accept-Encoding": "gzip"}) as zipped:
+        assert zipped.status_code == 200 and zipped.headers["content-encoding"] == "gzip"
+        raw = b"".join(zipped.iter_raw())
+    assert len(raw) * 2 < len(gzip.decompress(raw))
+
+
+def test_filters_from_card_metadata(page, ui_hub: UiHub) -> None:
+    marker = f"flt{uuid.uuid4().hex[:6]}"
+    cards = {f"{marker}-mit": f"---\nlicense: mit\nlibrary_name: {marker}lib\ntags: [{marker}]\n---\n",
+             f"{marker}-gpl": f"---\nlicense: gpl-3.0\ntags: [{marker}]\n---\n"}
+    with ui_hub.api() as api:
+        for name, card in cards.items():
+            assert api.post("/api/repos/create", json={"name": name}).status_code == 200
+            answer = api.post(f"/api/models/alice/{name}/commit/main", headers=NDJSON,
+                              content=ndjson([file_op("README.md", card.encode())]))
+            assert answer.status_code == 200, answer.text
+    page.goto(f"/models?filter={marker}")
+    items = page.locator(".repo-list > li")
+    items.nth(1).wait_for()
+    assert items.count() == 2
+    page.locator("[data-test=filter-library]").select_option(f"{marker}lib")
+    page.wait_for_url(f"**/models?filter={marker}&filter={marker}lib")
+    items.nth(1).wait_for(state="detached")
+    assert items.count() == 1 and f"alice/{marker}-mit" in items.inner_text()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name=f"Remove filter {marker}lib").click()
+    items.nth(1).wait_for()
+    # A card's license in the side panel is a link to the repos that share it.
+    page.goto(f"/alice/{marker}-gpl")
+    page.locator("[data-test=card-meta]").get_by_role("link", name="gpl-3.0").click()
+    page.wait_for_url("**/models?filter=license:gpl-3.0")
+    page.locator(f".repo-list >> text=alice/{marker}-gpl").wait_for()

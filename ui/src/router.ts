@@ -3,13 +3,15 @@ import { browseRoutes, repoPages } from "./routes/browse";
 import { writePages, writeRoutes } from "./routes/writes";
 import { repoSettingsPages } from "./routes/repoSettings";
 import { accountRoutes } from "./routes/accounts";
+import { peopleRoutes } from "./routes/people";
+import { historyPages } from "./routes/history";
 import { REPO_PREFIXES, repoRoutes, type RepoPage } from "./routes/repo";
 import { useSession } from "./stores/session";
 
 // The Hub's URLs: a Hub link works here with the host swapped. Each area of the UI lists its own routes
 // in src/routes/<area>.ts: site pages as RouteRecordRaw, repo pages as RepoPage (mounted below each prefix).
-const sitePages: RouteRecordRaw[] = [...browseRoutes, ...writeRoutes, ...accountRoutes];
-const pagesOfARepo: RepoPage[] = [...repoPages, ...writePages, ...repoSettingsPages];
+const sitePages: RouteRecordRaw[] = [...browseRoutes, ...writeRoutes, ...accountRoutes, ...peopleRoutes];
+const pagesOfARepo: RepoPage[] = [...repoPages, ...writePages, ...historyPages, ...repoSettingsPages];
 
 export const router = createRouter({
   history: createWebHistory(),

@@ -26,11 +26,14 @@ describe("repoSnippets", () => {
 
 describe("cardFacts", () => {
   it("keeps known keys in order, lists scalars and drops objects", () => {
-    const facts = cardFacts({ tags: ["x", "y"], license: "mit", language: "en", widget: [{ a: 1 }], library_name: null });
+    const facts = cardFacts({ tags: ["x", "y"], license: "mit", language: "en", widget: [{ a: 1 }], library_name: null,
+      datasets: ["squad"], base_model: "org/base" });
     expect(facts).toEqual([
-      { label: "License", values: ["mit"] },
-      { label: "Languages", values: ["en"] },
-      { label: "Tags", values: ["x", "y"] },
+      { label: "License", values: ["mit"], filters: ["license:mit"] },
+      { label: "Languages", values: ["en"], filters: ["en"] },
+      { label: "Datasets", values: ["squad"], filters: ["dataset:squad"] },
+      { label: "Base model", values: ["org/base"], filters: [null] },
+      { label: "Tags", values: ["x", "y"], filters: ["x", "y"] },
     ]);
   });
 

@@ -17,6 +17,8 @@ from kohakuhub.services.auth import Access
 router = APIRouter(tags=["refs"])
 
 COMMITS_PAGE = 50
+# Longer than any path a repo can hold (git limits nothing, the hub's paths are far shorter).
+MAX_PATH_FILTER = 4096
 
 
 class BranchBody(BaseModel):
@@ -78,8 +80,15 @@ def delete_tag(plural: str, namespace: str, name: str, tag: str, caller: CallerD
 
 
 @router.get("/api/{plural}/{namespace}/{name}/commits/{revision}")
+@router.get("/api/{plural}/{namespace}/{name}/commits/{revision}/{path:path}")
 def list_commits(plural: str, namespace: str, name: str, revision: str, request: Request,
-                 response: Response, caller: CallerDep, hub: HubDep) -> list:
+                 response: Response, caller: CallerDep, hub: HubDep, path: str | None = None) -> list:
+    """The commit history of a revision, or (``/commits/{revision}/{path}`` or ``?path=``) only the commits
+    that changed a file or folder, simplified as ``git log -- path``.
+
+    With a path there is no X-Total-Count: counting would walk the whole history on every page, where
+    a page walks only down to its last commit. The Link header still says whether a next page exists.
+    """
     ref = find_repo(hub, caller, plural, namespace, name)
     commit = hub.files.resolve(ref, param(revision))
     query = request.query_params
@@ -87,12 +96,21 @@ def list_commits(plural: str, namespace: str, name: str, revision: str, request:
     page = parse_offset(query.get("p"), "p")
     if page * limit > MAX_OFFSET:
         raise BadRequestError("p is past any possible history")
-    infos = hub.files.log(ref, commit, skip=page * limit, limit=limit + 1)
+    # The /{path} form comes from the routed (still %2F-encoded) path; ?path= is decoded already.
+    in_route = "path" in request.path_params
+    filtered = ((param(path) if in_route else path) or "").strip("/")
+    if len(filtered) > MAX_PATH_FILTER:
+        raise BadRequestError(f"path is longer than {MAX_PATH_FILTER} characters")
+    if filtered:
+        infos = hub.files.path_log(ref, commit, filtered, skip=page * limit, limit=limit + 1)
+    else:
+        infos = hub.files.log(ref, commit, skip=page * limit, limit=limit + 1)
     if len(infos) > limit:
         infos = infos[:limit]
         response.headers["Link"] = next_link(request, p=str(page + 1))
     formatted = "formatted" in query.getlist("expand[]") + query.getlist("expand")
-    response.headers["X-Total-Count"] = str(hub.files.count_commits(ref, commit))
+    if not filtered:
+        response.headers["X-Total-Count"] = str(hub.files.count_commits(ref, commit))
     return [commit_item(info, formatted=formatted) for info in infos]
 
 

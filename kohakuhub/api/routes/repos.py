@@ -13,6 +13,7 @@ from kohakuhub.api.middleware import param
 from kohakuhub.api.pagination import next_link, parse_bool, parse_limit, parse_offset
 from kohakuhub.api.schemas.repos import repo_info, repo_summary, sibling
 from kohakuhub.errors import BadRequestError
+from kohakuhub.lib.card import MAX_TAG
 from kohakuhub.services.auth import Access
 from kohakuhub.types import RepoType
 
@@ -125,6 +126,33 @@ def get_repo_info_at(plural: str, namespace: str, name: str, revision: str, requ
     return _info(request, hub, caller, plural, namespace, name, param(revision))
 
 
+TAGS_PER_KIND = 100
+_PREFIXED = {"license": "license:", "dataset": "dataset:"}
+
+
+def _tags_by_type(hub: HubDep, repo_type: RepoType) -> dict:
+    """The Hub's ``/api/{models,datasets}-tags-by-type``: the tags public repos use, most used first
+    (``count`` is ours: how many public repos carry it)."""
+    return {kind: [{"id": tag, "label": tag.removeprefix(_PREFIXED.get(kind, "")), "type": kind, "count": n}
+                   for tag, n in tags]
+            for kind, tags in hub.repos.tags_by_type(repo_type, TAGS_PER_KIND).items()}
+
+
+@router.get("/api/models-tags-by-type")
+def model_tags(hub: HubDep) -> dict:
+    return _tags_by_type(hub, RepoType.MODEL)
+
+
+@router.get("/api/datasets-tags-by-type")
+def dataset_tags(hub: HubDep) -> dict:
+    return _tags_by_type(hub, RepoType.DATASET)
+
+
+@router.get("/api/spaces-tags-by-type")
+def space_tags(hub: HubDep) -> dict:
+    return _tags_by_type(hub, RepoType.SPACE)
+
+
 @router.get("/api/{plural}")
 def list_repos(plural: str, request: Request, response: Response, caller: CallerDep, hub: HubDep) -> list:
     repo_type = repo_type_from_plural(plural)
@@ -135,8 +163,26 @@ def list_repos(plural: str, request: Request, response: Response, caller: Caller
     rows = hub.repos.list_repos(
         caller, repo_type, author=query.get("author"), search=query.get("search"),
         sort=query.get("sort"), ascending=direction in ("1", "asc"), offset=offset, limit=limit,
+        tags=_filters(query),
     )
     if len(rows) > limit:
         rows = rows[:limit]
         response.headers["Link"] = next_link(request, cursor=str(offset + limit))
-    return [repo_summary(row) for row in rows]
+    tags = hub.repos.card_tags_of([row.id for row in rows])
+    return [repo_summary(row, tags.get(row.id, [])) for row in rows]
+
+
+MAX_FILTERS = 20
+
+
+def _filters(query) -> list[str]:
+    """The card tags every listed repo must have: ``filter`` (repeated or comma-separated, as the client
+    and the Hub's pages send it) and the client's ``pipeline_tag``."""
+    tags = [tag.strip() for value in query.getlist("filter") for tag in value.split(",") if tag.strip()]
+    if query.get("pipeline_tag"):
+        tags.append(query["pipeline_tag"].strip())
+    if len(tags) > MAX_FILTERS:
+        raise BadRequestError(f"At most {MAX_FILTERS} filters at once")
+    if any(len(tag) > MAX_TAG for tag in tags):
+        raise BadRequestError(f"A filter is longer than {MAX_TAG} characters")
+    return tags

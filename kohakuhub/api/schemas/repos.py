@@ -11,8 +11,8 @@ from kohakuhub.services.files import FileView
 from kohakuhub.types import CommitInfo
 
 
-def repo_summary(row: Repo) -> dict[str, Any]:
-    """The fields every listing and info answer carries."""
+def repo_summary(row: Repo, tags: list[str] | None = None) -> dict[str, Any]:
+    """The fields every listing and info answer carries (``tags``: the card's, when the caller has them)."""
     return {
         "_id": str(row.id),
         "id": f"{row.namespace}/{row.name}",
@@ -24,7 +24,7 @@ def repo_summary(row: Repo) -> dict[str, Any]:
         "likes": row.likes,
         "createdAt": iso_z(row.created_at),
         "lastModified": iso_z(row.updated_at),
-        "tags": [],
+        "tags": tags or [],
     }
 
 

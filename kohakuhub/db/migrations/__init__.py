@@ -20,6 +20,7 @@ from kohakuhub.db.migrations import (
     m0005_xet,
     m0006_lfs_storage_key,
     m0007_open_multipart_uploads,
+    m0008_card_tags,
 )
 
 Migration = tuple[int, str, Callable[[Database], None]]
@@ -32,6 +33,7 @@ MIGRATIONS: list[Migration] = [
     (5, "xet storage", m0005_xet.apply),
     (6, "lfs objects kept where they were uploaded", m0006_lfs_storage_key.apply),
     (7, "open s3 multipart uploads", m0007_open_multipart_uploads.apply),
+    (8, "card tags of repos", m0008_card_tags.apply),
 ]
 
 # Arbitrary constant identifying our advisory lock on PostgreSQL.

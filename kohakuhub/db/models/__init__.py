@@ -5,13 +5,13 @@ from kohakuhub.db.models.base import utcnow
 from kohakuhub.db.models.lfs import LfsGrant, LfsObject, OpenMultipartUpload, RepoLfsObject
 from kohakuhub.db.models.orgs import Invitation, OrgMember, RepoCollaborator
 from kohakuhub.db.models.quotas import NamespaceQuota, RepoUsage
-from kohakuhub.db.models.repos import Repo, RepoRedirect
+from kohakuhub.db.models.repos import Repo, RepoCardIndex, RepoRedirect, RepoTag
 from kohakuhub.db.models.xet import XetDedupChunk, XetFile, XetXorb, XetXorbGrant
 
 ALL_MODELS = [
     User, Session, Token, LoginFailure, Repo, RepoRedirect, LfsObject, RepoLfsObject, LfsGrant, OrgMember,
     RepoCollaborator, Invitation, RepoUsage, NamespaceQuota, XetXorb, XetXorbGrant, XetDedupChunk, XetFile,
-    OpenMultipartUpload,
+    OpenMultipartUpload, RepoCardIndex, RepoTag,
 ]
 
 __all__ = [
@@ -24,9 +24,11 @@ __all__ = [
     "NamespaceQuota",
     "OpenMultipartUpload",
     "Repo",
+    "RepoCardIndex",
     "RepoCollaborator",
     "RepoLfsObject",
     "RepoRedirect",
+    "RepoTag",
     "RepoUsage",
     "Session",
     "Token",

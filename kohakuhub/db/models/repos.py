@@ -32,3 +32,23 @@ class RepoRedirect(BaseModel):
     full_key = CharField(max_length=256, unique=True)
     repo = ForeignKeyField(Repo, backref="redirects", on_delete="CASCADE")
     created_at = DateTimeField(default=utcnow)
+
+
+class RepoCardIndex(BaseModel):
+    """Which README.md blob of the default branch the repo's tags were read from (re-read when it changes)."""
+
+    repo = ForeignKeyField(Repo, primary_key=True, backref="card_index", on_delete="CASCADE")
+    readme_oid = CharField(max_length=64, default="")  # "" when main has no README.md
+
+
+class RepoTag(BaseModel):
+    """A tag of the repo's card (main's README.md metadata), for the lists' ``filter=``: ``kind`` groups
+    them as the Hub's tags-by-type does (library, license, language, pipeline_tag, dataset, other)."""
+
+    id = AutoField()
+    repo = ForeignKeyField(Repo, backref="card_tags", on_delete="CASCADE")
+    kind = CharField(max_length=16)
+    tag = CharField(max_length=255, index=True)
+
+    class Meta:
+        indexes = ((("repo", "tag"), True),)

@@ -30,20 +30,22 @@ from pathlib import Path
 import pygit2
 
 from kohakuhub.errors import (
+    BadRequestError,
     ConflictError,
     NotFoundError,
     RepoNotFoundError,
     RevisionNotFoundError,
     StaleParentError,
 )
-from kohakuhub.types import CommitInfo, CommitOperation, Refs, Signature, TreeEntry
+from kohakuhub.types import CommitInfo, CommitOperation, DiffLimits, Refs, Signature, TreeDiff, TreeEntry
 from kohakuhub.versioning.base import VersioningBackend
-from kohakuhub.versioning.git import history, revisions, tree_reading
+from kohakuhub.versioning.git import diffing, history, path_history, revisions, tree_reading
 from kohakuhub.versioning.git.locking import LOCK_FILE_NAME, RepoLocks
 from kohakuhub.versioning.git.naming import (
     check_message,
     is_full_hex,
     make_signature,
+    split_read_path,
     validate_key,
     validate_ref_name,
 )
@@ -505,6 +507,50 @@ class GitBackend(VersioningBackend):
         """
         repo, obj = self._commit(key, commit)
         return history.count_commits(repo, obj)
+
+    def path_log(self, key: str, commit: str, path: str, *, skip: int = 0, limit: int = 50) -> list[CommitInfo]:
+        """Commits that changed ``path``, simplified as ``git log -- path`` (path_history.py).
+
+        Raises:
+            RevisionNotFoundError: ``commit`` does not resolve.
+            BadRequestError: ``path`` is not a valid repo path.
+        """
+        parts = split_read_path(path)
+        if parts is None:
+            raise BadRequestError(f"Invalid path: {path!r}")
+        repo, obj = self._commit(key, commit)
+        if not parts:
+            return history.log(repo, obj, skip=skip, limit=limit)
+        return path_history.path_log(repo, obj, parts, skip=skip, limit=limit)
+
+    def diff(self, key: str, old: str | None, new: str, limits: DiffLimits) -> TreeDiff:
+        """The changes from commit ``old`` (None: the empty tree) to commit ``new`` (diffing.py).
+
+        Raises:
+            RevisionNotFoundError: a commit does not resolve.
+        """
+        repo, new_commit = self._commit(key, new)
+        old_tree = None if old is None else revisions.resolve_commit(repo, old).tree
+        return diffing.diff_trees(repo, old_tree, new_commit.tree, limits)
+
+    def commits_between(self, key: str, base: str, head: str, *, limit: int) -> tuple[list[CommitInfo], bool]:
+        """Commits of ``head`` not in ``base``, newest first (``git log base..head``).
+
+        Raises:
+            RevisionNotFoundError: a commit does not resolve.
+        """
+        repo, head_commit = self._commit(key, head)
+        return history.commits_between(repo, revisions.resolve_commit(repo, base), head_commit, limit)
+
+    def merge_base(self, key: str, one: str, other: str) -> str | None:
+        """The best common ancestor, None for unrelated histories.
+
+        Raises:
+            RevisionNotFoundError: a commit does not resolve.
+        """
+        repo, first = self._commit(key, one)
+        found = history.merge_base(repo, first, revisions.resolve_commit(repo, other))
+        return None if found is None else str(found.id)
 
     def last_commits(self, key: str, commit: str, paths: Sequence[str]) -> dict[str, CommitInfo]:
         """For each path present in ``commit``, the newest commit that changed it (first-parent).

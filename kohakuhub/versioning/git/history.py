@@ -138,3 +138,23 @@ def _child(tree: pygit2.Tree, name: str) -> pygit2.Object | None:
         return tree[name]
     except KeyError:
         return None
+
+
+def commits_between(repo: pygit2.Repository, base: pygit2.Commit, head: pygit2.Commit,
+                    limit: int) -> tuple[list[CommitInfo], bool]:
+    """Commits reachable from ``head`` but not from ``base`` (``git log base..head``), newest first.
+
+    At most ``limit`` of them, and whether more were left out.
+    """
+    # Time order streams; a topological sort would first read the whole history.
+    walker = repo.walk(head.id, pygit2.GIT_SORT_TIME)
+    walker.hide(base.id)
+    commits = [commit_info(c) for c in islice(walker, limit + 1)]
+    return commits[:limit], len(commits) > limit
+
+
+def merge_base(repo: pygit2.Repository, one: pygit2.Commit, other: pygit2.Commit) -> pygit2.Commit | None:
+    """The best common ancestor of two commits, None for unrelated histories."""
+    oid = repo.merge_base(one.id, other.id)
+    found = repo.get(oid) if oid is not None else None
+    return found if isinstance(found, pygit2.Commit) else None

@@ -21,6 +21,7 @@ export type RepoType = "model" | "dataset" | "space";
 
 export interface RepoSummary {
   id: string;
+  tags?: string[];
   author: string;
   private: boolean;
   lastModified?: string;
@@ -41,6 +42,17 @@ export interface TreeEntry {
   oid: string;
   lfs?: { oid: string; size: number } | null;
   lastCommit?: { id: string; title: string; date: string };
+}
+
+export interface TagOption {
+  id: string;
+  label: string;
+  count: number;
+}
+
+/** The card tags public repos of a type use, per kind (library, license, language, pipeline_tag, ...). */
+export function tagsByType(type: RepoType): Promise<Record<string, TagOption[]>> {
+  return getJson<Record<string, TagOption[]>>(`/api/${PLURAL[type]}-tags-by-type`);
 }
 
 export const PLURAL: Record<RepoType, string> = { model: "models", dataset: "datasets", space: "spaces" };
@@ -92,8 +104,11 @@ export function repoPath(type: RepoType, id: string): string {
   return type === "model" ? `/${id}` : `/${PLURAL[type]}/${id}`;
 }
 
-export function listRepos(type: RepoType, params: Record<string, string>): Promise<RepoSummary[]> {
-  const query = new URLSearchParams(params).toString();
+/** A list of repos; a parameter given as a list is repeated (the hub's `filter=a&filter=b`). */
+export function listRepos(type: RepoType, params: Record<string, string | string[]>): Promise<RepoSummary[]> {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) for (const v of ([] as string[]).concat(value)) search.append(key, v);
+  const query = search.toString();
   return getJson<RepoSummary[]>(`/api/${PLURAL[type]}${query ? `?${query}` : ""}`);
 }
 

@@ -37,16 +37,19 @@ export function repoSnippets(origin: string, type: RepoType, id: string): Snippe
 export interface CardFact {
   label: string;
   values: string[];
+  /** For each value, the list filter that finds the repos sharing it (null: none). */
+  filters: (string | null)[];
 }
 
-const FACTS: [string, string][] = [
-  ["license", "License"],
-  ["library_name", "Library"],
-  ["pipeline_tag", "Task"],
-  ["language", "Languages"],
-  ["datasets", "Datasets"],
-  ["base_model", "Base model"],
-  ["tags", "Tags"],
+// [card key, label, the prefix of its tag in the lists' filter= (null: not a filter)], as the hub indexes them.
+const FACTS: [string, string, string | null][] = [
+  ["license", "License", "license:"],
+  ["library_name", "Library", ""],
+  ["pipeline_tag", "Task", ""],
+  ["language", "Languages", ""],
+  ["datasets", "Datasets", "dataset:"],
+  ["base_model", "Base model", null],
+  ["tags", "Tags", ""],
 ];
 
 function asStrings(value: unknown): string[] {
@@ -58,5 +61,8 @@ function asStrings(value: unknown): string[] {
 /** The card metadata the side panel shows, in a fixed order; other keys are left out. */
 export function cardFacts(card: Record<string, unknown> | null | undefined): CardFact[] {
   if (!card) return [];
-  return FACTS.map(([key, label]) => ({ label, values: asStrings(card[key]) })).filter((f) => f.values.length > 0);
+  return FACTS.map(([key, label, prefix]) => {
+    const values = asStrings(card[key]);
+    return { label, values, filters: values.map((v) => (prefix === null ? null : `${prefix}${v}`)) };
+  }).filter((f) => f.values.length > 0);
 }
