@@ -205,15 +205,16 @@ def test_branches_and_tags_seen_by_huggingface_hub(page, ui_hub: UiHub, owner: U
     main = client.list_repo_refs(repo).branches[0].target_commit
     open_settings(page, f"/{repo}/settings")
 
-    page.get_by_label("New branch").fill("dev")
+    # A "/" in the name: encoded in the URL, one path segment to the hub (and through nginx).
+    page.get_by_label("New branch").fill("dev/next")
     page.get_by_label("From revision").fill("main")
     page.get_by_role("button", name="Create branch").click()
-    page.locator("[data-test=branch-list] li[data-ref='dev']").wait_for()
+    page.locator("[data-test=branch-list] li[data-ref='dev/next']").wait_for()
     refs = client.list_repo_refs(repo)
-    assert {b.name: b.target_commit for b in refs.branches} == {"main": main, "dev": main}
+    assert {b.name: b.target_commit for b in refs.branches} == {"main": main, "dev/next": main}
 
     page.get_by_label("New tag").fill("v1.0")
-    page.get_by_label("At revision").fill("dev")
+    page.get_by_label("At revision").fill("dev/next")
     page.get_by_label("Message (optional)").fill("First release")
     page.get_by_role("button", name="Create tag").click()
     page.locator("[data-test=tag-list] li[data-ref='v1.0']").wait_for()
@@ -229,8 +230,8 @@ def test_branches_and_tags_seen_by_huggingface_hub(page, ui_hub: UiHub, owner: U
 
     delete_ref(page, "tag", "v1.0")
     page.locator("[data-test=tag-list]").wait_for(state="detached")
-    delete_ref(page, "branch", "dev")
-    page.locator("[data-test=branch-list] li[data-ref='dev']").wait_for(state="detached")
+    delete_ref(page, "branch", "dev/next")
+    page.locator("[data-test=branch-list] li[data-ref='dev/next']").wait_for(state="detached")
     refs = client.list_repo_refs(repo)
     assert [b.name for b in refs.branches] == ["main"] and refs.tags == []
 

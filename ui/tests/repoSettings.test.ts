@@ -54,6 +54,6 @@ describe("refNameProblem", () => {
     expect(refNameProblem("v1.0")).toBe("");
     expect(refNameProblem("")).toBe("Enter a name");
     expect(refNameProblem("a b")).toMatch(/spaces/);
-    expect(refNameProblem("a/b")).toMatch(/"\/"/);
+    expect(refNameProblem("release/v1")).toBe("");
   });
 });

@@ -39,6 +39,5 @@ export function describeUsage(used: number, limit: number | null): string {
 export function refNameProblem(name: string): string {
   if (!name) return "Enter a name";
   if (/\s/.test(name)) return "A name cannot contain spaces";
-  if (name.includes("/")) return "Use a name without \"/\"";
-  return "";
+  return ""; // "/" is fine: the API routes on the raw path, so "release%2Fv1" stays one segment
 }
