@@ -123,3 +123,20 @@ def test_lfs_object_downloads_and_rebuilt_xet_files(files_repo):
 def test_error_answers_are_nosniff_too(hub_client):
     answer = hub_client.client.get("/alice/missing/resolve/main/page.html")
     assert answer.status_code in (401, 404) and answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_download_true_makes_any_file_an_attachment(files_repo):
+    """The Hub's ?download=true (the file page's download button), for inline and LFS files; on S3 the
+    presigned URL is signed for the attachment too."""
+    h = files_repo
+    for path in ("notes.txt", "photo.png", "lfs/notes.txt"):
+        url = f"/alice/content/resolve/main/{path}"
+        assert h.client.head(url).headers["content-disposition"].startswith("inline;")
+        for method in ("GET", "HEAD"):
+            answer = h.client.request(method, url, params={"download": "true"}, follow_redirects=False)
+            assert answer.status_code in (200, 302), (path, answer.text)
+            assert answer.headers["content-disposition"].startswith("attachment;"), path
+            if answer.status_code == 302:
+                followed = httpx.get(answer.headers["location"])
+                assert followed.headers["content-disposition"].startswith("attachment;")
+        assert h.client.get(url, params={"download": "false"}).headers["content-disposition"].startswith("inline;")

@@ -166,11 +166,14 @@ def test_each_url_refuses_a_changed_removed_or_added_parameter_and_another_repo(
 
 
 def test_each_url_is_refused_after_it_expired(make_hub):
-    h = make_hub(lfs_url_ttl_seconds=1)
+    # Expiry has one-second granularity, and the Xet tokens _prepare uses share the TTL: a 1 s TTL could leave
+    # a token issued at x.99 only milliseconds to upload in, on a loaded machine.
+    h = make_hub(lfs_url_ttl_seconds=3)
     _prepare(h, "alice/m")
     issued = _issue(h, "alice/m")
     before = _state(h)
-    time.sleep(2.1)
+    last_expiry = max(int(url.query["expires"]) for url in issued.values())
+    time.sleep(max(0.0, last_expiry + 1.1 - time.time()))
     for url in issued.values():
         _refused(url.send(h.client))
     assert _state(h) == before

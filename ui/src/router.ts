@@ -5,13 +5,14 @@ import { repoSettingsPages } from "./routes/repoSettings";
 import { accountRoutes } from "./routes/accounts";
 import { peopleRoutes } from "./routes/people";
 import { historyPages } from "./routes/history";
+import { filePages } from "./routes/files";
 import { REPO_PREFIXES, repoRoutes, type RepoPage } from "./routes/repo";
 import { useSession } from "./stores/session";
 
 // The Hub's URLs: a Hub link works here with the host swapped. Each area of the UI lists its own routes
 // in src/routes/<area>.ts: site pages as RouteRecordRaw, repo pages as RepoPage (mounted below each prefix).
 const sitePages: RouteRecordRaw[] = [...browseRoutes, ...writeRoutes, ...accountRoutes, ...peopleRoutes];
-const pagesOfARepo: RepoPage[] = [...repoPages, ...writePages, ...historyPages, ...repoSettingsPages];
+const pagesOfARepo: RepoPage[] = [...repoPages, ...writePages, ...filePages, ...historyPages, ...repoSettingsPages];
 
 export const router = createRouter({
   history: createWebHistory(),

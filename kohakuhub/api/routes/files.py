@@ -17,7 +17,7 @@ from kohakuhub.api.middleware import param
 from kohakuhub.api.pagination import next_link, parse_bool, parse_limit
 from kohakuhub.api.schemas.repos import tree_entry
 from kohakuhub.errors import BadRequestError, PayloadTooLargeError
-from kohakuhub.lib.content_safety import SANDBOX_POLICY, present
+from kohakuhub.lib.content_safety import SANDBOX_POLICY, content_disposition, present
 from kohakuhub.lib.http_range import parse_range
 from kohakuhub.services.auth import Caller
 from kohakuhub.services.files import FileView
@@ -149,6 +149,10 @@ async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural
     args = (hub, caller, plural, namespace, name, revision, path, base_url(request))
     found = locate_file(*args) if hub.local_metadata else await run_in_threadpool(locate_file, *args)
     view, headers, media_type = found.view, found.headers, found.media_type
+    if parse_bool(request.query_params.get("download")):
+        # The Hub's ?download=true (the web page's download button): an attachment whatever the type. Before
+        # the presigned URL is made, so S3 is told the same.
+        headers["Content-Disposition"] = content_disposition(view.path, inline=False)
     if view.lfs is None:
         if request.method == "HEAD" and not request.headers.get("range"):
             headers["Content-Length"] = str(view.size)

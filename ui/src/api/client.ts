@@ -154,3 +154,46 @@ export interface Refs {
 export function refs(type: RepoType, id: string): Promise<Refs> {
   return getJson<Refs>(`/api/${PLURAL[type]}/${id}/refs`);
 }
+
+export interface RangeRead {
+  bytes: Uint8Array;
+  /** The file's full size when the answer said it (Content-Range), else null. */
+  total: number | null;
+}
+
+/** Bytes `start` to `end` (inclusive) of a file URL, with a Range request.
+ *
+ * Never more than that range is read: a server that ignores Range (200 with the whole body) has its body
+ * cancelled once enough bytes came (or at once, for a range not at the start). A range starting past the end of the file gives no bytes. */
+export async function fetchRange(url: string, start: number, end: number, signal?: AbortSignal): Promise<RangeRead> {
+  const response = await fetch(url, { headers: { Range: `bytes=${start}-${end}` }, credentials: "same-origin", signal });
+  if (response.status === 416) return { bytes: new Uint8Array(0), total: null };
+  if (!response.ok) {
+    throw new ApiError(response.status, response.headers.get("X-Error-Message") || response.statusText);
+  }
+  const total = Number(response.headers.get("Content-Range")?.split("/")[1]);
+  if (response.status !== 206 && start > 0) {
+    void response.body?.cancel();
+    throw new ApiError(response.status, "The server answered the whole file to a range request");
+  }
+  const wanted = end - start + 1;
+  const reader = response.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let have = 0;
+  while (reader && have < wanted) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const part = value.subarray(0, wanted - have);
+    chunks.push(part);
+    have += part.byteLength;
+  }
+  if (have >= wanted) void reader?.cancel();
+  const bytes = new Uint8Array(have);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return { bytes, total: Number.isFinite(total) ? total : null };
+}
+
