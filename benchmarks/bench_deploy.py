@@ -1,4 +1,4 @@
-"""Benchmarks of the production layout (issue 6): docker/nginx/default.conf in front of uvicorn workers, on
+"""Benchmarks of the production layout (issue 6): docker/nginx/default.conf.template in front of uvicorn workers, on
 PostgreSQL and S3 (MinIO) as docker-compose runs the hub.
 
 deploy-head:     HEAD resolve of an LFS file, requests per second through nginx, with 4 uvicorn workers

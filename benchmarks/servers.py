@@ -194,7 +194,7 @@ SERVER = """\
 {locations}
     }}"""
 STATIC_LOCATION = "        location / {{ root {root}; }}"
-DEPLOY_CONF = REPO_ROOT / "docker" / "nginx" / "default.conf"
+DEPLOY_CONF = REPO_ROOT / "docker" / "nginx" / "default.conf.template"
 
 # git http-backend behind fcgiwrap, as git-http-backend(1) describes it: the baseline of the clone
 # benchmark. Bodies stream both ways (no request or response buffering), like the hub's git routes must.
@@ -274,14 +274,14 @@ def start_nginx(prefix: Path, root: Path | None = None, *, locations: str | None
     raise BenchError("nginx did not start within 10 s")
 
 
-def deploy_nginx_conf(port: int, api: str, root: Path, access_log: Path) -> str:
-    """docker/nginx/default.conf with only its listen port, API address (``host:port``), root and access log
-    file replaced.
+def deploy_nginx_conf(port: int, api: str, root: Path, access_log: Path, s3_origin: str = "") -> str:
+    """docker/nginx/default.conf.template with only its listen port, API address (``host:port``), root and
+    access log file replaced, and ``${S3_BROWSER_ORIGIN}`` by ``s3_origin`` as the nginx image does.
 
     Raises:
         BenchError: the file no longer has exactly one of the lines replaced.
     """
-    text = DEPLOY_CONF.read_text()
+    text = DEPLOY_CONF.read_text().replace("${S3_BROWSER_ORIGIN}", s3_origin)
     for old, new in (("listen 28080;", f"listen 127.0.0.1:{port};"), ("server api:48888;", f"server {api};"),
                      ("root /usr/share/nginx/html;", f"root {root};"),
                      ("access_log /var/log/nginx/access.log ", f"access_log {access_log} ")):
@@ -291,16 +291,16 @@ def deploy_nginx_conf(port: int, api: str, root: Path, access_log: Path) -> str:
     return text
 
 
-def start_deploy_nginx(prefix: Path, api: str, root: Path, port: int | None = None) -> Nginx:
-    """The production front: nginx running docker/nginx/default.conf in front of the API at ``api``.
+def start_deploy_nginx(prefix: Path, api: str, root: Path, port: int | None = None, s3_origin: str = "") -> Nginx:
+    """The production front: nginx running docker/nginx/default.conf.template in front of the API at ``api``.
 
-    Its access log is ``prefix/access.log``.
+    Its access log is ``prefix/access.log``; ``s3_origin`` is the S3 origin its pages may reach.
 
     Raises:
         BenchError: nginx is missing or does not start.
     """
-    return start_nginx(prefix, servers=lambda chosen: deploy_nginx_conf(chosen, api, root, prefix / "access.log"),
-                       port=port)
+    return start_nginx(prefix, servers=lambda chosen: deploy_nginx_conf(chosen, api, root, prefix / "access.log",
+                                                                       s3_origin), port=port)
 
 
 # --- git http-backend behind nginx + fcgiwrap ----------------------------------------------------------

@@ -142,7 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = HubApp(title=settings.site_name, version=__version__, docs_url="/api/docs",
                  openapi_url="/api/openapi.json", redoc_url=None)
     app.state.hub = build_hub(settings)
-    web_ui = load_web_ui(settings.ui_dir)
+    web_ui = load_web_ui(settings.ui_dir, app.state.hub.lfs.store.direct_origin())
     install_error_handlers(app, web_ui.answer if web_ui else None)
     app.openapi = lambda: hub_openapi(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).

@@ -164,6 +164,17 @@ def _escape(value: object) -> str:
     return str(value).replace("$", "$$")  # compose would interpolate a "$" in a secret
 
 
+def s3_browser_origin(s3: dict[str, object]) -> str:
+    """The origin of the presigned URLs the hub signs (the UI's pages fetch from it): the public endpoint's
+    with path-style URLs, the bucket's virtual host otherwise (AWS's without an endpoint)."""
+    public = urlsplit(str(s3["public_endpoint"] or s3["endpoint"]))
+    bucket, path_style = s3["bucket"], s3["force_path_style"] == "true"
+    if not public.netloc:  # AWS: botocore signs for the global endpoint in us-east-1
+        region = "" if s3["region"] == "us-east-1" else f".{s3['region']}"
+        return f"https://{bucket}.s3{region}.amazonaws.com"
+    return f"{public.scheme}://{public.netloc}" if path_style else f"{public.scheme}://{bucket}.{public.netloc}"
+
+
 def compose(a: dict[str, object], root: str) -> dict[str, object]:
     """The docker-compose document for answers ``a``; ``root`` is the repository relative to the file."""
     env = {"KOHAKU_HUB_BASE_URL": a["base_url"], "KOHAKU_HUB_DATA_DIR": "/data",
@@ -220,7 +231,8 @@ def compose(a: dict[str, object], root: str) -> dict[str, object]:
     for service in services.values():
         service["environment"] = {k: _escape(v) for k, v in service["environment"].items()}
     nginx = {"image": "nginx:1.27-alpine", "restart": "unless-stopped", "ports": ["28080:28080"],
-             "volumes": [f"{root}/docker/nginx/default.conf:/etc/nginx/conf.d/default.conf:ro",
+             "environment": {"S3_BROWSER_ORIGIN": s3_browser_origin(s3), "NGINX_ENVSUBST_FILTER": "^S3_BROWSER_ORIGIN"},
+             "volumes": [f"{root}/docker/nginx/default.conf.template:/etc/nginx/templates/default.conf.template:ro",
                          f"${{UI_DIST:-{root}/docker/nginx/html}}:/usr/share/nginx/html:ro"],
              "depends_on": {"api": {"condition": "service_healthy", "restart": True}}}  # nginx resolves api once
     return {"services": {"nginx": nginx, "api": api, **services}, "volumes": volumes}

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kohakuhub.api.errors import error_response
 from kohakuhub.errors import PayloadTooLargeError
 
-# (method, routed path) of the streaming routes. docker/nginx/default.conf lifts its cap for the same ones.
+# (method, routed path) of the streaming routes. docker/nginx/default.conf.template lifts its cap for the same ones.
 STREAMING_ROUTES = [
     ("POST", re.compile(r"/api/[^/]+/[^/]+/[^/]+/commit/.+")),
     ("PUT", re.compile(r"/api/lfs/(objects|parts)/.+")),

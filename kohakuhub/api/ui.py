@@ -17,9 +17,21 @@ from pathlib import Path
 from fastapi import Request, Response
 from fastapi.responses import FileResponse
 
-# The app's own scripts and styles only: repo content (rendered Markdown) can never load or run code.
-PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-               "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+def page_policy(direct_origin: str | None = None) -> str:
+    """The pages' Content-Security-Policy: the app's own scripts and styles only, so repo content (rendered
+    Markdown) can never load or run code.
+
+    ``direct_origin`` is the blob store's (S3) origin, where LFS reads redirect and browser uploads send
+    their parts: pages may fetch from it and show its images, never run scripts from it.
+    docker/nginx/default.conf.template builds the same policy (the deploy test compares them).
+    """
+    extra = f" {direct_origin}" if direct_origin else ""
+    return (f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{extra}; "
+            f"connect-src 'self'{extra}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+            "form-action 'self'")
+
+
 _NOT_PAGES = re.compile(r"^/(api|admin/api|org)(/|$)|/resolve/|\.git(/|$)|/info/(refs|lfs)")
 _ASSET = re.compile(r"^/assets/[A-Za-z0-9._-]+$")
 # Text assets are sent gzipped to browsers that accept it (nginx does the same in production): the app's
@@ -38,9 +50,10 @@ def _gzipped(path: Path, mtime_ns: int) -> bytes:
 class WebUi:
     """The files of one UI build."""
 
-    def __init__(self, dist: Path) -> None:
+    def __init__(self, dist: Path, policy: str) -> None:
         self.dist = dist
         self.index = (dist / "index.html").read_bytes()
+        self.policy = policy
 
     def answer(self, request: Request) -> Response | None:
         """The UI's answer to a GET or HEAD no route claimed, or None (the 404 stands)."""
@@ -60,15 +73,18 @@ class WebUi:
         if _NOT_PAGES.search(path) or "text/html" not in request.headers.get("accept", ""):
             return None
         # (X-Content-Type-Options: nosniff is added to every answer by the middleware.)
-        headers = {"Cache-Control": "no-cache", "Content-Security-Policy": PAGE_POLICY, "Referrer-Policy": "same-origin"}
+        headers = {"Cache-Control": "no-cache", "Content-Security-Policy": self.policy, "Referrer-Policy": "same-origin"}
         body = b"" if request.method == "HEAD" else self.index
         return Response(body, 200, headers, media_type="text/html; charset=utf-8")
 
 
-def load_web_ui(dist: Path | None) -> WebUi | None:
-    """The UI built into ``dist`` (default: the checkout's ``ui/dist``), or None: the hub serves the API only."""
+def load_web_ui(dist: Path | None, direct_origin: str | None = None) -> WebUi | None:
+    """The UI built into ``dist`` (default: the checkout's ``ui/dist``), or None: the hub serves the API only.
+
+    ``direct_origin``: the blob store's origin the pages may reach (see page_policy).
+    """
     dist = dist or default_ui_dist()
-    return WebUi(dist) if (dist / "index.html").is_file() else None
+    return WebUi(dist, page_policy(direct_origin)) if (dist / "index.html").is_file() else None
 
 
 def default_ui_dist() -> Path:

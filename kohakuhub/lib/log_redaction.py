@@ -3,7 +3,7 @@
 A signed URL's query (``sig=``, and S3's ``X-Amz-Signature``/``X-Amz-Credential``) works for anyone who
 reads it until it expires, and an invitation token in a path lets anyone join an organization or register.
 Access logs are read by more people than the data they describe, so they never get either.
-docker/nginx/default.conf applies the same rules to nginx's access log (``$kohakuhub_logged_uri``).
+docker/nginx/default.conf.template applies the same rules to nginx's access log (``$kohakuhub_logged_uri``).
 """
 
 from __future__ import annotations

@@ -75,6 +75,11 @@ class BlobStore(ABC):
         """
         return None
 
+    def direct_origin(self) -> str | None:
+        """The origin (``scheme://host[:port]``) of the presigned URLs clients are sent to, or None when
+        every byte goes through the hub. The web UI's Content-Security-Policy must allow it."""
+        return None
+
     # --- direct (presigned) uploads: only stores with ``direct_uploads`` implement these ---------------
 
     #: True when clients upload straight to the store through presigned URLs (S3); the hub then only

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -355,6 +356,12 @@ class S3BlobStore(BlobStore):
         if media_type:
             params["ResponseContentType"] = media_type
         return self._public.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
+
+    def direct_origin(self) -> str:
+        # Taken from a URL signed the way real ones are: path style, virtual hosts and AWS's regional
+        # endpoints all give the right host without this module re-deriving botocore's rules.
+        parts = urlsplit(self.presigned_get_url("origin-probe", expires_in=60))
+        return f"{parts.scheme}://{parts.netloc}"
 
     def presigned_put_url(self, key: str, *, size: int, expires_in: int) -> str:
         """A PUT URL for the whole object (single uploads).

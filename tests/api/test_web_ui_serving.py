@@ -15,7 +15,7 @@ from kohakuhub.ui_build import ensure_ui_built, ui_is_stale
 from tests.api.helpers import create_repo
 from tests.conftest import hub_settings
 from tests.databases import drop_database_for
-from tests.s3_support import app_client
+from tests.s3_support import S3_MODE, app_client
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 INDEX = b'<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head></html>'
@@ -53,6 +53,16 @@ def test_page_loads_get_the_app(client, path: str) -> None:
     assert resp.headers["x-content-type-options"] == "nosniff"
     head = client.head(path, headers=HTML)
     assert head.status_code == 200 and head.content == b""
+
+
+def test_page_policy_allows_the_blob_stores_origin_for_fetches_and_images_only(client) -> None:
+    policy = {name: sources for name, *sources in (
+        part.split() for part in client.get("/", headers=HTML).headers["content-security-policy"].split(";"))}
+    origin = client.app.state.hub.lfs.store.direct_origin()
+    assert (origin is not None) == S3_MODE
+    for directive in ("connect-src", "img-src"):
+        assert policy[directive][0] == "'self'" and (origin in policy[directive]) == S3_MODE
+    assert policy["script-src"] == policy["style-src"] == ["'self'"] and policy["object-src"] == ["'none'"]
 
 
 def test_hashed_assets_are_cached_for_a_year(client) -> None:

@@ -1,4 +1,4 @@
-"""The production topology with real processes (issue 6): nginx running docker/nginx/default.conf in front
+"""The production topology with real processes (issue 6): nginx running docker/nginx/default.conf.template in front
 of ``uvicorn kohakuhub.main:app --workers 4`` on a fresh PostgreSQL database and S3 (the tests' MinIO).
 
 Whatever the suite's mode (SQLite or PostgreSQL, local files or S3), this topology is always PostgreSQL +
@@ -41,6 +41,7 @@ class Deployment:
     admin_token: str
     other_token: str  # bob's write token
     database_url: str  # the PostgreSQL database every worker shares
+    s3_origin: str  # where presigned URLs point: the pages' policy allows it
 
     @property
     def token(self) -> str:
@@ -75,7 +76,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     nginx_port = free_port()
     url = f"http://127.0.0.1:{nginx_port}"
     admin_token = secrets.token_urlsafe(32)
-    env = {f"KOHAKU_HUB_{k.upper()}": str(v) for k, v in s3_settings().items()}
+    s3 = s3_settings()
+    env = {f"KOHAKU_HUB_{k.upper()}": str(v) for k, v in s3.items()}
     env.update({
         "KOHAKU_HUB_DATABASE_URL": database_url,
         "KOHAKU_HUB_ADMIN_TOKEN": admin_token,
@@ -93,9 +95,10 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         # tests/e2e's HfClient shows the hub log named after the port of the URL it is given: nginx's.
         (root / f"server-{nginx_port}.log").symlink_to(log)
         api.cli("admin", "create-user", "bob", "--email", "bob@example.com", "--password", PASSWORD)
+        s3_origin = str(s3["s3_public_endpoint"])  # path style: the endpoint is the presigned URLs' origin
         nginx = start_deploy_nginx(root / "nginx", api.url.removeprefix("http://"), _static_root(root / "html"),
-                                   port=nginx_port)
-        yield Deployment(url, api, nginx, admin_token, api.new_token("bob"), database_url)
+                                   port=nginx_port, s3_origin=s3_origin)
+        yield Deployment(url, api, nginx, admin_token, api.new_token("bob"), database_url, s3_origin)
     finally:
         if nginx is not None:
             nginx.stop()

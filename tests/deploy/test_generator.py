@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from kohakuhub.config import Settings, placeholder_secrets
+from kohakuhub.storage.s3 import S3BlobStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "generate_docker_compose.py"
@@ -116,6 +117,9 @@ def test_every_answer_combination_gives_a_valid_file_without_default_secrets(tmp
             EXTERNAL_S3["s3_endpoint"], "auto", "models")
         assert settings.s3_public_endpoint == EXTERNAL_S3["s3_endpoint"]
         assert settings.s3_force_path_style is extras
+    nginx_env = services["nginx"]["environment"]
+    assert nginx_env["NGINX_ENVSUBST_FILTER"] == "^S3_BROWSER_ORIGIN"
+    assert nginx_env["S3_BROWSER_ORIGIN"] == _signed_origin(settings)
     if mode == "generate":
         assert all(len(s) >= 40 for s in secrets[:2]) and len(set(secrets)) == len(secrets)
     else:  # a literal "$" survives Compose's interpolation (its config output shows it escaped as "$$")
@@ -163,6 +167,29 @@ def test_interactive_defaults_then_overwrite_question(tmp_path):
 
 
 @needs_compose
+def _signed_origin(settings) -> str:
+    """The origin of the URLs the hub would sign with these settings (the pages' policy must allow it)."""
+    return S3BlobStore(bucket=settings.s3_bucket_name, endpoint=settings.s3_endpoint,
+                       public_endpoint=settings.s3_public_endpoint, region=settings.s3_region,
+                       access_key=settings.s3_access_key, secret_key=settings.s3_secret_key.get_secret_value(),
+                       force_path_style=settings.s3_force_path_style).direct_origin()
+
+
+@pytest.mark.parametrize(("endpoint", "region", "path_style", "origin"), [
+    ("", "us-east-1", False, "https://models.s3.amazonaws.com"),
+    ("", "eu-west-1", False, "https://models.s3.eu-west-1.amazonaws.com"),
+    ("https://acct.r2.cloudflarestorage.com", "auto", False, "https://models.acct.r2.cloudflarestorage.com"),
+    ("http://10.0.0.5:9000", "us-east-1", True, "http://10.0.0.5:9000"),
+])
+def test_s3_browser_origin_is_where_the_hub_signs(endpoint, region, path_style, origin):
+    s3 = {"endpoint": endpoint, "public_endpoint": "", "region": region, "bucket": "models",
+          "force_path_style": "true" if path_style else "false"}
+    assert generator.s3_browser_origin(s3) == origin
+    store = S3BlobStore(bucket="models", endpoint=endpoint, region=region, force_path_style=path_style,
+                        access_key="key", secret_key="secret")  # signing needs some; nothing is sent
+    assert store.direct_origin() == origin
+
+
 def test_example_file_is_valid_and_the_hub_refuses_its_placeholders(tmp_path):
     (tmp_path / "docker-compose.yml").write_text(EXAMPLE.read_text().replace("./docker/", f"{ROOT}/docker/")
                                                  .replace("context: .", f"context: {ROOT}"))
@@ -170,6 +197,7 @@ def test_example_file_is_valid_and_the_hub_refuses_its_placeholders(tmp_path):
     assert {p["published"] for svc in services.values() for p in svc.get("ports", [])} == {"28080", "29001"}
     assert services["minio"]["image"] == generator.MINIO_IMAGE  # the same exact release as the generator's
     env = services["api"]["environment"]
+    assert services["nginx"]["environment"]["S3_BROWSER_ORIGIN"] == _signed_origin(hub_settings(env))
     unsafe = placeholder_secrets(hub_settings({**env, "KOHAKU_HUB_BASE_URL": PUBLIC}))
     assert unsafe == [f"KOHAKU_HUB_{name}" for name in ("SESSION_SECRET", "ADMIN_TOKEN", "S3_SECRET_KEY")] + [
         "KOHAKU_HUB_DATABASE_URL (its password)"]

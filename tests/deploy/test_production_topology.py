@@ -1,4 +1,4 @@
-"""The production topology through nginx only (issue 6): docker/nginx/default.conf routes each path to the
+"""The production topology through nginx only (issue 6): docker/nginx/default.conf.template routes each path to the
 right place, the API behind it builds absolute URLs for the address clients used, and real clients work:
 huggingface_hub, git + git-lfs, and 50 concurrent commits to one branch spread over the 4 uvicorn workers.
 
@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from benchmarks.servers import start_deploy_nginx
-from kohakuhub.api.ui import PAGE_POLICY
+from kohakuhub.api.ui import page_policy
 from kohakuhub.app import create_app
 from kohakuhub.config import load_settings
 from tests.api.helpers import NDJSON, create_repo, file_op, lfs_op, ndjson
@@ -67,21 +67,32 @@ def _reached_api(response: httpx.Response) -> None:
     assert "text/html" not in response.headers.get("content-type", ""), response.request.url
 
 
-def _is_ui(response: httpx.Response) -> None:
+def _directives(policy: str) -> dict[str, list[str]]:
+    return {name: sources for name, *sources in (part.split() for part in policy.split(";"))}
+
+
+def _is_ui(response: httpx.Response, s3_origin: str) -> None:
     assert response.status_code == 200, response.request.url
     assert response.text == INDEX_HTML and "text/html" in response.headers["content-type"]
     assert "x-request-id" not in response.headers
     assert response.headers["cache-control"] == "no-cache"
-    assert response.headers["content-security-policy"] == PAGE_POLICY
+    policy = _directives(response.headers["content-security-policy"])
+    assert policy == _directives(page_policy(s3_origin)), "nginx's page policy is not the hub's"
+    assert policy["script-src"] == ["'self'"] and s3_origin in policy["connect-src"]
     assert response.headers["referrer-policy"] == "same-origin"
 
 
-def test_ui_files_and_spa_fallback(http: httpx.Client):
-    _is_ui(http.get("/"))
-    _is_ui(http.get("/index.html"))
+def test_ui_files_and_spa_fallback(deployment: Deployment, http: httpx.Client):
+    _is_ui(http.get("/"), deployment.s3_origin)
+    _is_ui(http.get("/index.html"), deployment.s3_origin)
     for ui_route in ("/alice/some-model", "/datasets/alice/data/blob/main/train.csv", "/settings/tokens",
                      "/alice/some-model/tree/main/sub"):
-        _is_ui(http.get(ui_route))
+        _is_ui(http.get(ui_route), deployment.s3_origin)
+    # The API's own pages (the embedded layout's way of serving the UI) name the same S3 origin, which the
+    # hub takes from a URL it signs.
+    direct = httpx.get(deployment.api.url + "/alice/some-model", headers={"accept": "text/html"})
+    assert direct.status_code == 200, "the UI is not built (ui/: npm ci && npm run build)"
+    assert direct.headers["content-security-policy"] == page_policy(deployment.s3_origin)
     asset = http.get(f"/{ASSET}")
     assert asset.status_code == 200 and asset.text.startswith("console.log")
     assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"

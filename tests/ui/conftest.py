@@ -1,7 +1,7 @@
 """The web UI in real Chromium (Playwright, Debian's binary) against a real hub.
 
 On the embedded layout the hub serves the built UI itself; with KOHAKU_HUB_TEST_S3=1 (the production
-layout of scripts/test.sh) docker/nginx/default.conf serves ``ui/dist`` and proxies the rest to the hub, as
+layout of scripts/test.sh) docker/nginx/default.conf.template serves ``ui/dist`` and proxies the rest to the hub, as
 in a deployment. Either way ``ui_hub.url`` is the one address a browser and the client use.
 
 Helpers: ``sign_up``/``sign_in`` make a user and give a browser context its session, ``axe_violations``
@@ -22,7 +22,7 @@ import pytest
 from benchmarks.servers import start_deploy_nginx
 from kohakuhub.api.ui import default_ui_dist
 from tests.conftest import PASSWORD, LiveServer, free_port, start_server, stop_server
-from tests.s3_support import S3_MODE
+from tests.s3_support import S3_MODE, s3
 from tests.servers.chromium import FLAGS, chromium_binary
 
 pytestmark = pytest.mark.e2e
@@ -64,8 +64,10 @@ def ui_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiHub]:
         return
     port = free_port()
     server = start_server(data, base_url=f"http://127.0.0.1:{port}")
+    # The hub's S3 settings are the process's MinIO (tests.s3_support.hub_env), path style: its endpoint
+    # is the origin of every presigned URL.
     nginx = start_deploy_nginx(tmp_path_factory.mktemp("ui-nginx"), server.url.removeprefix("http://"), dist,
-                               port=port)
+                               port=port, s3_origin=s3().endpoint)
     try:
         yield UiHub(nginx.url, server)
     finally:

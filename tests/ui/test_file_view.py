@@ -248,14 +248,8 @@ def test_resolve_answers_ranges_on_this_layout(repo: str, ui_hub: UiHub) -> None
         assert head.status_code == (302 if S3_MODE else 206)
 
 
-# On S3 an LFS file's resolve answers 302 to a presigned MinIO URL, another origin: the page's CSP
-# (connect-src 'self' in kohakuhub/api/ui.py and docker/nginx/default.conf) makes the browser refuse the
-# redirected fetch, so Range reads of LFS files cannot work there yet. Strict: fails loudly once they do.
-S3_LFS = pytest.mark.xfail(S3_MODE, strict=True,
-                           reason="CSP connect-src 'self' refuses the redirect of LFS resolve to presigned MinIO URLs")
-
-
-@S3_LFS
+# On S3 an LFS file's resolve answers 302 to a presigned MinIO URL, another origin: the page's policy
+# (kohakuhub/api/ui.py's page_policy, and nginx's) lets the redirected Range reads through.
 def test_safetensors_header_from_two_small_range_reads(page, repo: str) -> None:
     resolves: list[dict] = []
     console: list[str] = []
@@ -291,7 +285,6 @@ def test_lfs_file_shows_its_pointer(page, repo: str) -> None:
         "version https://git-lfs.github.com/spec/v1", f"oid sha256:{oid}", f"size {len(SAFETENSORS)}"]
 
 
-@S3_LFS
 def test_big_text_shows_its_first_megabyte(page, repo: str) -> None:
     page.goto(f"/{repo}/blob/main/big.txt")
     page.locator("[data-test=truncated]").wait_for()

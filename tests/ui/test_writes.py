@@ -10,7 +10,6 @@ from huggingface_hub import hf_hub_download
 
 from tests.api.helpers import NDJSON, file_op, ndjson
 from tests.conftest import LFS_THRESHOLD, MULTIPART_THRESHOLD
-from tests.s3_support import S3_MODE
 from tests.ui.conftest import UiHub, User, axe_violations, screenshot, sign_in, sign_up
 
 SMALL = b"small file, committed inline\n"
@@ -48,9 +47,7 @@ def create_in_page(page, name: str, private: bool = False) -> None:
     page.get_by_role("button", name="Create repository").click()
 
 
-# On S3 the parts go to presigned MinIO URLs, another origin: nginx's page CSP (docker/nginx/default.conf) has
-# connect-src 'self', so the browser refuses the PUT. Strict: this fails loudly once the policy allows it.
-@pytest.mark.xfail(S3_MODE, strict=True, reason="nginx CSP connect-src 'self' blocks presigned S3 part URLs")
+# On S3 the LFS parts go to presigned MinIO URLs, another origin that the page's policy names.
 def test_new_repo_then_upload_small_and_lfs_files(page, ui_hub: UiHub, writer: User, tmp_path) -> None:
     page.goto("/new")
     page.locator("[data-test=new-repo]").wait_for()
