@@ -13,6 +13,7 @@ from kohakuhub.config import Settings
 from kohakuhub.errors import (
     BadRequestError,
     EntryNotFoundError,
+    ForbiddenError,
     IntegrityError,
     InvalidRevisionError,
     RevisionNotFoundError,
@@ -418,34 +419,52 @@ class CommitService:
         return self.versioning.refs(repo.key)
 
     def create_branch(self, repo: RepoRef, branch: str, starting_point: str | None) -> None:
-        """Raises ForbiddenError (a read-authorized ref), InvalidRevisionError, ConflictError,
-        RevisionNotFoundError."""
+        """Create a branch at ``starting_point`` (default: main).
+
+        Raises:
+            ForbiddenError: ``repo`` was authorized for reading only.
+            InvalidRevisionError: ``refs/...`` or another name git refuses ("Invalid reference for a branch").
+            ConflictError: "Reference refs/heads/<branch> already exists" (the Hub's text).
+            RevisionNotFoundError: the starting point does not resolve.
+        """
         repo.require(Access.WRITE)
         if branch.startswith("refs/"):
-            raise InvalidRevisionError(f"Invalid branch name {branch!r}")
+            raise InvalidRevisionError(f"Invalid reference for a branch: {branch!r}")
         commit = self.files.resolve(repo, starting_point or "main")
         self.versioning.create_branch(repo.key, branch, commit)
         self.repos.touch(repo)
 
     def delete_branch(self, repo: RepoRef, branch: str) -> None:
-        """Raises ForbiddenError (a read-authorized ref), BadRequestError for the default branch,
-        RevisionNotFoundError when missing."""
+        """Delete a branch other than the default one.
+
+        Raises:
+            ForbiddenError: ``repo`` was authorized for reading only, or ``branch`` is the default branch
+                ("Cannot delete refs/heads/main", the Hub's text).
+            RevisionNotFoundError: no such branch ("Invalid rev id: <branch>").
+        """
         repo.require(Access.WRITE)
         branch = branch_name(branch)
         if branch == "main":
-            raise BadRequestError("The default branch 'main' cannot be deleted")
+            raise ForbiddenError("Cannot delete refs/heads/main: it is the default branch")
         with self.versioning.repo_lock(repo.key):  # history may shrink: re-measure this repo
             self.versioning.delete_branch(repo.key, branch)
             self.quotas.remeasure_git(repo.row)
         self.repos.touch(repo)
 
     def create_tag(self, caller: Caller, repo: RepoRef, revision: str, tag: str, message: str | None) -> None:
-        """Raises ForbiddenError (a read-authorized ref), RevisionNotFoundError, InvalidRevisionError,
-        ConflictError."""
+        """Tag ``revision``. The revision is resolved before the name is checked, as on the Hub (a missing
+        revision is a RevisionNotFoundError whatever the tag's name).
+
+        Raises:
+            ForbiddenError: ``repo`` was authorized for reading only.
+            RevisionNotFoundError: ``revision`` does not resolve.
+            InvalidRevisionError: the tag name is not acceptable.
+            ConflictError: "Reference refs/tags/<tag> already exists".
+        """
         repo.require(Access.WRITE)
-        if not isinstance(tag, str) or not tag or tag.startswith("refs/"):
-            raise InvalidRevisionError(f"Invalid tag name {tag!r}")
         commit = self.files.resolve(repo, revision)
+        if not isinstance(tag, str) or not tag or tag.startswith("refs/"):
+            raise InvalidRevisionError(f"Invalid reference for a tag: {tag!r}")
         self.versioning.create_tag(repo.key, tag, commit, message=message or None,
                                    tagger=signature_of(caller.username))
 

@@ -250,7 +250,7 @@ class GitBackend(VersioningBackend):
         ref_name = validate_ref_name(name, "heads")
         target = revisions.resolve_commit(self._open(key), commit).id
         with self._locks.hold(key, self.repo_path(key)):
-            create_ref(self._open(key), ref_name, target, label=f"Branch {name}")
+            create_ref(self._open(key), ref_name, target, label=f"Reference {ref_name}")
 
     def delete_branch(self, key: str, name: str) -> None:
         """Delete a branch.
@@ -259,7 +259,7 @@ class GitBackend(VersioningBackend):
             RevisionNotFoundError: no such branch.
         """
         with self._locks.hold(key, self.repo_path(key)):
-            delete_ref(self._open(key), _HEADS + str(name), label=f"Branch {name}")
+            delete_ref(self._open(key), _HEADS + str(name), name=str(name))
 
     def create_tag(self, key: str, name: str, commit: str, *, message: str | None, tagger: Signature) -> None:
         """Create a tag: annotated (a tag object signed by ``tagger``) when ``message`` is given.
@@ -276,15 +276,15 @@ class GitBackend(VersioningBackend):
             repo = self._open(key)
             target = revisions.resolve_commit(repo, commit).id
             if message is None:
-                create_ref(repo, ref_name, target, label=f"Tag {name}")
+                create_ref(repo, ref_name, target, label=f"Reference {ref_name}")
                 return
             try:
                 # git_tag_create writes the tag object, then the ref without overwriting.
                 repo.create_tag(name, target, pygit2.GIT_OBJECT_COMMIT, signature, check_message(message))
             except pygit2.AlreadyExistsError as exc:
-                raise ConflictError(f"Tag {name} already exists") from exc
+                raise ConflictError(f"Reference {ref_name} already exists") from exc
             except (pygit2.GitError, OSError) as exc:
-                raise ConflictError(f"Tag {name} conflicts with an existing reference") from exc
+                raise ConflictError(f"Reference {ref_name} conflicts with an existing reference") from exc
 
     def delete_tag(self, key: str, name: str) -> None:
         """Delete a tag.
@@ -293,7 +293,7 @@ class GitBackend(VersioningBackend):
             RevisionNotFoundError: no such tag.
         """
         with self._locks.hold(key, self.repo_path(key)):
-            delete_ref(self._open(key), "refs/tags/" + str(name), label=f"Tag {name}")
+            delete_ref(self._open(key), "refs/tags/" + str(name), name=str(name))
 
     # --- commits -----------------------------------------------------------------------------------
 
