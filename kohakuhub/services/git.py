@@ -18,8 +18,9 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 
 from kohakuhub.config import Settings
-from kohakuhub.errors import InvalidRevisionError, QuotaExceededError
+from kohakuhub.errors import InvalidPathError, InvalidRevisionError, QuotaExceededError
 from kohakuhub.lib.lfs_pointer import POINTER_SIZES, LfsPointer, parse_pointer
+from kohakuhub.lib.paths import normalize_repo_path
 from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.quotas import QuotaService, Reservation
@@ -98,6 +99,8 @@ class PushPolicy:
     def pre_receive(self, push: PushContext) -> Verdict:
         problems = self._ref_problems(push)
         if not problems:
+            problems = self._path_problems(push)
+        if not problems:
             problems = self._content_problems(push)
         if not problems:
             problems = self._quota_problems(push)
@@ -171,6 +174,20 @@ class PushPolicy:
                 found = push.object_type(update.new)
                 if found not in wanted:
                     problems.append(f"{update.ref} must point to a {' or '.join(wanted)}, not a {found}")
+        return problems
+
+    @staticmethod
+    def _path_problems(push: PushContext) -> list[str]:
+        """Paths the HF API refuses (``..\\x``, ``.git``, control characters...) are refused here too: a
+        repo never holds a file that would escape a client's folder, whichever way it came in."""
+        problems = []
+        for path in push.new_paths():
+            try:
+                normalize_repo_path(path)
+            except InvalidPathError as exc:
+                problems.append(exc.message)
+                if len(problems) == MAX_LISTED:
+                    break
         return problems
 
     def _content_problems(self, push: PushContext) -> list[str]:
