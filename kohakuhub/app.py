@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from kohakuhub import __version__
 from kohakuhub.api.body_limit import BodyLimitMiddleware
 from kohakuhub.api.deps import Hub
 from kohakuhub.api.errors import install_error_handlers
 from kohakuhub.api.middleware import RawPathMiddleware, RequestIdMiddleware
+from kohakuhub.api.one_part_ids import answer_one_part_id
 from kohakuhub.api.openapi import hub_openapi
 from kohakuhub.api.ui import load_web_ui
 from kohakuhub.lib.log_redaction import install_access_log_redaction
@@ -143,7 +144,15 @@ def create_app(settings: Settings) -> FastAPI:
                  openapi_url="/api/openapi.json", redoc_url=None)
     app.state.hub = build_hub(settings)
     web_ui = load_web_ui(settings.ui_dir, app.state.hub.lfs.store.direct_origin())
-    install_error_handlers(app, web_ui.answer if web_ui else None)
+
+    async def no_route(request: Request) -> Response | None:
+        # A repo URL whose id has no namespace gets the Hub's repo-not-found answer; a page load, the UI.
+        answer = await answer_one_part_id(request)
+        if answer is None and web_ui is not None:
+            answer = web_ui.answer(request)
+        return answer
+
+    install_error_handlers(app, no_route)
     app.openapi = lambda: hub_openapi(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
     # profiles before repos: /api/users/{u}/overview would otherwise be taken for a repo's info.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -145,8 +145,10 @@ def _moved(request: Request, exc: RepoMovedError) -> Response:
     return RedirectResponse(location, status_code=307, headers={"X-Error-Message": _header_safe(exc.message)})
 
 
-def install_error_handlers(app: FastAPI, no_route: Callable[[Request], Response | None] | None = None) -> None:
-    """Register the handlers on the app. ``no_route`` may answer a request that no route matched."""
+def install_error_handlers(app: FastAPI,
+                           no_route: Callable[[Request], Awaitable[Response | None]] | None = None) -> None:
+    """Register the handlers on the app. ``no_route`` may answer a request that no route matched (a 404,
+    or a 405: the path matched a route of another method)."""
 
     @app.exception_handler(HubError)
     async def _hub_error(request: Request, exc: HubError) -> Response:
@@ -168,7 +170,7 @@ def install_error_handlers(app: FastAPI, no_route: Callable[[Request], Response 
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 404 and no_route is not None and (answer := no_route(request)) is not None:
+        if exc.status_code in (404, 405) and no_route is not None and (answer := await no_route(request)) is not None:
             return answer
         message = str(exc.detail)
         return JSONResponse({"error": message}, exc.status_code,

@@ -1,0 +1,58 @@
+"""The rest of the Hub's behaviour the client relies on (issue 16, item 6), through the stock client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download, snapshot_download
+
+from tests.e2e.scripts.common import error_of, http_error_of, workdir
+
+
+def one_part_ids(ctx: Any, name: str) -> dict:
+    """Every client method family on a repo id without a namespace: the client's not-found error."""
+    api = HfApi()
+    anonymous = HfApi(token=False)
+    cache = str(workdir(ctx, "one-part-cache"))
+    calls = {
+        "model_info": lambda a: a.model_info(name),
+        "dataset_info": lambda a: a.dataset_info(name),
+        "space_info": lambda a: a.space_info(name),
+        "repo_info_revision": lambda a: a.repo_info(name, revision="v1"),
+        "list_repo_files": lambda a: a.list_repo_files(name),
+        "list_repo_tree": lambda a: list(a.list_repo_tree(name, path_in_repo="sub")),
+        "get_paths_info": lambda a: a.get_paths_info(name, ["a.txt"]),
+        "list_repo_refs": lambda a: a.list_repo_refs(name),
+        "list_repo_commits": lambda a: a.list_repo_commits(name),
+        "create_branch": lambda a: a.create_branch(name, branch="dev"),
+        "delete_branch": lambda a: a.delete_branch(name, branch="dev"),
+        "create_tag": lambda a: a.create_tag(name, tag="v1"),
+        "delete_tag": lambda a: a.delete_tag(name, tag="v1"),
+        "super_squash_history": lambda a: a.super_squash_history(name),
+        "upload_file": lambda a: a.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id=name),
+        "create_commit": lambda a: a.create_commit(name, operations=[CommitOperationAdd("y.txt", b"y")],
+                                                   commit_message="one part"),
+        "delete_file": lambda a: a.delete_file("x.txt", name),
+        "update_repo_settings": lambda a: a.update_repo_settings(name, private=True),
+        "auth_check": lambda a: a.auth_check(name),
+        "list_lfs_files": lambda a: list(a.list_lfs_files(name)),
+        "hf_hub_download": lambda a: hf_hub_download(name, "config.json", cache_dir=cache, token=a.token),
+        "dataset_download": lambda a: hf_hub_download(name, "data.csv", repo_type="dataset", cache_dir=cache,
+                                                      token=a.token),
+        "snapshot_download": lambda a: snapshot_download(name, cache_dir=cache, token=a.token),
+        "get_hf_file_metadata": lambda a: a.get_hf_file_metadata(url=f"{ctx.endpoint}/{name}/resolve/main/x.txt"),
+    }
+    observed: dict[str, Any] = {}
+    for label, caller in (("signed_in", api), ("anonymous", anonymous)):
+        observed[label] = {key: error_of(call, caller) for key, call in calls.items()}
+        observed[label]["repo_exists"] = caller.repo_exists(name)
+        observed[label]["file_exists"] = caller.file_exists(name, "config.json")
+        observed[label]["revision_exists"] = caller.revision_exists(name, "main")
+    observed["status"] = http_error_of(api.model_info, name)["status"]
+    observed["anonymous_status"] = http_error_of(anonymous.model_info, name)["status"]
+    # create_repo and delete_repo take a one-part id as "in the caller's namespace", as on the Hub.
+    url = api.create_repo(name)
+    observed["created"] = url.repo_id
+    api.delete_repo(name)
+    observed["deleted_exists"] = api.repo_exists(f"{ctx.username}/{name}")
+    return observed
