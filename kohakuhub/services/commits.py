@@ -34,6 +34,8 @@ from kohakuhub.versioning.base import VersioningBackend
 
 PARENT_RE = re.compile(r"^[0-9a-fA-F]{5,40}$")
 MAX_PREUPLOAD_FILES = 1000
+# A .gitattributes or .gitignore larger than this is not read as rules (git's own limit is 100 MB).
+MAX_RULES_FILE_BYTES = 1 << 20
 
 
 def branch_name(revision: str) -> str:
@@ -358,30 +360,40 @@ class CommitService:
             raise RevisionNotFoundError(f"Invalid rev id: {revision} (commits go to an existing branch)")
         return CommitSession(self, caller, repo, branch)
 
-    def preupload(self, repo: RepoRef, revision: str, files: list[Any]) -> list[dict[str, Any]]:
+    def preupload(self, repo: RepoRef, revision: str, files: list[Any],
+                  gitignore: str | None = None) -> list[dict[str, Any]]:
         """Upload mode, ignore flag and current oid for each announced file.
 
+        ``shouldIgnore`` follows the root ``.gitignore``: ``gitignore`` when the client sends one (it does
+        when the commit adds a ``.gitignore``), else the one committed at ``revision``, as the Hub does.
+
         Raises:
-            BadRequestError: malformed entries or too many files.
+            BadRequestError: malformed entries, too many files, or a ``gitIgnore`` that is not a string.
             ForbiddenError: ``repo`` was not authorized for writing.
             RevisionNotFoundError: the revision does not resolve.
         """
         repo.require(Access.WRITE)
         if not isinstance(files, list) or len(files) > MAX_PREUPLOAD_FILES:
             raise BadRequestError(f"'files' must be a list of at most {MAX_PREUPLOAD_FILES} entries")
+        if gitignore is not None and not isinstance(gitignore, str):
+            raise BadRequestError("'gitIgnore' must be the text of a .gitignore file")
         commit = self.files.resolve(repo, revision)
         gitattributes = self._gitattributes_at(repo, commit)
-        answers = []
-        total = 0
+        announced: list[tuple[str, int]] = []
         for item in files:
             size = item.get("size", 0) if isinstance(item, dict) else None
             if not isinstance(size, int) or isinstance(size, bool) or size < 0:
                 raise BadRequestError("Each preupload entry needs 'path' and a non-negative integer 'size'")
-            path = _path(item)
+            announced.append((_path(item), size))
+        rules = gitignore if gitignore is not None else self._text_at(repo, commit, ".gitignore", "")
+        ignored = self.versioning.ignored_paths(rules, [path for path, _ in announced])
+        answers = []
+        total = 0
+        for path, size in announced:
             answers.append({
                 "path": path,
                 "uploadMode": self._upload_mode(path, size, gitattributes),
-                "shouldIgnore": False,
+                "shouldIgnore": path in ignored,
                 "oid": self._remote_oid(repo, commit, path),
             })
             total += size
@@ -408,9 +420,13 @@ class CommitService:
         return view.lfs.oid if view.lfs else view.oid
 
     def _gitattributes_at(self, repo: RepoRef, commit: str) -> str:
-        entry = self.versioning.get_entry(repo.key, commit, ".gitattributes")
-        if entry is None or entry.type != "file":
-            return DEFAULT_GITATTRIBUTES
+        return self._text_at(repo, commit, ".gitattributes", DEFAULT_GITATTRIBUTES)
+
+    def _text_at(self, repo: RepoRef, commit: str, path: str, default: str) -> str:
+        """A small text file of the commit (``.gitattributes``, ``.gitignore``), ``default`` if absent."""
+        entry = self.versioning.get_entry(repo.key, commit, path)
+        if entry is None or entry.type != "file" or entry.size > MAX_RULES_FILE_BYTES:
+            return default
         return self.versioning.read_blob(repo.key, entry.oid).decode("utf-8", "replace")
 
     # --- refs ------------------------------------------------------------------------------------

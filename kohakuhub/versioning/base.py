@@ -212,6 +212,11 @@ class VersioningBackend(ABC):
     def commit_info(self, key: str, commit: str) -> CommitInfo:
         """One commit's metadata. RevisionNotFoundError if absent."""
 
+    @abstractmethod
+    def ignored_paths(self, gitignore: str, paths: Sequence[str]) -> set[str]:
+        """The ``paths`` that a root ``.gitignore`` with this content ignores, by git's own rules
+        (directory patterns, ``**``, ``!`` negation, anchoring)."""
+
     # --- storage accounting ------------------------------------------------------------------------
 
     @abstractmethod

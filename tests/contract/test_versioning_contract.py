@@ -842,6 +842,53 @@ def test_readers_run_alongside_writers(backend, repo):
     assert_linear(backend, 41)
 
 
+# --- .gitignore rules ------------------------------------------------------------------------------
+
+
+IGNORE_RULES = """# comment
+nested/*
+*.log
+!keep.log
+/root-only.txt
+build/
+docs/**/*.tmp
+\\#literal-hash
+"""
+
+
+@pytest.mark.parametrize(("path", "ignored"), [
+    ("nested/file.bin", True),
+    ("nested/sub/deep.bin", True),  # its parent directory is ignored
+    ("a.log", True),
+    ("sub/dir/b.log", True),
+    ("keep.log", False),  # re-included by "!keep.log"
+    ("sub/keep.log", False),
+    ("root-only.txt", True),
+    ("sub/root-only.txt", False),  # anchored to the root
+    ("build/x", True),
+    ("x/build/y/z", True),
+    ("build", False),  # "build/" matches directories only
+    ("docs/a/b/c.tmp", True),
+    ("docs/c.tmp", True),  # "**/" matches no directory too
+    ("normal.txt", False),
+    ("a\\b.log", True),  # a backslash is part of the name
+    ("#literal-hash", True),
+    ("# comment", False),
+    (".gitignore", False),
+])
+def test_ignored_paths_follow_git(backend: VersioningBackend, path: str, ignored: bool) -> None:
+    assert (path in backend.ignored_paths(IGNORE_RULES, [path, "other.txt"])) is ignored
+    # The same answers when asked for many paths at once.
+    many = backend.ignored_paths(IGNORE_RULES, [path] + [f"bulk/{i}.log" for i in range(500)])
+    assert (path in many) is ignored and len(many) == 500 + ignored
+
+
+def test_no_rules_ignore_nothing(backend: VersioningBackend) -> None:
+    assert backend.ignored_paths("", ["a.log"]) == set()
+    assert backend.ignored_paths("*\n", []) == set()
+    assert backend.ignored_paths("*\n", ["a", "b/c"]) == {"a", "b/c"}
+
+
 # --- git adapter only ------------------------------------------------------------------------------
 
 

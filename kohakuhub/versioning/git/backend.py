@@ -39,7 +39,7 @@ from kohakuhub.errors import (
 )
 from kohakuhub.types import CommitInfo, CommitOperation, DiffLimits, Refs, Signature, TreeDiff, TreeEntry
 from kohakuhub.versioning.base import VersioningBackend
-from kohakuhub.versioning.git import diffing, history, path_history, revisions, tree_reading
+from kohakuhub.versioning.git import diffing, history, ignore, path_history, revisions, tree_reading
 from kohakuhub.versioning.git.locking import LOCK_FILE_NAME, RepoLocks
 from kohakuhub.versioning.git.naming import (
     check_message,
@@ -153,6 +153,10 @@ class GitBackend(VersioningBackend):
         """The ids among ``oids`` already in the repository's object store (reachable or not)."""
         repo = self._open(key)
         return {oid for oid in oids if oid in repo}
+
+    def ignored_paths(self, gitignore: str, paths: Sequence[str]) -> set[str]:
+        """The ``paths`` a root ``.gitignore`` with this content ignores, answered by git (ignore.py)."""
+        return ignore.ignored_paths(gitignore, paths)
 
     def _open(self, key: str) -> pygit2.Repository:
         # For use within this call on this thread only (see opening.py).

@@ -56,3 +56,30 @@ def one_part_ids(ctx: Any, name: str) -> dict:
     api.delete_repo(name)
     observed["deleted_exists"] = api.repo_exists(f"{ctx.username}/{name}")
     return observed
+
+
+def gitignore(ctx: Any, repo_a: str, repo_b: str, big_size: int) -> dict:
+    """upload_folder and create_commit skip what the repo's .gitignore (or the one being uploaded) ignores."""
+    from tests.e2e.scripts.common import random_file
+
+    api = HfApi()
+    folder = workdir(ctx, "ignore-src")
+    random_file(folder / "nested" / "big.bin", big_size)
+    (folder / "nested" / "small.txt").write_text("ignored too\n")
+    (folder / "kept.txt").write_text("kept\n")
+    (folder / "debug.log").write_text("log\n")
+    api.create_repo(repo_a)
+    api.upload_file(path_or_fileobj=b"nested/*\n", path_in_repo=".gitignore", repo_id=repo_a)
+    ctx.take_requests()
+    api.upload_folder(folder_path=str(folder), repo_id=repo_a)
+    upload_a = ctx.take_requests()
+    observed: dict[str, Any] = {"a_files": sorted(api.list_repo_files(repo_a)), "a_requests": upload_a}
+    # The .gitignore arrives with the folder: its rules apply to the same commit.
+    (folder / ".gitignore").write_text("nested/*\n*.log\n")
+    api.create_repo(repo_b)
+    api.upload_folder(folder_path=str(folder), repo_id=repo_b)
+    observed["b_files"] = sorted(api.list_repo_files(repo_b))
+    api.create_commit(repo_b, commit_message="more", operations=[
+        CommitOperationAdd("late.log", b"ignored\n"), CommitOperationAdd("late.txt", b"kept\n")])
+    observed["b_after_commit"] = sorted(api.list_repo_files(repo_b))
+    return observed
