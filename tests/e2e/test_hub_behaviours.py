@@ -34,3 +34,28 @@ def test_gitignore_is_honoured(hf):
     assert r["a_requests"] and not transfers, r["a_requests"]
     assert r["b_files"] == [".gitattributes", ".gitignore", "kept.txt"]
     assert r["b_after_commit"] == [".gitattributes", ".gitignore", "kept.txt", "late.txt"]
+
+
+@pytest.mark.parametrize("hf", ["noxet"], indirect=True)
+def test_delete_folder_paths_and_error_texts(hf):
+    r = hf.run("behaviours:folders_and_texts", repo_id=hf.repo_id("texts")).result
+    assert r["after_delete_folder"] == [".gitattributes", "other/c.txt", "subway.txt"]
+    assert r["after_folder_op"] == [".gitattributes", "subway.txt"]
+    assert r["delete_folder_missing"]["type"] == "RemoteEntryNotFoundError"
+    assert "A folder with this name doesn't exist" in r["delete_folder_missing"]["message"]
+    assert r["delete_file_is_folder"]["type"] == "RemoteEntryNotFoundError"
+    assert r["backslash_download"] == "win\n"
+    assert r["dotdot_backslash"]["status"] == 422
+    for key, branch in (("branch_twice", "cool-branch"), ("branch_main", "main")):
+        assert r[key]["status"] == 409 and f"Reference refs/heads/{branch} already exists" in r[key]["message"]
+    assert r["branch_refs_pr"]["type"] == "BadRequestError"
+    assert "Invalid reference for a branch" in r["branch_refs_pr"]["message"]
+    assert r["delete_main"]["type"] == "HfHubHTTPError" and "Cannot delete refs/heads/main" in r["delete_main"]["message"]
+    for key in ("delete_missing_branch", "delete_tag_as_branch", "delete_tag_missing"):
+        assert r[key]["type"] == "RevisionNotFoundError" and "Invalid rev id" in r[key]["message"], r[key]
+    assert r["tag_twice"]["status"] == 409
+    assert r["tag_missing_revision"]["type"] == "RevisionNotFoundError"
+    assert r["tag_invalid_name"]["type"] == "BadRequestError"
+    assert r["deleted_tag_info"] == "RevisionNotFoundError"
+    assert r["bad_revision_info"]["type"] == "RevisionNotFoundError"
+    assert r["branches"] == ["cool-branch", "cool-tag", "main"]

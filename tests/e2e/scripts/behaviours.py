@@ -83,3 +83,48 @@ def gitignore(ctx: Any, repo_a: str, repo_b: str, big_size: int) -> dict:
         CommitOperationAdd("late.log", b"ignored\n"), CommitOperationAdd("late.txt", b"kept\n")])
     observed["b_after_commit"] = sorted(api.list_repo_files(repo_b))
     return observed
+
+
+def folders_and_texts(ctx: Any, repo_id: str) -> dict:
+    """delete_folder without a trailing slash, paths with backslashes, and the Hub's error texts."""
+    from huggingface_hub import CommitOperationDelete
+
+    api = HfApi()
+    api.create_repo(repo_id)
+    api.create_commit(repo_id, commit_message="tree", operations=[
+        CommitOperationAdd("sub/a.txt", b"a"), CommitOperationAdd("sub/deep/b.txt", b"b"),
+        CommitOperationAdd("subway.txt", b"s"), CommitOperationAdd("other/c.txt", b"c")])
+    observed: dict[str, Any] = {}
+    api.delete_folder("sub", repo_id)
+    observed["after_delete_folder"] = sorted(api.list_repo_files(repo_id))
+    api.create_commit(repo_id, commit_message="folder op", operations=[CommitOperationDelete("other", is_folder=True)])
+    observed["after_folder_op"] = sorted(api.list_repo_files(repo_id))
+    observed["delete_folder_missing"] = http_error_of(api.delete_folder, "nope", repo_id)
+    observed["delete_file_is_folder"] = http_error_of(api.delete_file, "subway.txt/", repo_id)
+    # Backslashes: an ordinary character; "..\" refused with 422 before anything is uploaded.
+    api.upload_file(path_or_fileobj=b"win\n", path_in_repo="dir\\file.txt", repo_id=repo_id)
+    observed["backslash_download"] = open(hf_hub_download(repo_id, "dir\\file.txt",
+                                                          cache_dir=str(workdir(ctx, "bs")))).read()
+    observed["dotdot_backslash"] = http_error_of(api.upload_file, path_or_fileobj=b"x", path_in_repo="..\\ddd",
+                                                 repo_id=repo_id)
+    # Branches and tags.
+    api.create_branch(repo_id, branch="cool-branch")
+    observed["branch_twice"] = http_error_of(api.create_branch, repo_id, branch="cool-branch")
+    observed["branch_main"] = http_error_of(api.create_branch, repo_id, branch="main")
+    api.create_branch(repo_id, branch="cool-branch", exist_ok=True)
+    observed["branch_refs_pr"] = http_error_of(api.create_branch, repo_id, branch="refs/pr/5")
+    observed["delete_main"] = http_error_of(api.delete_branch, repo_id, branch="main")
+    observed["delete_missing_branch"] = http_error_of(api.delete_branch, repo_id, branch="missing-branch")
+    api.create_tag(repo_id, tag="cool-tag")
+    observed["delete_tag_as_branch"] = http_error_of(api.delete_branch, repo_id, branch="cool-tag")
+    api.create_branch(repo_id, branch="cool-tag")  # a branch may share a tag's name
+    observed["tag_twice"] = http_error_of(api.create_tag, repo_id, tag="cool-tag")
+    api.create_tag(repo_id, tag="cool-tag", exist_ok=True)
+    observed["tag_missing_revision"] = http_error_of(api.create_tag, repo_id, tag="invalid tag", revision="foobar")
+    observed["tag_invalid_name"] = http_error_of(api.create_tag, repo_id, tag="invalid tag")
+    api.delete_tag(repo_id, tag="cool-tag")
+    observed["deleted_tag_info"] = error_of(api.model_info, repo_id, revision="cool-tag-gone")
+    observed["delete_tag_missing"] = http_error_of(api.delete_tag, repo_id, tag="v0")
+    observed["bad_revision_info"] = http_error_of(api.model_info, repo_id, revision="nope")
+    observed["branches"] = sorted(b.name for b in api.list_repo_refs(repo_id).branches)
+    return observed
