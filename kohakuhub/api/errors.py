@@ -76,7 +76,7 @@ def status_and_code(exc: HubError) -> tuple[int, str | None]:
     return 500, None
 
 
-def _header_safe(message: str) -> str:
+def header_safe(message: str) -> str:
     # Header values must be single-line ASCII (clients decode non-ASCII bytes inconsistently, some crash);
     # the body carries the exact text.
     flat = message.replace("\r", " ").replace("\n", " ")
@@ -108,7 +108,7 @@ def error_response(request: Request, exc: HubError) -> Response:
         return _moved(request, exc)
     status, code = status_and_code(exc)
     message = exc.message
-    headers = {"X-Error-Message": _header_safe(message)}
+    headers = {"X-Error-Message": header_safe(message)}
     if code:
         headers["X-Error-Code"] = code
     if isinstance(exc, EntryNotFoundError) and exc.commit:
@@ -142,7 +142,7 @@ def _moved(request: Request, exc: RepoMovedError) -> Response:
             f"Repository {exc.old_id} was moved to {exc.new_id}; use its new name"))
     query = request.url.query
     location = f"{base_url(request)}{path}" + (f"?{query}" if query else "")
-    return RedirectResponse(location, status_code=307, headers={"X-Error-Message": _header_safe(exc.message)})
+    return RedirectResponse(location, status_code=307, headers={"X-Error-Message": header_safe(exc.message)})
 
 
 def install_error_handlers(app: FastAPI,
@@ -174,4 +174,4 @@ def install_error_handlers(app: FastAPI,
             return answer
         message = str(exc.detail)
         return JSONResponse({"error": message}, exc.status_code,
-                            {"X-Error-Message": _header_safe(message), **(exc.headers or {})})
+                            {"X-Error-Message": header_safe(message), **(exc.headers or {})})

@@ -49,6 +49,10 @@ _LFS_BATCH = {"type": "object", "required": ["operation", "objects"], "propertie
         "oid": {"type": "string"}, "size": {"type": "integer"}}}}}}
 _PATHS_INFO = {"type": "object", "required": ["paths"], "properties": {
     "paths": {"type": "array", "items": {"type": "string"}}, "expand": {"type": "boolean"}}}
+_MESSAGES = {"type": "array", "items": {"type": "object", "required": ["message"],
+                                         "properties": {"message": {"type": "string"}}}}
+_CARD_REPORT = {"type": "object", "required": ["errors", "warnings"],
+                "properties": {"errors": _MESSAGES, "warnings": _MESSAGES}}
 _XORB_KEYS = {"type": "array", "items": {"type": "object", "required": ["hash"], "properties": {
     "prefix": {"type": "string"}, "hash": {"type": "string"}}}}
 
@@ -62,7 +66,10 @@ _OWN_BODIES: list[tuple[str, str, dict | None, dict[str, dict]]] = [
     ("/paths-info/{revision}", "post", {"application/x-www-form-urlencoded": {"schema": _PATHS_INFO},
                                         "application/json": {"schema": _PATHS_INFO}}, {}),
     ("/commit/{revision}", "post", {"application/x-ndjson": {"schema": {"type": "string"}}}, {}),
-    ("/api/validate-yaml", "post", {"application/json": {"schema": {"type": "object"}}}, {}),
+    ("/api/validate-yaml", "post", {"application/json": {"schema": {"type": "object", "required": ["content"],
+                                                                     "properties": {"content": {"type": "string"},
+                                                                                    "repoType": {"type": "string"}}}}},
+     {"200": {"application/json": {"schema": _CARD_REPORT}, "text/plain": {"schema": {"type": "string"}}}}),
     ("/api/lfs/objects/{oid}", "put", {"application/octet-stream": _BINARY}, {}),
     ("/api/lfs/parts/{oid}/{upload_id}/{number}", "put", {"application/octet-stream": _BINARY}, {}),
     ("/api/lfs/objects/{oid}", "get", None, {"200": {"application/octet-stream": _BINARY},

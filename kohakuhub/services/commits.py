@@ -19,6 +19,7 @@ from kohakuhub.errors import (
     RevisionNotFoundError,
     StaleParentError,
 )
+from kohakuhub.lib.card_validation import MAX_CARD_BYTES, refusal_lines, validate_readme_bytes
 from kohakuhub.lib.gitattributes import DEFAULT_GITATTRIBUTES, is_lfs_tracked, with_lfs_path
 from kohakuhub.lib.hashing import is_sha256_hex, sha256_file
 from kohakuhub.lib.lfs_pointer import make_pointer
@@ -33,6 +34,7 @@ from kohakuhub.types import CommitOperation, DeleteFile, DeleteFolder, PutFile, 
 from kohakuhub.versioning.base import VersioningBackend
 
 PARENT_RE = re.compile(r"^[0-9a-fA-F]{5,40}$")
+CARD_PATH = "README.md"  # the repo card: its metadata is validated on every write
 MAX_PREUPLOAD_FILES = 1000
 # A .gitattributes or .gitignore larger than this is not read as rules (git's own limit is 100 MB).
 MAX_RULES_FILE_BYTES = 1 << 20
@@ -135,6 +137,8 @@ class CommitSession:
 
     def _file(self, line: CommitLine) -> None:
         path = _path(line.value)
+        if path == CARD_PATH:
+            self._check_card(_head_bytes(line))
         git = self.service.versioning
         if line.content_size >= self.service.lfs_threshold:
             src = _as_file(line, self.service.spool_dir)
@@ -186,6 +190,16 @@ class CommitSession:
         self.lfs_oids.append(oid)
         self.lfs_paths.append(path)
 
+    def _check_card(self, readme: bytes) -> None:
+        """Refuse a README.md whose metadata the Hub would refuse (an LFS-stored README is not read).
+
+        Raises:
+            BadRequestError: the Hub's "rejected during YAML metadata verification" and each error.
+        """
+        report = validate_readme_bytes(readme, self.repo.type.value)
+        if report.errors:
+            raise BadRequestError("\n".join(refusal_lines(report.errors)))
+
     def _deleted_file(self, line: CommitLine) -> None:
         self.operations.append(DeleteFile(_path(line.value)))
 
@@ -204,6 +218,8 @@ class CommitSession:
         files = self.service.files
         commit = files.resolve(self.repo, str(value.get("srcRevision") or self.branch))
         view = files.file(self.repo, commit, normalize_repo_path(src))
+        if path == CARD_PATH and view.lfs is None:
+            self._check_card(files.read_small(self.repo, view.oid))
         if view.lfs is not None:
             self.lfs_oids.append(view.lfs.oid)
         self.reuses_blobs = True
@@ -304,6 +320,14 @@ class CommitSession:
                 line.content_file.unlink(missing_ok=True)
         while self.pending_lfs:
             self.pending_lfs.pop()[0].unlink(missing_ok=True)
+
+
+def _head_bytes(line: CommitLine) -> bytes:
+    """The start of a ``file`` line's content (all of it when small), enough for a card's metadata."""
+    if line.content_file is None:
+        return line.content or b""
+    with line.content_file.open("rb") as src:
+        return src.read(MAX_CARD_BYTES)
 
 
 def _blob_id_of_file(path: Path) -> str:

@@ -19,6 +19,7 @@ from contextlib import aclosing
 
 from kohakuhub.config import Settings
 from kohakuhub.errors import InvalidPathError, InvalidRevisionError, QuotaExceededError
+from kohakuhub.lib.card_validation import refusal_lines, validate_readme_bytes
 from kohakuhub.lib.lfs_pointer import POINTER_SIZES, LfsPointer, parse_pointer
 from kohakuhub.lib.paths import normalize_repo_path
 from kohakuhub.services.auth import Access, Caller
@@ -34,6 +35,7 @@ PREFIX = "KohakuHub: "
 MAX_LISTED = 10
 # New blob ids are looked up in the repo's object store this many at a time (pushes are streamed).
 BLOB_CHECK_CHUNK = 10_000
+CARD_PATH = "README.md"
 
 
 class GitService:
@@ -100,6 +102,8 @@ class PushPolicy:
         problems = self._ref_problems(push)
         if not problems:
             problems = self._path_problems(push)
+        if not problems:
+            problems = self._card_problems(push)
         if not problems:
             problems = self._content_problems(push)
         if not problems:
@@ -189,6 +193,26 @@ class PushPolicy:
                 if len(problems) == MAX_LISTED:
                     break
         return problems
+
+    def _card_problems(self, push: PushContext) -> list[str]:
+        """A branch whose README.md changes must carry valid card metadata, as on the Hub (a README.md
+        stored as an LFS pointer is not read). A new branch is compared with the default branch."""
+        default = push.default_branch()
+        for update in push.updates:
+            if update.is_delete or not update.ref.startswith("refs/heads/"):
+                continue
+            new = push.blob_at(update.new, CARD_PATH)
+            old = push.blob_at(update.old if not update.is_create else push.current(default), CARD_PATH)
+            if new is None or new == old:
+                continue
+            [(_, readme)] = list(push.read_blobs([new]))
+            if parse_pointer(readme) is not None:
+                continue
+            report = validate_readme_bytes(readme, self._ref.type.value)
+            if report.errors:
+                return [f"{update.ref}: {line}" if i == 0 else line
+                        for i, line in enumerate(refusal_lines(report.errors))]
+        return []
 
     def _content_problems(self, push: PushContext) -> list[str]:
         too_big: list[PushedBlob] = []

@@ -59,3 +59,19 @@ def test_delete_folder_paths_and_error_texts(hf):
     assert r["deleted_tag_info"] == "RevisionNotFoundError"
     assert r["bad_revision_info"]["type"] == "RevisionNotFoundError"
     assert r["branches"] == ["cool-branch", "cool-tag", "main"]
+
+
+@pytest.mark.parametrize("hf", ["noxet"], indirect=True)
+def test_card_metadata_is_validated(hf):
+    r = hf.run("behaviours:cards", repo_id=hf.repo_id("cards")).result
+    assert r["invalid_commit"].startswith("Invalid metadata in README.md.")
+    assert '- "model-index" must be an array' in r["invalid_commit"]
+    assert [line.split(" ")[1].split("/")[-1] for line in r["invalid_commit_requests"]] == ["validate-yaml"]
+    assert r["empty_warnings"] == ["Warnings while validating metadata in README.md:\n"
+                                   "- empty or missing yaml metadata in repo card"]
+    assert r["card_validate"].startswith("ValueError") and '- Error: "license" must be one of' in r["card_validate"]
+    assert r["space_validate"].startswith("ValueError") and '"colorFrom" must be one of' in r["space_validate"]
+    assert r["card_data"] == {"license": "apache-2.0", "tags": ["e2e"]}
+    assert r["copy_refused"]["type"] == "BadRequestError" and r["copy_refused"]["status"] == 400
+    assert "Sorry, your push was rejected during YAML metadata verification" in r["copy_refused"]["message"]
+    assert r["readme_after"].startswith("---\nlicense: apache-2.0\n") and "# pushed" in r["readme_after"]

@@ -117,6 +117,15 @@ class PushContext:
                 if kind == "blob":
                     yield PushedBlob(oid, int(size), path[0] if path else "")
 
+    def blob_at(self, commit: str, path: str) -> str | None:
+        """The id of the blob at ``path`` in ``commit`` (pushed or existing), None if absent or not a file."""
+        if commit == ZERO_ID:
+            return None
+        out = self._git("ls-tree", "-z", commit, "--", path).split(b"\0")[0].decode()
+        meta, _, _name = out.partition("\t")
+        parts = meta.split(" ")
+        return parts[2] if len(parts) == 3 and parts[1] == "blob" else None
+
     def new_paths(self) -> Iterator[str]:
         """Every path a pushed commit adds or changes (each once), against each of its parents.
 

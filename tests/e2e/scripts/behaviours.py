@@ -128,3 +128,48 @@ def folders_and_texts(ctx: Any, repo_id: str) -> dict:
     observed["bad_revision_info"] = http_error_of(api.model_info, repo_id, revision="nope")
     observed["branches"] = sorted(b.name for b in api.list_repo_refs(repo_id).branches)
     return observed
+
+
+def cards(ctx: Any, repo_id: str) -> dict:
+    """Card metadata validation: the client's pre-commit check, RepoCard.validate, and the hub's own refusal."""
+    import warnings
+
+    from huggingface_hub import CommitOperationCopy, ModelCard, SpaceCard
+
+    api = HfApi()
+    api.create_repo(repo_id)
+    observed: dict[str, Any] = {}
+    ctx.take_requests()
+    try:
+        api.create_commit(repo_id, commit_message="bad card", operations=[
+            CommitOperationAdd("README.md", b"---\nmodel-index: foo\n---\n# card\n"),
+            CommitOperationAdd("file.txt", b"content")])
+    except ValueError as exc:
+        observed["invalid_commit"] = str(exc)
+    observed["invalid_commit_requests"] = ctx.take_requests()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        api.create_commit(repo_id, commit_message="no metadata", operations=[
+            CommitOperationAdd("README.md", b"This is a modelcard without metadata")])
+    observed["empty_warnings"] = [str(w.message) for w in caught if "README.md" in str(w.message)]
+    card = ModelCard("---\nlicense: mit\n---\n# fine\n")
+    card.validate()
+    card.data.license = "asdf"
+    observed["card_validate"] = error_text(card.validate)
+    observed["space_validate"] = error_text(SpaceCard("---\ncolorFrom: orange\n---\n").validate)
+    ModelCard("---\nlicense: apache-2.0\ntags: [e2e]\n---\n# pushed\n").push_to_hub(repo_id)
+    observed["card_data"] = api.model_info(repo_id).card_data.to_dict()
+    # A copy is not checked by the client: the hub refuses it itself.
+    api.upload_file(path_or_fileobj=b"---\nlicense: asdf\n---\n", path_in_repo="docs/bad.md", repo_id=repo_id)
+    observed["copy_refused"] = http_error_of(api.create_commit, repo_id, commit_message="copy", operations=[
+        CommitOperationCopy(src_path_in_repo="docs/bad.md", path_in_repo="README.md")])
+    observed["readme_after"] = open(hf_hub_download(repo_id, "README.md", cache_dir=str(workdir(ctx, "card")))).read()
+    return observed
+
+
+def error_text(fn: Any) -> str | None:
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - the message is the observation
+        return f"{type(exc).__name__}: {exc}"
+    return None
