@@ -42,7 +42,7 @@ from peewee import JOIN, Database, fn
 
 from kohakuhub.config import Settings
 from kohakuhub.db.database import write_transaction
-from kohakuhub.db.usage import repo_used_bytes
+from kohakuhub.db.usage import namespace_used_bytes, repo_used_bytes, repos_of_namespace_with_usage
 from kohakuhub.db.models import (
     LfsObject,
     NamespaceQuota,
@@ -282,6 +282,18 @@ class QuotaService:
             self._row(repo.namespace)
             used = repo_used_bytes(repo.id)
         return used or 0
+
+    def repositories(self, caller: Caller | None, namespace: str, *, offset: int,
+                     limit: int) -> tuple[list[tuple[Repo, int]], int]:
+        """A page of the namespace's repos with their storage, and the namespace's total (the Hub's
+        ``settings/repositories``, which ``hf repos ls`` reads); for those who may see its quota.
+
+        Raises:
+            LoginRequiredError, NotFoundError: as ``get_quota``.
+        """
+        name = self._namespace(caller, namespace, admin=False)
+        self._row(name)  # a namespace not measured since the upgrade is measured first
+        return repos_of_namespace_with_usage(name, offset=offset, limit=limit), namespace_used_bytes(name)
 
     def _lfs_bytes(self, repo_id: int) -> int:
         total = (LfsObject.select(fn.COALESCE(fn.SUM(charged_size()), 0))

@@ -464,6 +464,8 @@ ROUTES: dict[str, str | tuple[str, ...] | SameAs] = {
     **_git_forms("POST /{namespace}/{name}.git/git-receive-pack"),
     "GET /api/quota/{namespace}": NAMESPACE,
     "GET /api/storage/{namespace}": NAMESPACE,
+    "GET /api/settings/repositories": SIGNED_IN,  # the caller's own repos: tests/api/test_repo_storage_listing.py
+    "GET /api/organizations/{namespace}/settings/repositories": NAMESPACE,
     "PUT /api/quota/{namespace}": SITE_ADMIN,
     "POST /api/quota/{namespace}/recalculate": SITE_ADMIN,
     f"GET {_R}/collaborators": "list_collaborators",

@@ -75,3 +75,52 @@ def test_card_metadata_is_validated(hf):
     assert r["copy_refused"]["type"] == "BadRequestError" and r["copy_refused"]["status"] == 400
     assert "Sorry, your push was rejected during YAML metadata verification" in r["copy_refused"]["message"]
     assert r["readme_after"].startswith("---\nlicense: apache-2.0\n") and "# pushed" in r["readme_after"]
+
+
+def _hf_cli(hf, *args: str) -> list | dict:
+    import json
+    import shutil
+    import subprocess
+
+    binary = shutil.which("hf")
+    assert binary, "the hf CLI (installed with huggingface_hub) is not on PATH"
+    result = subprocess.run([binary, *args, "--format", "json"], env=hf.env(), capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, (args, result.stdout, result.stderr)
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("hf", ["noxet"], indirect=True)
+def test_hf_cli_lists_repos(hf):
+    import httpx
+
+    url, token = hf.hub.server.url, hf.hub.server.token
+    marker = hf.repo_id("cli").split("/")[1]
+    auth = {"Authorization": f"Bearer {token}"}
+    org = f"org-{marker}"[:40]
+    assert httpx.post(f"{url}/org/create", json={"name": org}, headers=auth).status_code == 200
+    for name, repo_type, private, namespace in ((f"{marker}-a", "model", False, None),
+                                                (f"{marker}-b", "model", True, None),
+                                                (f"{marker}-c", "dataset", False, None),
+                                                (f"{marker}-s", "space", False, None),
+                                                (f"{marker}-o", "model", False, org)):
+        body = {"name": name, "type": repo_type, "organization": namespace,
+                "visibility": "private" if private else "public"}
+        assert httpx.post(f"{url}/api/repos/create", json=body, headers=auth).status_code == 200
+    # hf repos ls: the caller's repos of every type (storage listing), filtered by type and search, limited.
+    mine = _hf_cli(hf, "repos", "ls", "--search", marker, "--limit", "0")
+    assert sorted(r["id"] for r in mine) == sorted(f"{hf.username}/{marker}-{x}" for x in "abcs")
+    assert {r["id"].rsplit("-", 1)[1]: r["visibility"] for r in mine} == {
+        "a": "public", "b": "private", "c": "public", "s": "public"}
+    datasets = _hf_cli(hf, "repos", "ls", "--type", "dataset", "--search", marker)
+    assert [r["id"] for r in datasets] == [f"{hf.username}/{marker}-c"]
+    assert len(_hf_cli(hf, "repos", "ls", "--search", marker, "--limit", "2")) == 2
+    assert [r["id"] for r in _hf_cli(hf, "repos", "ls", "--namespace", org)] == [f"{org}/{marker}-o"]
+    # hf models ls / datasets ls / spaces ls: the Hub's lists with search, author and limit.
+    models = _hf_cli(hf, "models", "ls", "--search", marker, "--limit", "10")
+    assert sorted(m["id"] for m in models) == sorted([f"{hf.username}/{marker}-a", f"{hf.username}/{marker}-b",
+                                                      f"{org}/{marker}-o"])
+    assert len(_hf_cli(hf, "models", "ls", "--search", marker, "--limit", "1")) == 1
+    assert [m["id"] for m in _hf_cli(hf, "models", "ls", "--search", marker, "--author", org)] == [f"{org}/{marker}-o"]
+    assert [d["id"] for d in _hf_cli(hf, "datasets", "ls", "--search", marker)] == [f"{hf.username}/{marker}-c"]
+    assert [s["id"] for s in _hf_cli(hf, "spaces", "ls", "--search", marker)] == [f"{hf.username}/{marker}-s"]
