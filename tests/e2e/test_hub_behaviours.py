@@ -124,3 +124,18 @@ def test_hf_cli_lists_repos(hf):
     assert [m["id"] for m in _hf_cli(hf, "models", "ls", "--search", marker, "--author", org)] == [f"{org}/{marker}-o"]
     assert [d["id"] for d in _hf_cli(hf, "datasets", "ls", "--search", marker)] == [f"{hf.username}/{marker}-c"]
     assert [s["id"] for s in _hf_cli(hf, "spaces", "ls", "--search", marker)] == [f"{hf.username}/{marker}-s"]
+
+
+@pytest.mark.parametrize("hf", ["xet", "noxet-lfs"], indirect=True)
+def test_moved_private_repo_keeps_resolving_for_readers(hf):
+    from tests.e2e.conftest import LFS_THRESHOLD
+
+    old, new = hf.repo_id("moved-old"), hf.repo_id("moved-new")
+    r = hf.run("behaviours:moved_private", repo_id=old, new_id=new, big_size=LFS_THRESHOLD + 10).result
+    assert r["info_id"] == new
+    assert r["files"] == [".gitattributes", "w/a.txt", "w/big.bin"]
+    assert r["tree"] == r["paths_info"] == ["w/a.txt", "w/big.bin"]
+    assert r["commits"] == 3 and r["download_ok"] and r["snapshot_text"] == "hello\n"
+    assert r["exists"] is True and r["file_exists"] is True
+    assert r["other_info"] == r["other_download"] == "RepositoryNotFoundError"
+    assert r["anonymous_exists"] is False

@@ -173,3 +173,33 @@ def error_text(fn: Any) -> str | None:
     except Exception as exc:  # noqa: BLE001 - the message is the observation
         return f"{type(exc).__name__}: {exc}"
     return None
+
+
+def moved_private(ctx: Any, repo_id: str, new_id: str, big_size: int) -> dict:
+    """A private repo's old id keeps working for its owner on every read; others get not-found."""
+    from tests.e2e.scripts.common import file_sha256, random_file, sha256
+
+    api = HfApi()
+    api.create_repo(repo_id, private=True)
+    big = random_file(workdir(ctx, "moved") / "big.bin", big_size)
+    api.upload_file(path_or_fileobj=str(workdir(ctx, "moved") / "big.bin"), path_in_repo="w/big.bin", repo_id=repo_id)
+    api.upload_file(path_or_fileobj=b"hello\n", path_in_repo="w/a.txt", repo_id=repo_id)
+    api.move_repo(repo_id, new_id)
+    other = HfApi(token=ctx.other_token)
+    snapshot = snapshot_download(repo_id, cache_dir=str(workdir(ctx, "moved-snap")))
+    return {
+        "info_id": api.model_info(repo_id).id,
+        "files": sorted(api.list_repo_files(repo_id)),
+        "tree": sorted(e.path for e in api.list_repo_tree(repo_id, path_in_repo="w")),
+        "paths_info": sorted(e.path for e in api.get_paths_info(repo_id, ["w/a.txt", "w/big.bin"])),
+        "commits": len(api.list_repo_commits(repo_id)),
+        "download_ok": file_sha256(hf_hub_download(repo_id, "w/big.bin",
+                                                   cache_dir=str(workdir(ctx, "moved-dl")))) == sha256(big),
+        "snapshot_text": open(f"{snapshot}/w/a.txt").read(),
+        "exists": api.repo_exists(repo_id),
+        "file_exists": api.file_exists(repo_id, "w/a.txt"),
+        "other_info": error_of(other.model_info, repo_id),
+        "other_download": error_of(hf_hub_download, repo_id, "w/a.txt", token=ctx.other_token,
+                                   cache_dir=str(workdir(ctx, "moved-other"))),
+        "anonymous_exists": HfApi(token=False).repo_exists(repo_id),
+    }
