@@ -25,6 +25,7 @@ from kohakuhub.api.routes import (
     history,
     invitations,
     lfs,
+    lfs_files,
     misc,
     orgs,
     profiles,
@@ -45,6 +46,7 @@ from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.lfs_files import LfsFilesService
 from kohakuhub.services.login_throttle import LoginThrottle
 from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.profiles import ProfileService
@@ -124,6 +126,7 @@ def build_hub(settings: Settings) -> Hub:
         diffs=DiffService(versioning),
         commits=CommitService(versioning, repos, files_service, lfs_service, quotas, settings),
         lfs=lfs_service,
+        lfs_files=LfsFilesService(versioning, lfs_service, quotas, repos),
         quotas=quotas,
         git=GitService(transport, repos, lfs_service, quotas, settings),
         signer=signer,
@@ -158,7 +161,7 @@ def create_app(settings: Settings) -> FastAPI:
     # profiles before repos: /api/users/{u}/overview would otherwise be taken for a repo's info.
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
     routers = (misc, files, auth, admin, orgs, profiles, invitations, lfs, xet, git_http, quota_routes, collaborators,
-               repos, refs, commits, history)
+               lfs_files, repos, refs, commits, history)
     for module in routers:
         app.include_router(module.router)
     return app

@@ -28,6 +28,7 @@ from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.lfs_files import LfsFilesService
 from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.profiles import ProfileService
 from kohakuhub.services.quotas import QuotaService
@@ -55,6 +56,7 @@ class Hub:
     diffs: DiffService
     commits: CommitService
     lfs: LfsService
+    lfs_files: LfsFilesService
     quotas: QuotaService
     git: GitService
     signer: UrlSigner

@@ -230,6 +230,14 @@ class QuotaService:
                 current = RepoUsage.get_or_none(RepoUsage.repo == repo.id)
                 self._add_repo(repo, git=measured - (current.git_bytes if current else 0))
 
+    def remeasure_lfs(self, repo: Repo) -> None:
+        """Re-measure one repo's LFS bytes from the objects it references (after some were unlinked)."""
+        self._row(repo.namespace)
+        measured = self._lfs_bytes(repo.id)
+        with write_transaction(self._db):
+            current = RepoUsage.get_or_none(RepoUsage.repo == repo.id)
+            self._add_repo(repo, lfs=measured - (current.lfs_bytes if current else 0))
+
     def git_growth(self, repo: Repo) -> int:
         """Measure the repo's git bytes in full; return how much they exceed the recorded ones.
 

@@ -281,6 +281,11 @@ FAMILIES: dict[str, Family] = {
     "lfs_batch_upload": Family(Access.WRITE, 200, _lfs_batch("upload", NEW_LFS)),
     "git_info_refs_receive_pack": Family(Access.WRITE, 200, _get("/{org}/{repo}.git/info/refs?service=git-receive-pack")),
     "git_receive_pack": Family(Access.WRITE, 200, _git_rpc("receive-pack")),
+    "list_lfs_files": Family(Access.WRITE, 200, _get("/api/models/{org}/{repo}/lfs-files")),
+    # An object the repo does not hold: allowed callers delete nothing (0), so every cell starts alike.
+    "delete_lfs_files": Family(Access.WRITE, 200, lambda m, r, h: m.client.post(
+        f"/api/models/{ORG}/{r}/lfs-files/batch", json={"deletions": {"sha": ["0" * 64], "rewriteHistory": True}},
+        headers=h)),
     "settings": Family(Access.ADMIN, 200, _settings),
     "list_collaborators": Family(Access.ADMIN, 200, _get("/api/models/{org}/{repo}/collaborators")),
     "set_collaborator": Family(Access.ADMIN, 200, _set_collaborator),
@@ -475,6 +480,8 @@ ROUTES: dict[str, str | tuple[str, ...] | SameAs] = {
     "DELETE /api/repos/delete": "delete_repo",
     "POST /api/repos/move": "move_repo",
     f"PUT {_R}/settings": "settings",
+    f"GET {_R}/lfs-files": "list_lfs_files",
+    f"POST {_R}/lfs-files/batch": "delete_lfs_files",
     f"GET {_R}/auth-check": "auth_check",
     f"GET {_R}/auth-check/write": "auth_check_write",
     f"GET {_R}": "repo_info",

@@ -16,7 +16,7 @@ from kohakuhub.api.errors import base_url
 from kohakuhub.api.middleware import param
 from kohakuhub.api.pagination import next_link, parse_bool, parse_limit
 from kohakuhub.api.schemas.repos import tree_entry
-from kohakuhub.errors import BadRequestError, PayloadTooLargeError
+from kohakuhub.errors import BadRequestError, EntryNotFoundError, PayloadTooLargeError
 from kohakuhub.lib.content_safety import SANDBOX_POLICY, content_disposition, present
 from kohakuhub.lib.http_range import parse_range
 from kohakuhub.services.auth import Caller
@@ -124,6 +124,9 @@ def locate_file(hub: Hub, caller: Caller | None, plural: str, namespace: str, na
     if view.lfs is None:
         headers["ETag"] = f'"{view.oid}"'
     else:
+        if not hub.lfs.linked_to(ref, view.lfs.oid):  # permanently deleted from this repo
+            raise EntryNotFoundError(f"{view.path}: its LFS content was permanently deleted from this repo",
+                                     commit=commit)
         headers.update({
             "ETag": f'"{view.lfs.oid}"',
             "X-Linked-Etag": f'"{view.lfs.oid}"',
