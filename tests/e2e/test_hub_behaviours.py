@@ -139,3 +139,21 @@ def test_moved_private_repo_keeps_resolving_for_readers(hf):
     assert r["exists"] is True and r["file_exists"] is True
     assert r["other_info"] == r["other_download"] == "RepositoryNotFoundError"
     assert r["anonymous_exists"] is False
+
+
+@pytest.mark.parametrize("hf", ["xet", "noxet-lfs"], indirect=True)
+def test_list_and_permanently_delete_lfs_files(hf):
+    from tests.e2e.conftest import LFS_THRESHOLD
+
+    r = hf.run("behaviours:lfs_files", repo_id=hf.repo_id("lfs-files"), other_id=hf.repo_id("lfs-other"),
+               big_size=LFS_THRESHOLD + 10).result
+    assert r["listed"] == ["lfs_file.bin", "lfs_file_2.bin", "lfs_file_branch.bin"]
+    assert r["refs"] == {"lfs_file.bin": "refs/heads/main", "lfs_file_2.bin": "refs/heads/main",
+                         "lfs_file_branch.bin": "refs/heads/my-branch"}
+    assert r["sizes"] == [LFS_THRESHOLD + 10]
+    assert r["after"] == ["lfs_file_branch.bin"]
+    assert r["files"] == [".gitattributes", "txt_file.txt", "txt_file_2.txt"]
+    assert r["branch_files"] == [".gitattributes", "lfs_file_branch.bin", "txt_file.txt", "txt_file_2.txt"]
+    assert r["download"] in ("RemoteEntryNotFoundError", "EntryNotFoundError") and r["not_found_is_entry"]
+    assert r["shared_still_readable"] is True
+    assert r["other_by_bob"] == "HfHubHTTPError"  # bob may read the public repo but not manage its storage

@@ -203,3 +203,55 @@ def moved_private(ctx: Any, repo_id: str, new_id: str, big_size: int) -> dict:
                                    cache_dir=str(workdir(ctx, "moved-other"))),
         "anonymous_exists": HfApi(token=False).repo_exists(repo_id),
     }
+
+
+def lfs_files(ctx: Any, repo_id: str, other_id: str, big_size: int) -> dict:
+    """huggingface_hub's own scenario: list LFS files, delete those on main, the branch's one remains."""
+    from huggingface_hub import errors as hf_errors
+
+    from tests.e2e.scripts.common import random_file
+
+    api = HfApi()
+    api.create_repo(repo_id)
+    api.create_repo(other_id)
+    folder = workdir(ctx, "lfs-files")
+    paths = {}
+    for name in ("lfs_file.bin", "lfs_file_2.bin", "lfs_file_branch.bin"):
+        random_file(folder / name, big_size)
+        paths[name] = str(folder / name)
+    api.upload_file(path_or_fileobj=paths["lfs_file.bin"], path_in_repo="lfs_file.bin", repo_id=repo_id)
+    api.upload_file(path_or_fileobj=b"TXT content", path_in_repo="txt_file.txt", repo_id=repo_id)
+    api.upload_file(path_or_fileobj=paths["lfs_file_2.bin"], path_in_repo="lfs_file_2.bin", repo_id=repo_id)
+    api.upload_file(path_or_fileobj=b"TXT content 2", path_in_repo="txt_file_2.txt", repo_id=repo_id)
+    api.create_branch(repo_id=repo_id, branch="my-branch")
+    api.upload_file(path_or_fileobj=paths["lfs_file_branch.bin"], path_in_repo="lfs_file_branch.bin",
+                    repo_id=repo_id, revision="my-branch")
+    api.upload_file(path_or_fileobj=paths["lfs_file.bin"], path_in_repo="shared.bin", repo_id=other_id)
+    listed = list(api.list_lfs_files(repo_id=repo_id))
+    observed: dict[str, Any] = {
+        "listed": sorted(f.filename for f in listed),
+        "refs": {f.filename: f.ref for f in listed},
+        "sizes": sorted({f.size for f in listed}),
+    }
+    on_main = [f for f in listed if f.ref in ("main", "refs/heads/main")]
+    api.permanently_delete_lfs_files(repo_id=repo_id, lfs_files=on_main)
+    observed["after"] = sorted(f.filename for f in api.list_lfs_files(repo_id=repo_id))
+    observed["files"] = sorted(api.list_repo_files(repo_id=repo_id))
+    observed["branch_files"] = sorted(api.list_repo_files(repo_id=repo_id, revision="my-branch"))
+    observed["download"] = error_of(api.hf_hub_download, repo_id=repo_id, filename="lfs_file.bin",
+                                    cache_dir=str(workdir(ctx, "lfs-dl")))
+    observed["not_found_is_entry"] = isinstance(_raised(api.hf_hub_download, repo_id=repo_id, filename="lfs_file.bin",
+                                                        cache_dir=str(workdir(ctx, "lfs-dl2"))),
+                                                hf_errors.EntryNotFoundError)
+    shared = api.hf_hub_download(repo_id=other_id, filename="shared.bin", cache_dir=str(workdir(ctx, "lfs-other")))
+    observed["shared_still_readable"] = open(shared, "rb").read() == open(paths["lfs_file.bin"], "rb").read()
+    observed["other_by_bob"] = error_of(lambda: list(HfApi(token=ctx.other_token).list_lfs_files(repo_id)))
+    return observed
+
+
+def _raised(fn: Any, **kwargs: Any) -> Exception | None:
+    try:
+        fn(**kwargs)
+    except Exception as exc:  # noqa: BLE001 - the exception is the observation
+        return exc
+    return None
