@@ -15,7 +15,6 @@ default branch first). Deleting, as on the Hub (its docs: "storage-limits", and 
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +29,6 @@ from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoRef, RepoService
 from kohakuhub.versioning.base import VersioningBackend
 
-log = logging.getLogger(__name__)
 
 MAX_DELETIONS = 1000  # per request, as the client batches them
 

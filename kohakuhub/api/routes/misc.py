@@ -6,6 +6,7 @@ import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from kohakuhub import __version__
 from kohakuhub.api.errors import header_safe
@@ -34,7 +35,8 @@ async def validate_yaml(request: Request) -> Response:
     looks at the status (protocol section 2.9). ``RepoCard.validate`` asks for ``text/plain`` and gets the
     Hub's lines, ``- Error: <message>``.
     """
-    report = _check(await request.body())
+    # Parsing a large card's YAML is CPU work: off the event loop.
+    report = await run_in_threadpool(_check, await request.body())
     status = 400 if report.errors else 200
     if "text/plain" in request.headers.get("accept", ""):
         lines = [f"- Error: {e}" for e in report.errors] + [f"- Warning: {w}" for w in report.warnings]
