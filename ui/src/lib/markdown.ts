@@ -1,9 +1,10 @@
 import DOMPurify from "dompurify";
 import MarkdownIt from "markdown-it";
+import { mathSyntax } from "./mathSyntax";
 
 // Repo content is hostile: markdown-it with raw HTML off, then DOMPurify over its output, so neither a
 // <script>, an event handler nor a javascript: link survives to the page.
-const md = new MarkdownIt({ html: false, linkify: true });
+const md = new MarkdownIt({ html: false, linkify: true }).use(mathSyntax);
 
 // A relative image (`![x](images/a.png)`) is a file of the repo: point it at the resolve URL of the
 // revision shown. Absolute URLs, root paths and data: URLs are left to DOMPurify as they are.
