@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.helpers import NDJSON, file_op, ndjson
-from tests.ui.conftest import UiHub, axe_violations
+from tests.ui.conftest import UiHub, axe_violations, screenshot
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +121,7 @@ def test_card_typesets_math_draws_diagrams_and_highlights_code(page, ui_hub: UiH
     assert dialogs == []
     assert any("katex" in url for url in scripts) and any("mermaid" in url for url in scripts)
     assert axe_violations(page) == []
+    screenshot(page, "card-math-diagram")
 
 
 def test_a_plain_card_loads_none_of_the_heavy_parts(page, ui_hub: UiHub) -> None:

@@ -39,15 +39,3 @@ export function stripFrontMatter(text: string): string {
 export function renderMarkdown(text: string, imageBase?: string): string {
   return DOMPurify.sanitize(md.render(stripFrontMatter(text), { imageBase }), { USE_PROFILES: { html: true } });
 }
-
-export function formatSize(bytes: number | undefined): string {
-  if (bytes === undefined) return "";
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
