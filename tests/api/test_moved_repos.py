@@ -63,7 +63,8 @@ def test_readers_are_redirected_on_every_read_route(moved, reader):
         resp = client.request(method, old, headers=headers, follow_redirects=False, **rest)
         assert resp.status_code == 307, (reader, old, resp.status_code, resp.text[:200])
         assert resp.headers["location"] == f"http://testserver{new}", resp.headers["location"]
-        followed = client.request(method, old, headers=headers, follow_redirects=True, **rest)
+        # One hop, the hub's own 307 (on S3 the new URL itself answers a 302 to storage, compared as it is).
+        followed = client.request(method, resp.headers["location"], headers=headers, follow_redirects=False, **rest)
         direct = client.request(method, new, headers=headers, follow_redirects=False, **rest)
         assert followed.status_code == direct.status_code and followed.status_code in (200, 302), (old, followed.text)
         if method == "GET" and "resolve" in old and direct.status_code == 200:
