@@ -1,0 +1,43 @@
+"""Counted downloads: the visits already counted in the current windows, and the per-day totals.
+
+These functions take the database explicitly: they run on the download counter's own thread, which must
+write to the hub that recorded the visits whatever the process-wide model binding points at.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from peewee import Database
+
+from kohakuhub.db.database import write_transaction
+from kohakuhub.db.models import DownloadVisit, Repo, RepoDownloadDay
+
+Visit = tuple[int, str, int, date]  # repo id, visitor digest, window number, day of the window (UTC)
+
+
+def record_visits(db: Database, visits: list[Visit], *, oldest_window: int) -> int:
+    """Count each visit not counted yet (one per repo, visitor and window, across every worker), add them to
+    their repo's day and all-time totals, and forget visits of windows before ``oldest_window``; return how
+    many were counted. Visits of repos deleted meanwhile are dropped."""
+    with write_transaction(db):
+        ids = sorted({visit[0] for visit in visits})
+        alive = {row[0] for row in db.execute(Repo.select(Repo.id).where(Repo.id.in_(ids))).fetchall()}
+        counted: Counter[tuple[int, date]] = Counter()
+        for repo_id, visitor, window, day in visits:
+            if repo_id not in alive:
+                continue
+            insert = DownloadVisit.insert(repo=repo_id, visitor=visitor, window=window).on_conflict_ignore()
+            if db.execute(insert).rowcount == 1:
+                counted[(repo_id, day)] += 1
+        per_repo: Counter[int] = Counter()
+        for (repo_id, day), n in counted.items():
+            db.execute(RepoDownloadDay.insert(repo=repo_id, day=day, downloads=n).on_conflict(
+                conflict_target=[RepoDownloadDay.repo, RepoDownloadDay.day],
+                update={RepoDownloadDay.downloads: RepoDownloadDay.downloads + n}))
+            per_repo[repo_id] += n
+        for repo_id, n in per_repo.items():
+            db.execute(Repo.update(downloads=Repo.downloads + n).where(Repo.id == repo_id))
+        db.execute(DownloadVisit.delete().where(DownloadVisit.window < oldest_window))
+    return sum(per_repo.values())
