@@ -121,11 +121,11 @@ def auth_check_write(plural: str, namespace: str, name: str, caller: CallerDep, 
 
 def _info(request: Request, hub: HubDep, caller: CallerDep, plural: str, namespace: str, name: str,
           revision: str) -> dict:
+    hub.downloads.flush()  # first: this worker's counted downloads show at once (others' within a second)
     ref = find_repo(hub, caller, plural, namespace, name)
     sha = hub.files.resolve(ref, revision)
     metadata = parse_bool(request.query_params.get("blobs"))
     siblings = [sibling(v, metadata=metadata) for v in hub.files.iter_files(ref, sha)]
-    hub.downloads.flush()  # this worker's counted downloads show at once (others' within a second)
     return repo_info(ref.row, sha=sha, last_commit=hub.files.commit_info(ref, sha), siblings=siblings,
                      card=hub.files.card_data(ref, sha), used_storage=hub.quotas.used_storage(ref.row),
                      stats=hub.repos.stats_of([ref.row])[ref.row.id])
