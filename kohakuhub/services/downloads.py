@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 300  # the Hub's 5 minutes: one visitor's requests to one repo within it are one download
 MAX_SEEN = 100_000  # bound on the in-memory "already counted" set; the database dedups past it
+# Bound on visits waiting to be written (a database that stalls, or more new visitors a second than a flush
+# writes): past it new visits are not counted, so counting can never exhaust a worker's memory.
+MAX_PENDING = 200_000
 
 
 def _digest(visitor: str) -> str:
@@ -58,6 +61,7 @@ class DownloadCounter:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._dropped = 0  # visits not counted because MAX_PENDING was reached (logged by the next flush)
 
     def record(self, repo_id: int, repo_type: str, path: str, visitor: str) -> None:
         """Note that ``visitor`` fetched ``path`` of the repo (no I/O; safe on the event loop)."""
@@ -66,6 +70,9 @@ class DownloadCounter:
         visit = (repo_id, visitor, int(self._clock() // WINDOW_SECONDS))
         with self._lock:
             if visit in self._seen or self._closed:
+                return
+            if len(self._pending) >= MAX_PENDING:
+                self._dropped += 1
                 return
             if visit[2] != self._seen_window or len(self._seen) >= MAX_SEEN:
                 self._seen.clear()  # a new window (or too many visitors): the database dedups the rest
@@ -85,6 +92,10 @@ class DownloadCounter:
         with self._writing:
             with self._lock:
                 batch, self._pending = self._pending, []
+                dropped, self._dropped = self._dropped, 0
+            if dropped:
+                log.warning("%d download visits were not counted: %d were waiting to be written", dropped,
+                            MAX_PENDING)
             if not batch:
                 return 0
             window = int(self._clock() // WINDOW_SECONDS)

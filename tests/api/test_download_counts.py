@@ -147,3 +147,18 @@ def test_the_30_day_all_time_and_trending_windows_and_the_sort(hub_client: HubCl
     RepoDownloadDay.update(day=today - timedelta(days=40)).where(RepoDownloadDay.repo == b).execute()
     assert _stats(hub_client, "alice/b") == (0, 3, 0)  # older than 30 days: only all time
     assert [r["id"] for r in client.get("/api/models?sort=downloads").json()] == ["alice/a", "alice/b"]
+
+
+def test_visits_past_the_pending_bound_are_dropped_and_logged(hub_client: HubClient, monkeypatch, caplog) -> None:
+    from kohakuhub.services import downloads
+
+    _model(hub_client)
+    repo_id = Repo.get(Repo.full_key == "model/alice/m").id
+    monkeypatch.setattr(downloads, "MAX_PENDING", 3)
+    counter = DownloadCounter(hub_client.hub.db, flush_interval=3600)
+    for n in range(5):
+        counter.record(repo_id, "model", "config.json", f"user:{n}")
+    with caplog.at_level("WARNING", logger="kohakuhub.services.downloads"):
+        assert counter.flush() == 3
+    assert "2 download visits were not counted" in caplog.text
+    counter.close()
