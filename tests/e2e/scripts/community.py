@@ -145,9 +145,12 @@ def likes(ctx: Any, prefix: str) -> dict:
         "liked": liked,
         "info_likes": [api.model_info(repo).likes for repo in ids],
         "likers": sorted(u.username for u in api.list_repo_likers(ids[1])),
-        "liked_by_bob": {"user": mine.user, "models": sorted(mine.models), "datasets": mine.datasets,
-                         "total": mine.total},
-        "liked_by_bob_anonymous": sorted(HfApi(token=False).list_liked_repos(bob_name).models),
+        # The hub is shared by the modes' runs: bob's likes of other runs are left out (the total is checked whole).
+        "liked_by_bob": {"user": mine.user, "models": sorted(m for m in mine.models if prefix in m),
+                         "datasets": [d for d in mine.datasets if prefix in d],
+                         "total_is_the_sum": mine.total == len(mine.models) + len(mine.datasets) + len(mine.spaces)},
+        "liked_by_bob_anonymous": sorted(m for m in HfApi(token=False).list_liked_repos(bob_name).models
+                                         if prefix in m),
         "by_likes": [m.id for m in api.list_models(search=prefix, sort="likes")],
         "by_trending": [(m.id, m.trending_score) for m in api.list_models(search=prefix, sort="trending_score")],
     }
@@ -155,7 +158,7 @@ def likes(ctx: Any, prefix: str) -> dict:
     bob.unlike(ids[1])  # not liked any more: no error, no change
     result["after_unlike"] = {"likes": api.model_info(ids[1]).likes,
                               "likers": [u.username for u in api.list_repo_likers(ids[1])],
-                              "bob_models": sorted(bob.list_liked_repos().models)}
+                              "bob_models": sorted(m for m in bob.list_liked_repos().models if prefix in m)}
     result["unlike_missing"] = error_of(bob.unlike, f"{ctx.username}/{prefix}-missing")
     return result
 
