@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import subprocess
 import sys
 import time
@@ -98,7 +99,8 @@ async def _drive(url: str, method: str, connections: int, seconds: float, header
     extra = "".join(f"{header}\r\n" for header in headers)
     request = (f"{method} {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
                f"User-Agent: kohakuhub-bench\r\nAccept: */*\r\n{extra}\r\n")
-    counts, serial = [0, 0], [0]
+    # Each run starts its numbers at random, so runs within one counting window do not reuse addresses.
+    counts, serial = [0, 0], [random.randrange(1 << 24)]
     started = time.monotonic()
     stop_at = started + seconds
     await asyncio.gather(*(_connection(parts.hostname, parts.port or 80, request, method == "HEAD", stop_at,
