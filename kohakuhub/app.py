@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from kohakuhub import __version__
 from kohakuhub.api.body_limit import BodyLimitMiddleware
@@ -18,14 +21,17 @@ from kohakuhub.lib.log_redaction import install_access_log_redaction
 from kohakuhub.api.routes import (
     admin,
     auth,
+    avatars,
     collaborators,
     commits,
     files,
+    gating,
     git_http,
     history,
     invitations,
     lfs,
     lfs_files,
+    likes,
     misc,
     orgs,
     profiles,
@@ -41,12 +47,16 @@ from kohakuhub.lib.signing import UrlSigner
 from kohakuhub.services.accounts import AccountService
 from kohakuhub.services.admin import AdminService
 from kohakuhub.services.commits import CommitService
+from kohakuhub.services.avatars import AvatarService
 from kohakuhub.services.diffs import DiffService
+from kohakuhub.services.downloads import DownloadCounter
 from kohakuhub.services.files import FileService
+from kohakuhub.services.gating import GatingService
 from kohakuhub.services.git import GitService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.lfs_files import LfsFilesService
+from kohakuhub.services.likes import LikeService
 from kohakuhub.services.login_throttle import LoginThrottle
 from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.profiles import ProfileService
@@ -102,7 +112,7 @@ def build_hub(settings: Settings) -> Hub:
     versioning = GitBackend(settings.git_dir)
     store = build_blob_store(settings)
     quotas = QuotaService(db, versioning, settings)
-    repos = RepoService(db, versioning, quotas)
+    repos = RepoService(db, versioning, quotas, site_url=settings.base_url)
     repos.cards.index_missing()  # repos made before card tags were indexed (migration 8): once
     files_service = FileService(versioning)
     lfs_service = LfsService(db, store, settings, quotas)
@@ -117,6 +127,7 @@ def build_hub(settings: Settings) -> Hub:
     accounts = AccountService(db, session_hours=settings.session_expire_hours, secret=secret, throttle=throttle)
     orgs_service = OrgService(db, repos)
     signer = UrlSigner(secret)
+    download_counter = DownloadCounter(db)
     return Hub(
         settings=settings,
         db=db,
@@ -136,7 +147,18 @@ def build_hub(settings: Settings) -> Hub:
         invitations=InvitationService(db, accounts, orgs_service, registration=settings.registration),
         xet=XetService(db, store, lfs_service, quotas, url_ttl=settings.lfs_url_ttl_seconds),
         xet_tokens=XetTokens(signer, settings.lfs_url_ttl_seconds),
+        gating=GatingService(repos, files_service, accounts),
+        likes=LikeService(repos, accounts),
+        avatars=AvatarService(accounts, orgs_service),
+        downloads=download_counter,
     )
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # Shutdown: write the downloads counted in memory (services/downloads.py) before the process ends.
+    await run_in_threadpool(app.state.hub.downloads.close)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -144,7 +166,7 @@ def create_app(settings: Settings) -> FastAPI:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_access_log_redaction()
     app = HubApp(title=settings.site_name, version=__version__, docs_url="/api/docs",
-                 openapi_url="/api/openapi.json", redoc_url=None)
+                 openapi_url="/api/openapi.json", redoc_url=None, lifespan=_lifespan)
     app.state.hub = build_hub(settings)
     web_ui = load_web_ui(settings.ui_dir, app.state.hub.lfs.store.direct_origin())
 
@@ -158,10 +180,11 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app, no_route)
     app.openapi = lambda: hub_openapi(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
-    # profiles before repos: /api/users/{u}/overview would otherwise be taken for a repo's info.
+    # profiles, avatars and likes before repos: /api/users/{u}/overview (/avatar, /likes) would otherwise be
+    # taken for a repo's info.
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
-    routers = (misc, files, auth, admin, orgs, profiles, invitations, lfs, xet, git_http, quota_routes, collaborators,
-               lfs_files, repos, refs, commits, history)
+    routers = (misc, files, auth, admin, orgs, profiles, avatars, likes, invitations, lfs, xet, git_http, quota_routes,
+               collaborators, gating, lfs_files, repos, refs, commits, history)
     for module in routers:
         app.include_router(module.router)
     return app

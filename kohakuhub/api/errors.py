@@ -23,6 +23,7 @@ from kohakuhub.errors import (
     ConflictError,
     EntryNotFoundError,
     ForbiddenError,
+    GatedRepoError,
     HubError,
     InvalidPathError,
     LoginRequiredError,
@@ -47,6 +48,7 @@ BASIC_CHALLENGE = 'Basic realm="KohakuHub"'
 # (error class, status, X-Error-Code). Checked in order: subclasses first.
 ERROR_TABLE: list[tuple[type[HubError], int, str | None]] = [
     (RepoNotFoundError, 404, "RepoNotFound"),
+    (GatedRepoError, 403, "GatedRepo"),
     (RevisionNotFoundError, 404, "RevisionNotFound"),
     (EntryNotFoundError, 404, "EntryNotFound"),
     (NotFoundError, 404, None),
@@ -70,7 +72,7 @@ def status_and_code(exc: HubError) -> tuple[int, str | None]:
     """HTTP status and HF error code for a domain error."""
     for cls, status, code in ERROR_TABLE:
         if isinstance(exc, cls):
-            if isinstance(exc, RepoNotFoundError) and exc.anonymous:
+            if isinstance(exc, RepoNotFoundError | GatedRepoError) and exc.anonymous:
                 return 401, code  # anonymous callers get 401 so clients (and git) ask for credentials
             return status, code
     return 500, None

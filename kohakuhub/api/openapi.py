@@ -20,7 +20,8 @@ from kohakuhub.types import RepoType
 ERROR_STATUSES = {
     "400": "Malformed request: the message names the problem",
     "401": "Authentication required or credentials refused (also: a private repo, to an anonymous caller)",
-    "403": "Not allowed for this caller, or a signed URL used for what it was not signed for",
+    "403": "Not allowed for this caller, a signed URL used for what it was not signed for, or a gated repo's "
+           "content without an accepted access request (X-Error-Code: GatedRepo; 401 when anonymous)",
     "404": "No such repo, revision, file or object (or not readable by the caller)",
     "409": "Conflict with the current state (exists already, in use)",
     "412": "The parent commit is not the head of the branch any more",
@@ -53,6 +54,8 @@ _MESSAGES = {"type": "array", "items": {"type": "object", "required": ["message"
                                          "properties": {"message": {"type": "string"}}}}
 _CARD_REPORT = {"type": "object", "required": ["errors", "warnings"],
                 "properties": {"errors": _MESSAGES, "warnings": _MESSAGES}}
+# What an avatar may be (kohakuhub/services/avatars.py); never SVG.
+_IMAGES = {media_type: _BINARY for media_type in ("image/png", "image/jpeg", "image/gif", "image/webp")}
 _XORB_KEYS = {"type": "array", "items": {"type": "object", "required": ["hash"], "properties": {
     "prefix": {"type": "string"}, "hash": {"type": "string"}}}}
 
@@ -90,6 +93,10 @@ _OWN_BODIES: list[tuple[str, str, dict | None, dict[str, dict]]] = [
     ("/resolve/{revision}/{path}", "get", None, {"200": {"*/*": _BINARY}, "206": {"*/*": _BINARY},
                                                  "302": {}}),
     ("/resolve/{revision}/{path}", "head", None, {"200": {"*/*": _BINARY}, "302": {}}),
+    ("/avatar", "put", _IMAGES, {}),
+    ("/avatar", "get", None, {"200": _IMAGES, "304": {}}),
+    ("/ask-access", "post", {"application/json": {"schema": {"type": "object"}},
+                             "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}, {}),
 ]
 _MOVED = {"description": "The repo was renamed or moved: the same request at its new name",
           "headers": {"Location": {"schema": {"type": "string"}}}}

@@ -51,11 +51,12 @@ class GitService:
 
     def advertise(self, ref: RepoRef, service: str, protocol: str | None) -> AsyncIterator[bytes]:
         """The ref advertisement for ``service`` (``upload-pack`` or ``receive-pack``, which needs write)."""
-        ref.require(Access.WRITE if service == "receive-pack" else Access.READ)
+        ref.require(Access.WRITE if service == "receive-pack" else Access.DOWNLOAD)
         return self._transport.advertise(ref.key, service, protocol)
 
     def upload_pack(self, ref: RepoRef, body: AsyncIterator[bytes], protocol: str | None) -> AsyncIterator[bytes]:
-        """Answer a clone/fetch request."""
+        """Answer a clone/fetch request (the repo's content: a gated repo's readers need an accepted request)."""
+        ref.require(Access.DOWNLOAD)
         return self._transport.upload_pack(ref.key, body, protocol)
 
     def receive_pack(self, caller: Caller, ref: RepoRef, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

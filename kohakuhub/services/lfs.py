@@ -221,7 +221,7 @@ class LfsService:
             ForbiddenError: an upload through a ref not authorized for writing.
             QuotaExceededError: an upload whose objects (those new to this repo) would not fit the quota.
         """
-        repo.require(Access.WRITE if operation == "upload" else Access.READ)
+        repo.require(Access.WRITE if operation == "upload" else Access.DOWNLOAD)
         decisions = [self._decide(caller, repo, operation, oid, size) for oid, size in objects]
         if operation == "upload":
             sizes = {d.oid: d.size for d in decisions if d.action != "error"}
