@@ -27,6 +27,9 @@ export interface RepoSummary {
   lastModified?: string;
   likes?: number;
   downloads?: number;
+  trendingScore?: number;
+  /** "auto" | "manual" when access must be requested first. */
+  gated?: "auto" | "manual" | false;
 }
 
 export interface RepoInfo extends RepoSummary {
