@@ -42,6 +42,7 @@ from kohakuhub.services.commits import CommitService
 from kohakuhub.services.diffs import DiffService
 from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
+from kohakuhub.services.health import HealthService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.login_throttle import LoginThrottle
@@ -132,6 +133,7 @@ def build_hub(settings: Settings) -> Hub:
         invitations=InvitationService(db, accounts, orgs_service, registration=settings.registration),
         xet=XetService(db, store, lfs_service, quotas, url_ttl=settings.lfs_url_ttl_seconds),
         xet_tokens=XetTokens(signer, settings.lfs_url_ttl_seconds),
+        health=HealthService(store, settings),
     )
 
 

@@ -26,6 +26,7 @@ from kohakuhub.services.commits import CommitService
 from kohakuhub.services.diffs import DiffService
 from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
+from kohakuhub.services.health import HealthService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.orgs import OrgService
@@ -64,6 +65,7 @@ class Hub:
     invitations: InvitationService
     xet: XetService
     xet_tokens: XetTokens
+    health: HealthService
 
     @property
     def local_metadata(self) -> bool:
