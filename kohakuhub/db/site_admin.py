@@ -7,12 +7,16 @@ service does).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from peewee import JOIN, SqliteDatabase, fn
 
 from kohakuhub.db.database import database_proxy
 from kohakuhub.db.models import Invitation, LfsObject, Repo, RepoUsage, User, XetFile, XetXorb
+
+# Repos created before create_repo wrote one clock reading to both columns have them microseconds apart;
+# a real update is another request, never this close to the creation.
+CREATION_SLACK = timedelta(milliseconds=10)
 
 
 @dataclass(frozen=True)
@@ -42,11 +46,13 @@ def recent_activity(limit: int) -> list[Activity]:
     for repo in Repo.select(*columns, Repo.created_at).order_by(Repo.created_at.desc(), Repo.id.desc()).limit(limit):
         events.append(Activity("repo_created", repo.created_at, f"{repo.namespace}/{repo.name}", repo.repo_type,
                                repo.private))
-    # A new repo's updated_at equals its created_at: only later writes are updates.
-    updated = Repo.select(*columns, Repo.updated_at).where(Repo.updated_at > Repo.created_at)
+    # A new repo's updated_at is its created_at: only later writes are updates. Dropping the untouched rows
+    # cannot lose a real update from the top ``limit``: each one's creation, at the same time, is listed.
+    updated = Repo.select(*columns, Repo.created_at, Repo.updated_at)
     for repo in updated.order_by(Repo.updated_at.desc(), Repo.id.desc()).limit(limit):
-        events.append(Activity("repo_updated", repo.updated_at, f"{repo.namespace}/{repo.name}", repo.repo_type,
-                               repo.private))
+        if repo.updated_at - repo.created_at > CREATION_SLACK:
+            events.append(Activity("repo_updated", repo.updated_at, f"{repo.namespace}/{repo.name}",
+                                   repo.repo_type, repo.private))
     events.sort(key=lambda e: e.at, reverse=True)
     return events[:limit]
 

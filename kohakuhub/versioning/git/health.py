@@ -28,8 +28,9 @@ def probe_repo_dir(root: Path) -> tuple[int, int]:
     """Write, sync and remove a file in the repositories' directory; return its disk's (free, total) bytes.
 
     Raises:
-        OSError: the directory is missing, or not writable (a full disk, a read-only volume).
+        OSError: the directory cannot be made, or is not writable (a full disk, a read-only volume).
     """
+    root.mkdir(parents=True, exist_ok=True)  # as the first repo would make it
     probe = root / f".health-{uuid.uuid4().hex}"
     try:
         with open(probe, "wb") as handle:
