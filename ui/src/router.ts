@@ -18,7 +18,7 @@ const pagesOfARepo: RepoPage[] = [...repoPages, ...writePages, ...filePages, ...
 const NOT_FOUND = "not-found";
 
 /** The 404 page at the same address (query and hash kept). */
-export function notFound(to: RouteLocationNormalized) {
+export function notFound(to: Pick<RouteLocationNormalized, "path" | "query" | "hash">) {
   return { name: NOT_FOUND, params: { rest: to.path.slice(1).split("/") }, query: to.query, hash: to.hash };
 }
 
