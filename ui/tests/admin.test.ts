@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activityLink, activityText, dedupShare, latencyText, limitText, pageRange, parseLimit, usageText } from "../src/lib/admin";
+import { activityLink, activityText, dedupShare, latencyText, limitText, pageRange, parseLimit, plural, usageText } from "../src/lib/admin";
 import { notFound, router } from "../src/router";
 
 describe("parseLimit", () => {
@@ -59,6 +59,7 @@ describe("small formats", () => {
     expect(latencyText(2345)).toBe("2.3 s");
     expect(dedupShare(200, 50)).toBe(25);
     expect(dedupShare(0, 0)).toBe(0);
+    expect([plural(1, "model"), plural(0, "file"), plural(3, "Xet file")]).toEqual(["1 model", "0 files", "3 Xet files"]);
   });
 });
 

@@ -77,3 +77,8 @@ export function latencyText(ms: number): string {
 export function dedupShare(fileBytes: number, savedBytes: number): number {
   return fileBytes > 0 ? Math.round((savedBytes / fileBytes) * 100) : 0;
 }
+
+/** "1 model", "3 models", "0 files". */
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
