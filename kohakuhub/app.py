@@ -53,6 +53,7 @@ from kohakuhub.services.downloads import DownloadCounter
 from kohakuhub.services.files import FileService
 from kohakuhub.services.gating import GatingService
 from kohakuhub.services.git import GitService
+from kohakuhub.services.health import HealthService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.lfs_files import LfsFilesService
@@ -151,6 +152,7 @@ def build_hub(settings: Settings) -> Hub:
         likes=LikeService(repos, accounts),
         avatars=AvatarService(accounts, orgs_service),
         downloads=download_counter,
+        health=HealthService(store, settings),
     )
 
 
