@@ -55,6 +55,8 @@ from kohakuhub.services.gating import GatingService
 from kohakuhub.services.git import GitService
 from kohakuhub.services.health import HealthService
 from kohakuhub.services.invitations import InvitationService
+from kohakuhub.services.lakefs_mirror import LakefsMirrorService
+from kohakuhub.services.lakefs_replay import LfsSource
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.lfs_files import LfsFilesService
 from kohakuhub.services.likes import LikeService
@@ -105,6 +107,26 @@ def build_blob_store(settings: Settings) -> BlobStore:
     return store
 
 
+def build_lakefs_mirror(settings: Settings, versioning: GitBackend, store: BlobStore,
+                        lfs: LfsService) -> LakefsMirrorService | None:
+    """The lakeFS mirror when ``lakefs_endpoint`` is set (None otherwise), listening to every ref change.
+
+    LFS objects are linked in place when the lakeFS storage namespace lies in the hub's S3 bucket.
+    """
+    if not settings.lakefs_enabled:
+        return None
+    from kohakuhub.lakefs.sdk import LakefsTarget  # lakefs-sdk is imported only by hubs that mirror
+
+    target = LakefsTarget(settings.lakefs_endpoint, settings.lakefs_access_key,
+                          settings.lakefs_secret_key.get_secret_value(), settings.lakefs_storage_namespace,
+                          spool_dir=str(settings.spool_dir))
+    bucket_prefix = f"s3://{settings.s3_bucket_name}/"
+    shared = settings.uses_s3 and settings.lakefs_storage_namespace.startswith(bucket_prefix)
+    mirror = LakefsMirrorService(versioning, target, LfsSource(lfs.object_key, store, bucket_prefix if shared else None))
+    versioning.add_ref_listener(mirror.note)
+    return mirror
+
+
 def build_hub(settings: Settings) -> Hub:
     """Create every adapter and service for ``settings`` (and bring the schema up to date)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -129,6 +151,7 @@ def build_hub(settings: Settings) -> Hub:
     orgs_service = OrgService(db, repos)
     signer = UrlSigner(secret)
     download_counter = DownloadCounter(db)
+    lakefs = build_lakefs_mirror(settings, versioning, store, lfs_service)
     return Hub(
         settings=settings,
         db=db,
@@ -152,13 +175,19 @@ def build_hub(settings: Settings) -> Hub:
         likes=LikeService(repos, accounts),
         avatars=AvatarService(accounts, orgs_service),
         downloads=download_counter,
-        health=HealthService(store, settings),
+        health=HealthService(store, settings, lakefs),
+        lakefs=lakefs,
     )
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    mirror = app.state.hub.lakefs
+    if mirror is not None:  # every worker drains the mirror queue (coordinated through the database)
+        mirror.start()
     yield
+    if mirror is not None:
+        await run_in_threadpool(mirror.stop)
     # Shutdown: write the downloads counted in memory (services/downloads.py) before the process ends.
     await run_in_threadpool(app.state.hub.downloads.close)
 

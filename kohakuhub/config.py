@@ -95,6 +95,15 @@ class Settings(BaseSettings):
     # Multipart uploads (and staged single uploads) not completed after this long are aborted (deleted).
     s3_multipart_abandon_hours: float = 24.0
 
+    # The lakeFS mirror (ARCHITECTURE.md: a mirror, not a second store of truth). Off while lakefs_endpoint
+    # is empty; with it, the access key, the secret and the storage namespace template are required.
+    # The template names where lakeFS keeps a repo's objects, with {repo} for the lakeFS repository name
+    # (e.g. s3://kohakuhub/lakefs/{repo}).
+    lakefs_endpoint: str = ""
+    lakefs_access_key: str = ""
+    lakefs_secret_key: SecretStr = SecretStr("")
+    lakefs_storage_namespace: str = ""
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -150,6 +159,33 @@ class Settings(BaseSettings):
             raise ValueError("must be a non-negative integer (unset for unlimited)")
         return value
 
+    @field_validator("lakefs_endpoint")
+    @classmethod
+    def _lakefs_endpoint_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL of the lakeFS server (or empty: no mirror)")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _lakefs_complete(self) -> Settings:
+        if not self.lakefs_endpoint:
+            given = [name for name in ("lakefs_access_key", "lakefs_storage_namespace") if getattr(self, name)]
+            if self.lakefs_secret_key.get_secret_value():
+                given.append("lakefs_secret_key")
+            if given:
+                raise ValueError(f"{', '.join(given)} set without lakefs_endpoint: set the endpoint too, or "
+                                 "leave every lakefs_* setting empty (no mirror)")
+            return self
+        missing = [name for name in ("lakefs_access_key", "lakefs_storage_namespace") if not getattr(self, name)]
+        if not self.lakefs_secret_key.get_secret_value():
+            missing.append("lakefs_secret_key")
+        if missing:
+            raise ValueError(f"lakefs_endpoint is set, so {', '.join(missing)} must be set too")
+        if "{repo}" not in self.lakefs_storage_namespace:
+            raise ValueError("lakefs_storage_namespace must contain {repo} (each repository needs its own "
+                             "namespace), e.g. s3://kohakuhub/lakefs/{repo}")
+        return self
+
     @model_validator(mode="after")
     def _s3_part_size(self) -> Settings:
         if self.uses_s3 and self.lfs_multipart_chunk_size_bytes < S3_MIN_PART_BYTES:
@@ -188,6 +224,11 @@ class Settings(BaseSettings):
     @property
     def s3_bucket_name(self) -> str:
         return self.s3_bucket or "kohakuhub"
+
+    @property
+    def lakefs_enabled(self) -> bool:
+        """True when hub repos are mirrored into lakeFS."""
+        return bool(self.lakefs_endpoint)
 
     @property
     def git_dir(self) -> Path:
@@ -261,6 +302,7 @@ def placeholder_secrets(settings: Settings) -> list[str]:
         ("SESSION_SECRET", settings.session_secret.get_secret_value()),
         ("ADMIN_TOKEN", settings.admin_token.get_secret_value()),
         ("S3_SECRET_KEY", settings.s3_secret_key.get_secret_value()),
+        ("LAKEFS_SECRET_KEY", settings.lakefs_secret_key.get_secret_value()),
     ) if value and is_placeholder(value)]
     password = urlsplit(settings.database_url).password if settings.database_url else None
     if password and is_placeholder(unquote(password)):

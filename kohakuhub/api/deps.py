@@ -22,6 +22,7 @@ from kohakuhub.lib.signing import UrlSigner
 from kohakuhub.services.accounts import AccountService
 from kohakuhub.services.admin import BOOTSTRAP_ADMIN, AdminService
 from kohakuhub.services.auth import Access, Caller
+from kohakuhub.services.lakefs_mirror import LakefsMirrorService
 from kohakuhub.services.avatars import AvatarService
 from kohakuhub.services.commits import CommitService
 from kohakuhub.services.diffs import DiffService
@@ -76,6 +77,7 @@ class Hub:
     avatars: AvatarService
     downloads: DownloadCounter
     health: HealthService
+    lakefs: LakefsMirrorService | None = None
 
     @property
     def local_metadata(self) -> bool:

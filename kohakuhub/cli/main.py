@@ -18,6 +18,8 @@ from kohakuhub.errors import HubError
 app = typer.Typer(help="KohakuHub: a self-hosted Hugging Face compatible hub.", no_args_is_help=True)
 admin = typer.Typer(help="Administration tasks (users and tokens).", no_args_is_help=True)
 app.add_typer(admin, name="admin")
+lakefs = typer.Typer(help="The lakeFS mirror (KOHAKU_HUB_LAKEFS_*): its lag and its resync.", no_args_is_help=True)
+admin.add_typer(lakefs, name="lakefs")
 
 DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data directory (default ./kohakuhub-data).")]
 
@@ -122,6 +124,61 @@ def storage_stats(data_dir: DataDir = None) -> None:
     import json
 
     typer.echo(json.dumps(_hub(data_dir).xet.stats()))
+
+
+def _mirror(data_dir: Path | None):
+    hub = _hub(data_dir)
+    if hub.lakefs is None:
+        typer.echo("error: the lakeFS mirror is off (set KOHAKU_HUB_LAKEFS_ENDPOINT and the other "
+                   "KOHAKU_HUB_LAKEFS_* settings)", err=True)
+        raise typer.Exit(2)
+    return hub.lakefs
+
+
+@lakefs.command("status")
+def lakefs_status(data_dir: DataDir = None) -> None:
+    """Each queued repo: changes not yet mirrored and since when, commits mirrored, failures, last error."""
+    states = _mirror(data_dir).states()
+    if not states:
+        typer.echo("no repo queued: every change so far is mirrored (or none was made)")
+        return
+    typer.echo(f"{'repo':<40} {'pending':>7} {'since':<19} {'mirrored':>8} {'fails':>5}  last error")
+    for state in states:
+        since = state.pending_since.strftime("%Y-%m-%d %H:%M:%S") if state.pending_since else "-"
+        name = state.repo or f"(deleted) {state.key}"
+        error = (state.last_error or "").replace("\n", " ")[:200]
+        typer.echo(f"{name:<40} {state.pending:>7} {since:<19} {state.mirrored_commits:>8} {state.attempts:>5}  {error}")
+
+
+@lakefs.command("resync")
+def lakefs_resync(
+    repo: Annotated[Optional[str], typer.Argument(help="TYPE/NAMESPACE/NAME, e.g. model/alice/bert (or --all).")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every hub repo.")] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Delete the lakeFS repositories first and replay "
+                                          "the whole git history.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Queue repos for a fresh comparison with lakeFS (the running hub's workers do the work)."""
+    from kohakuhub.db import lakefs_mirror as queue_db
+
+    if (repo is None) == (not every):
+        typer.echo("error: name one repo (TYPE/NAMESPACE/NAME) or pass --all, not both", err=True)
+        raise typer.Exit(2)
+    mirror = _mirror(data_dir)
+    if every:
+        keys = queue_db.all_repo_keys()
+    else:
+        key = queue_db.repo_key_of(repo if repo.count("/") == 2 else f"model/{repo}")
+        if key is None:
+            typer.echo(f"error: no repo {repo} (give TYPE/NAMESPACE/NAME, e.g. dataset/alice/data)", err=True)
+            raise typer.Exit(1)
+        keys = [key]
+    try:
+        mirror.resync(keys, rebuild=rebuild)
+    except HubError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"queued {len(keys)} repo(s){' for a rebuild' if rebuild else ''}")
 
 
 if __name__ == "__main__":

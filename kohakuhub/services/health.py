@@ -20,6 +20,7 @@ from kohakuhub.config import Settings
 from kohakuhub.db.site_admin import database_round_trip
 from kohakuhub.services.admin import require_admin
 from kohakuhub.services.auth import Caller
+from kohakuhub.services.lakefs_mirror import LakefsMirrorService
 from kohakuhub.storage.base import BlobStore
 from kohakuhub.versioning.git.health import git_binary_version, probe_repo_dir
 
@@ -44,19 +45,23 @@ def _gb(n: int) -> str:
 class HealthService:
     """Measures the database, the blob store (local files or S3), the git binary and the git data dir."""
 
-    def __init__(self, store: BlobStore, settings: Settings) -> None:
+    def __init__(self, store: BlobStore, settings: Settings, lakefs: LakefsMirrorService | None = None) -> None:
         self._store = store
         self._settings = settings
+        self._lakefs = lakefs
 
     def checks(self, caller: Caller | None) -> list[Check]:
         """Run every check, in order. Raises as ``require_admin``."""
         require_admin(caller)
-        return [
+        checks = [
             self._measure("database", self._database),
             self._measure("blob_store", self._blob_store),
             self._measure("git", git_binary_version),
             self._measure("git_data_dir", self._git_data_dir),
         ]
+        if self._lakefs is not None:  # listed only when the mirror is configured
+            checks.append(self._measure("lakefs", self._lakefs.health))
+        return checks
 
     @staticmethod
     def _measure(name: str, check: Callable[[], str]) -> Check:

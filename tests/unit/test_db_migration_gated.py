@@ -56,7 +56,7 @@ def test_upgrades_a_version_8_database(database, monkeypatch) -> None:
                    f" updated_at, downloads, likes) VALUES ('k1', 'model', 'old', 'm', 'model/old/m', {false}, 1,"
                    " '2024-01-01 00:00:00', '2024-01-01 00:00:00', 7, 3)")
     monkeypatch.undo()
-    assert migrations.migrate(db) == [10]
+    assert migrations.migrate(db) == [version for version, _, _ in migrations.MIGRATIONS if version > 8]
     assert "likes" not in _columns(db, "repo")
     repo = Repo.get(Repo.key == "k1")
     assert (repo.gated, repo.downloads) == ("", 7)  # the old count becomes the all-time count
@@ -74,7 +74,7 @@ def test_a_migration_numbered_below_an_applied_one_still_runs(tmp_path, monkeypa
     """Branches number their migrations in parallel: a database may have 10 before 9 is merged."""
     db = SqliteDatabase(str(tmp_path / "order.db"), pragmas=SQLITE_PRAGMAS)
     database_proxy.initialize(db)
-    assert migrations.migrate(db)[-1] == 10
+    assert 10 in migrations.migrate(db)
     ran = []
     nine = (9, "a branch's migration merged later", lambda database: ran.append(database))
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, nine])

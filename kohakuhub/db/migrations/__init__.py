@@ -24,6 +24,7 @@ from kohakuhub.db.migrations import (
     m0007_open_multipart_uploads,
     m0008_card_tags,
     m0010_gated_likes_downloads,
+    m0011_lakefs_mirror,
 )
 
 Migration = tuple[int, str, Callable[[Database], None]]
@@ -38,6 +39,7 @@ MIGRATIONS: list[Migration] = [
     (7, "open s3 multipart uploads", m0007_open_multipart_uploads.apply),
     (8, "card tags of repos", m0008_card_tags.apply),
     (10, "gated repos and access requests, likes, downloads, avatars", m0010_gated_likes_downloads.apply),
+    (11, "lakefs mirror queue and mirrored commits", m0011_lakefs_mirror.apply),
 ]
 
 # Arbitrary constant identifying our advisory lock on PostgreSQL.

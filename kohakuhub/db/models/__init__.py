@@ -3,6 +3,7 @@
 from kohakuhub.db.models.accounts import LoginFailure, Session, Token, User
 from kohakuhub.db.models.base import utcnow
 from kohakuhub.db.models.community import Avatar, DownloadVisit, RepoAccessRequest, RepoDownloadDay, RepoLike
+from kohakuhub.db.models.lakefs import LakefsMirror, LakefsMirroredCommit
 from kohakuhub.db.models.lfs import LfsGrant, LfsObject, OpenMultipartUpload, RepoLfsObject
 from kohakuhub.db.models.orgs import Invitation, OrgMember, RepoCollaborator
 from kohakuhub.db.models.quotas import NamespaceQuota, RepoUsage
@@ -13,6 +14,7 @@ ALL_MODELS = [
     User, Session, Token, LoginFailure, Repo, RepoRedirect, LfsObject, RepoLfsObject, LfsGrant, OrgMember,
     RepoCollaborator, Invitation, RepoUsage, NamespaceQuota, XetXorb, XetXorbGrant, XetDedupChunk, XetFile,
     OpenMultipartUpload, RepoCardIndex, RepoTag, RepoAccessRequest, RepoLike, RepoDownloadDay, DownloadVisit, Avatar,
+    LakefsMirror, LakefsMirroredCommit,
 ]
 
 __all__ = [
@@ -20,6 +22,8 @@ __all__ = [
     "Avatar",
     "DownloadVisit",
     "Invitation",
+    "LakefsMirror",
+    "LakefsMirroredCommit",
     "LfsGrant",
     "LfsObject",
     "LoginFailure",

@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -81,6 +81,7 @@ class GitBackend(VersioningBackend):
         self._paths: dict[str, Path] = {}
         self._maintenance_guard = threading.Lock()
         self._maintenance: dict[str, threading.Thread] = {}
+        self._ref_listeners: list[Callable[[str], None]] = []
 
     # --- repositories ------------------------------------------------------------------------------
 
@@ -118,7 +119,35 @@ class GitBackend(VersioningBackend):
                 os.rename(path, trash)  # atomic: readers see the whole repo or nothing
         except (RepoNotFoundError, FileNotFoundError):
             return
+        self.refs_moved(key)
         shutil.rmtree(trash, ignore_errors=True)
+
+    def add_ref_listener(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(key)`` right after any ref of repo ``key`` moved or the repo was deleted.
+
+        Every ref write of the hub goes through this class (API commits, squash, branches, tags, history
+        rewrites) or through ``GitTransport.receive_pack`` (pushes), which calls ``refs_moved`` too; so a
+        listener (the lakeFS mirror's queue) misses no path.
+        """
+        self._ref_listeners.append(listener)
+
+    def refs_moved(self, key: str) -> None:
+        """Tell the listeners that repo ``key``'s refs changed; a failing listener is logged, never raised.
+
+        The ref has already moved: the write succeeded, and a listener's trouble must not turn it into an error.
+        """
+        for listener in self._ref_listeners:
+            try:
+                listener(key)
+            except Exception:
+                log.exception("ref listener failed for repo %s", key)
+
+    @contextmanager
+    def _moving_refs(self, key: str) -> Iterator[None]:
+        """The repo's write lock around a ref write; the listeners hear of it once the lock is released."""
+        with self._locks.hold(key, self.repo_path(key)):
+            yield
+        self.refs_moved(key)
 
     def repo_exists(self, key: str) -> bool:
         """True when the repository exists."""
@@ -171,7 +200,7 @@ class GitBackend(VersioningBackend):
         Raises:
             StaleParentError: a ref moved under us (a writer that bypassed the lock).
         """
-        with self._locks.hold(key, self.repo_path(key)):
+        with self._moving_refs(key):
             repo = open_fresh(self.repo_path(key))  # objects written here need no cached odb state
             refs = [repo.references[name] for name in blob_scan.ordered_refs(repo)]
             tips = [ref.peel(pygit2.Commit).id for ref in refs if _points_at_commit(ref)]
@@ -280,7 +309,7 @@ class GitBackend(VersioningBackend):
         """
         ref_name = validate_ref_name(name, "heads")
         target = revisions.resolve_commit(self._open(key), commit).id
-        with self._locks.hold(key, self.repo_path(key)):
+        with self._moving_refs(key):
             create_ref(self._open(key), ref_name, target, label=f"Reference {ref_name}")
 
     def delete_branch(self, key: str, name: str) -> None:
@@ -289,7 +318,7 @@ class GitBackend(VersioningBackend):
         Raises:
             RevisionNotFoundError: no such branch.
         """
-        with self._locks.hold(key, self.repo_path(key)):
+        with self._moving_refs(key):
             delete_ref(self._open(key), _HEADS + str(name), name=str(name))
 
     def create_tag(self, key: str, name: str, commit: str, *, message: str | None, tagger: Signature) -> None:
@@ -303,7 +332,7 @@ class GitBackend(VersioningBackend):
         """
         ref_name = validate_ref_name(name, "tags")
         signature = make_signature(tagger) if message is not None else None
-        with self._locks.hold(key, self.repo_path(key)):
+        with self._moving_refs(key):
             repo = self._open(key)
             target = revisions.resolve_commit(repo, commit).id
             if message is None:
@@ -323,7 +352,7 @@ class GitBackend(VersioningBackend):
         Raises:
             RevisionNotFoundError: no such tag.
         """
-        with self._locks.hold(key, self.repo_path(key)):
+        with self._moving_refs(key):
             delete_ref(self._open(key), "refs/tags/" + str(name), name=str(name))
 
     # --- commits -----------------------------------------------------------------------------------
@@ -356,7 +385,7 @@ class GitBackend(VersioningBackend):
         ref_name = self._branch_ref(branch, creating=create_branch)
         signature = make_signature(author, when)
         check_message(message)
-        with self._locks.hold(key, self.repo_path(key)):
+        with self._moving_refs(key):
             repo = self._open(key)
             head = revisions.head_of(repo, ref_name)
             if head is None and not create_branch:
@@ -383,7 +412,7 @@ class GitBackend(VersioningBackend):
         ref_name = self._branch_ref(branch, creating=False)
         signature = make_signature(author)
         check_message(message)
-        with self._locks.hold(key, self.repo_path(key)):
+        with self._moving_refs(key):
             repo = self._open(key)
             head = revisions.head_of(repo, ref_name)
             if head is None:

@@ -139,6 +139,8 @@ class GitTransport:
             server.close()
             lock.release()
             shutil.rmtree(socket_dir, ignore_errors=True)
+            if lock.taken:  # the push reached pre-receive: git may have moved refs (listeners re-read them)
+                self.backend.refs_moved(key)
         self.backend.maybe_consolidate(key)
 
     @staticmethod
@@ -189,6 +191,11 @@ class _HeldLock:
 
         threading.Thread(target=hold, name="push-lock", daemon=True).start()
         await acquired
+
+    @property
+    def taken(self) -> bool:
+        """Whether the push asked for the lock (it reached pre-receive)."""
+        return self._started
 
     def release(self) -> None:
         self._release.set()
