@@ -65,11 +65,13 @@ class LakefsTarget(MirrorTarget):
         self._staging = lakefs_sdk.StagingApi(self._client)
         self._internal = lakefs_sdk.InternalApi(self._client)
         self._refs = lakefs_sdk.RefsApi(self._client)
+        self._config = lakefs_sdk.ConfigApi(self._client)
         self._roots: dict[str, str] = {}
 
     def health(self) -> str:
-        version = _call("report its version", self._internal.get_lake_fs_version)
-        return f"lakeFS {version.version} answers"
+        config = _call("report its version", self._config.get_config)
+        version = config.version_config.version if config.version_config else "(version not given)"
+        return f"lakeFS {version} answers"
 
     def ensure_repository(self, name: str, hub_key: str) -> str:
         try:

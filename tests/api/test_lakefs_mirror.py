@@ -18,20 +18,26 @@ from kohakuhub.lakefs.base import COMMIT_KEY, repository_name
 from kohakuhub.lib.lfs_pointer import parse_pointer
 from kohakuhub.services.lakefs_mirror import LakefsMirrorService, backoff
 from kohakuhub.services.lakefs_replay import LfsSource
-from tests.api.helpers import api, bearer, commit, create_repo, file_op, head, lfs_op, lfs_upload
+from tests.api.helpers import api, bearer, commit, create_repo, file_op, head, lfs_op, lfs_upload, sha256
 from tests.lakefs_memory import MemoryLakefs
+from tests.s3_support import s3_settings
+from tests.servers.minio import MIN_PART_SIZE
 
 
 class Mirror:
-    """A hub with a lakeFS mirror attached the way build_hub attaches it (a ref listener)."""
+    """A hub with a lakeFS mirror attached the way build_hub attaches it (a ref listener).
 
-    def __init__(self, hub_client) -> None:
+    ``linked_prefix`` (``s3://bucket/``): lakeFS shares the hub's S3 bucket, so LFS files are linked.
+    """
+
+    def __init__(self, hub_client, linked_prefix: str | None = None) -> None:
         self.hc = hub_client
         self.hub = hub_client.hub
         self.git = self.hub.commits.versioning
         self.lakefs = MemoryLakefs()
+        self.linked_prefix = linked_prefix
         self.service = LakefsMirrorService(self.git, self.lakefs,
-                                           LfsSource(self.hub.lfs.object_key, self.hub.lfs.store, None))
+                                           LfsSource(self.hub.lfs.object_key, self.hub.lfs.store, linked_prefix))
         self.git.add_ref_listener(self.service.note)
 
     def key(self, repo_id: str, repo_type: str = "model") -> str:
@@ -60,8 +66,13 @@ class Mirror:
         return found
 
     def lakefs_bytes(self, key: str, commit_id: str) -> dict[str, str]:
-        return {path: hashlib.sha256(data).hexdigest()
-                for path, (data, _address, _oid) in self.lakefs.tree(repository_name(key), commit_id).items()}
+        """path -> sha256 of what lakeFS serves: its own bytes, or those at the linked physical address."""
+        found = {}
+        for path, (data, address, _oid) in self.lakefs.tree(repository_name(key), commit_id).items():
+            if data is None:
+                data = b"".join(self.hub.lfs.store.read_range(address.removeprefix(self.linked_prefix)))
+            found[path] = hashlib.sha256(data).hexdigest()
+        return found
 
     def assert_mirrored(self, key: str) -> None:
         """Branches and tags match; each lakeFS commit of each branch has its hub commit's tree, message, date."""
@@ -91,6 +102,24 @@ class Mirror:
 @pytest.fixture
 def mirror(hub_client) -> Mirror:
     return Mirror(hub_client)
+
+
+def test_lfs_files_are_linked_in_place_when_lakefs_shares_the_hubs_bucket(make_hub):
+    hc = make_hub(**s3_settings(), lfs_multipart_chunk_size_bytes=MIN_PART_SIZE)  # both layouts: LFS in MinIO
+    bucket = hc.hub.settings.s3_bucket_name
+    mirror = Mirror(hc, linked_prefix=f"s3://{bucket}/")
+    create_repo(hc.client, hc.token, "big")
+    data = bytes(range(256)) * 64
+    lfs_upload(hc.client, hc.token, "alice/big", data)
+    commit(hc.client, hc.token, "alice/big", [lfs_op("weights.bin", data), file_op("small.txt", b"small")])
+    mirror.service.drain()
+    key = mirror.key("alice/big")
+    mirror.assert_mirrored(key)
+    tree = mirror.lakefs.tree(repository_name(key), "main")
+    stored, address, _ = tree["weights.bin"]
+    # No byte copied: lakeFS points at the hub's own object, which holds the file.
+    assert stored is None and address == f"s3://{bucket}/{hc.hub.lfs.object_key(sha256(data))}"
+    assert tree["small.txt"][:2] == (b"small", None)  # small files are uploaded
 
 
 def _pending(key: str) -> int:
