@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 import lakefs_sdk
+import urllib3
 from lakefs_sdk.exceptions import ApiException, NotFoundException, OpenApiException
 
 from kohakuhub.lakefs.base import COMMIT_KEY, OID_KEY, REPO_KEY, CommitSpec, Head, MirrorError, MirrorTarget, PutObject
@@ -20,6 +21,8 @@ from kohakuhub.lakefs.base import COMMIT_KEY, OID_KEY, REPO_KEY, CommitSpec, Hea
 T = TypeVar("T")
 PAGE = 1000
 DELETE_BATCH = 1000  # lakeFS's limit of paths per delete_objects call
+CONNECT_TIMEOUT_SECONDS = 10.0
+READ_TIMEOUT_SECONDS = 300.0
 
 
 def _call(what: str, func: Callable[[], T]) -> T:
@@ -55,6 +58,10 @@ class LakefsTarget(MirrorTarget):
         config = lakefs_sdk.Configuration(host=f"{endpoint.rstrip('/')}/api/v1", username=access_key,
                                           password=secret_key)
         self._client = lakefs_sdk.ApiClient(config)
+        # urllib3 waits forever by default: a lakeFS that stops answering must not hold the drainer (and the
+        # repo's lease) for good. Reads may be long (a big upload's answer), connects never are.
+        self._client.rest_client.pool_manager.connection_pool_kw["timeout"] = urllib3.Timeout(
+            connect=CONNECT_TIMEOUT_SECONDS, read=READ_TIMEOUT_SECONDS)
         self._namespace = storage_namespace
         self._spool_dir = spool_dir
         self._repos = lakefs_sdk.RepositoriesApi(self._client)

@@ -25,7 +25,7 @@ from kohakuhub.versioning.base import VersioningBackend
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)  # renewed after every replayed commit, so only a dead worker loses it
+LEASE = timedelta(minutes=15)  # renewed after every replayed commit, so only a dead worker loses it
 BACKOFF_FIRST_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 600.0
 IDLE_POLL_SECONDS = 5.0  # other workers' changes are noticed this late at most

@@ -130,18 +130,29 @@ class GitTransport:
 
         server = await asyncio.start_unix_server(on_hook, path=socket_path)
         config = {**RECEIVE_PACK_CONFIG, "core.hooksPath": str(self.hooks_dir)}
+        told = False
         try:
             async with aclosing(stream_process(self._command("receive-pack", key, config),
                                      {**env, "KOHAKU_HUB_PUSH_SOCKET": socket_path}, body)) as report:
                 async for chunk in report:
                     yield chunk
+            if lock.taken:  # the push reached pre-receive: git may have moved refs (listeners re-read them)
+                await asyncio.to_thread(self.backend.refs_moved, key)  # before the pusher hears "done"
+                told = True
         finally:
             server.close()
             lock.release()
             shutil.rmtree(socket_dir, ignore_errors=True)
-            if lock.taken:  # the push reached pre-receive: git may have moved refs (listeners re-read them)
-                self.backend.refs_moved(key)
+            if lock.taken and not told:  # cut short (client gone): still tell, without awaiting
+                self._tell_listeners(key)
         self.backend.maybe_consolidate(key)
+
+    def _tell_listeners(self, key: str) -> None:
+        """``refs_moved`` off the event loop (a listener writes to the database); inline if no loop runs."""
+        try:
+            asyncio.get_running_loop().run_in_executor(None, self.backend.refs_moved, key)
+        except RuntimeError:  # the generator is finalised outside the loop
+            self.backend.refs_moved(key)
 
     @staticmethod
     async def _hook_verdict(raw: bytes, gate: PushGate, lock: _HeldLock, repo_path: Path,
