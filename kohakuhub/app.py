@@ -124,6 +124,7 @@ def build_lakefs_mirror(settings: Settings, versioning: GitBackend, store: BlobS
     shared = settings.uses_s3 and settings.lakefs_storage_namespace.startswith(bucket_prefix)
     mirror = LakefsMirrorService(versioning, target, LfsSource(lfs.object_key, store, bucket_prefix if shared else None))
     versioning.add_ref_listener(mirror.note)
+    mirror.queue_existing_repos()  # a hub that turns the mirror on mirrors what it already has
     return mirror
 
 

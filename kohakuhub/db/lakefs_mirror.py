@@ -154,6 +154,15 @@ def mirror_states() -> list[MirrorState]:
                         row.attempts, row.last_error, row.last_synced_at, counts.get(row.key, 0)) for row in rows]
 
 
+def queue_repos_never_queued() -> int:
+    """Queue every hub repo that has no queue row (made before the mirror was configured); how many."""
+    known = LakefsMirror.select(LakefsMirror.key)
+    keys = [key for (key,) in Repo.select(Repo.key).where(Repo.key.not_in(known)).tuples()]
+    for key in keys:
+        note_refs_changed(key)
+    return len(keys)
+
+
 def all_repo_keys() -> list[str]:
     """The storage key of every hub repo (a resync of all)."""
     return [key for (key,) in Repo.select(Repo.key).tuples()]

@@ -57,6 +57,12 @@ class LakefsMirrorService:
         queue_db.note_refs_changed(key)
         self._wake.set()
 
+    @staticmethod
+    def queue_existing_repos() -> int:
+        """Queue the repos made before the mirror was configured (a row is kept per repo until it is
+        deleted, so a repo without one was never queued); returns how many."""
+        return queue_db.queue_repos_never_queued()
+
     def resync(self, keys: list[str], *, rebuild: bool = False) -> None:
         """Queue ``keys`` again now; ``rebuild`` first deletes their lakeFS repositories (a full replay).
 

@@ -95,3 +95,18 @@ def test_the_workers_drainer_thread_tries_on_its_own(down_hub):
     while queue_db.failed_attempts(key) == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert queue_db.failed_attempts(key) >= 1
+
+
+def test_repos_made_before_the_mirror_was_configured_are_queued_when_it_is(make_hub, tmp_path):
+    from kohakuhub.app import create_app
+    from tests.conftest import hub_settings
+    from tests.s3_support import app_client
+
+    plain = make_hub()  # no mirror
+    create_repo(plain.client, plain.token, "early")
+    settings = hub_settings(plain.data_dir, **_lakefs())  # the same data, now with lakeFS configured
+    with app_client(create_app(settings), base_url="http://testserver") as client:
+        mirror = client.app.state.hub.lakefs
+        states = {s.repo: s for s in mirror.states()}
+        assert states["model:alice/early"].pending == 1
+        assert mirror.queue_existing_repos() == 0  # once
