@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -99,6 +100,8 @@ class MemoryLakefs(MirrorTarget):
 
     def create_branch(self, name: str, branch: str, source_commit: str) -> None:
         repo = self._repo(name)
+        if not re.fullmatch(r"\w[-\w]*", branch, re.ASCII):  # lakeFS's rule for branch names
+            raise MirrorError(f"lakeFS refused: 400 invalid branch name {branch!r}")
         if branch in repo.branches or source_commit not in repo.commits:
             raise MirrorError(f"lakeFS refused: 409/404 create branch {branch}")
         repo.branches[branch] = source_commit

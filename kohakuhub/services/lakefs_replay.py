@@ -15,6 +15,7 @@ commit) or a commit the next run recognises by its metadata, so nothing is commi
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -28,6 +29,9 @@ from kohakuhub.versioning.base import VersioningBackend
 log = logging.getLogger(__name__)
 
 LOG_PAGE = 200
+# lakeFS's branch names: a word character, then word characters and dashes. Hub branches with others
+# ("feature/x", "v1.0") cannot exist there: they are left out, with a warning in the log.
+LAKEFS_BRANCH = re.compile(r"\w[-\w]*", re.ASCII)
 # A hub tag whose commit is on no mirrored branch is replayed on this lakeFS branch, tagged, then dropped.
 TAG_BRANCH = "khub-tag-replay"
 
@@ -97,11 +101,15 @@ class RepoReplayer:
             return 0
         default = self._target.ensure_repository(name, key)
         refs = self._git.refs(key)
+        branches = {branch: tip for branch, tip in refs.branches.items() if LAKEFS_BRANCH.fullmatch(branch)}
+        if len(branches) < len(refs.branches):
+            log.warning("lakeFS mirror of repo %s leaves out branches lakeFS cannot name: %s", key,
+                        ", ".join(sorted(set(refs.branches) - set(branches))))
         replayed = 0
         heads = self._target.branches(name)
-        for branch in sorted(refs.branches, key=lambda b: (b != default, b)):  # the default first: others fork from it
-            replayed += self._sync_branch(key, name, branch, refs.branches[branch], heads, default)
-        for branch in set(self._target.branches(name)) - set(refs.branches) - {default}:
+        for branch in sorted(branches, key=lambda b: (b != default, b)):  # the default first: others fork from it
+            replayed += self._sync_branch(key, name, branch, branches[branch], heads, default)
+        for branch in set(self._target.branches(name)) - set(branches) - {default}:
             self._target.delete_branch(name, branch)
         self._sync_tags(key, name, refs.tags, default)
         return replayed

@@ -78,6 +78,7 @@ class Mirror:
         """Branches and tags match; each lakeFS commit of each branch has its hub commit's tree, message, date."""
         name = repository_name(key)
         refs = self.git.refs(key)
+        refs.branches.pop("feature/x", None)  # lakeFS cannot name it (the mirror leaves it out)
         heads = self.lakefs.branches(name)
         assert {b: h.hub_commit for b, h in heads.items()} == refs.branches
         for branch in refs.branches:
@@ -136,6 +137,7 @@ def test_every_write_path_is_mirrored_commit_for_commit(mirror):
     commit(hc.client, hc.token, "alice/m", [file_op("a.txt", b"one"), lfs_op("w.bin", big)], summary="add")
     commit(hc.client, hc.token, "alice/m", [file_op("dir/b.txt", b"two")], summary="b")
     mirror.post(f"{base}/branch/dev")
+    mirror.post(f"{base}/branch/feature%2Fx")  # a name lakeFS cannot hold: left out
     commit(hc.client, hc.token, "alice/m", [file_op("a.txt", b"dev one")], revision="dev", summary="on dev")
     mirror.post(f"{base}/tag/main", json={"tag": "v1"})
     mirror.post(f"{base}/tag/main", json={"tag": "v1-annotated", "message": "release"})
