@@ -41,6 +41,12 @@ def _call(what: str, func: Callable[[], T]) -> T:
         raise MirrorError(f"lakeFS could not {what}: {type(exc).__name__}: {exc}") from exc
 
 
+def _oid_of(metadata: dict[str, str]) -> str | None:
+    """The git blob id in an object's user metadata. Matched loosely: an upload's ``X-Lakefs-Meta-*`` header
+    may come back under the header's name, a link's under the key given; a miss only costs a re-upload."""
+    return next((value for name, value in metadata.items() if name.lower().endswith(OID_KEY)), None)
+
+
 def _missing_ok(what: str, func: Callable[[], object]) -> None:
     try:
         func()
@@ -146,7 +152,7 @@ class LakefsTarget(MirrorTarget):
         _missing_ok(f"delete tag {tag}", lambda: self._tags.delete_tag(name, tag))
 
     def files(self, name: str, branch: str) -> dict[str, str | None]:
-        return {stat.path: (stat.metadata or {}).get(OID_KEY) for stat in self._pages(
+        return {stat.path: _oid_of(stat.metadata or {}) for stat in self._pages(
             f"list the objects of {name}@{branch}",
             lambda after: self._objects.list_objects(name, branch, user_metadata=True, after=after, amount=PAGE))}
 
