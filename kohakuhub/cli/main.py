@@ -137,17 +137,21 @@ def _mirror(data_dir: Path | None):
 
 @lakefs.command("status")
 def lakefs_status(data_dir: DataDir = None) -> None:
-    """Each queued repo: changes not yet mirrored and since when, commits mirrored, failures, last error."""
-    states = _mirror(data_dir).states()
+    """Each queued repo: changes not yet mirrored and since when, commits lakeFS lacks ("behind"), commits
+    mirrored, failures in a row, last error."""
+    mirror = _mirror(data_dir)
+    states = mirror.states()
     if not states:
         typer.echo("no repo queued: every change so far is mirrored (or none was made)")
         return
-    typer.echo(f"{'repo':<40} {'pending':>7} {'since':<19} {'mirrored':>8} {'fails':>5}  last error")
+    typer.echo(f"{'repo':<40} {'pending':>7} {'since':<19} {'behind':>6} {'mirrored':>8} {'fails':>5}  last error")
     for state in states:
         since = state.pending_since.strftime("%Y-%m-%d %H:%M:%S") if state.pending_since else "-"
         name = state.repo or f"(deleted) {state.key}"
+        behind = mirror.commits_behind(state.key) if state.pending else 0
         error = (state.last_error or "").replace("\n", " ")[:200]
-        typer.echo(f"{name:<40} {state.pending:>7} {since:<19} {state.mirrored_commits:>8} {state.attempts:>5}  {error}")
+        typer.echo(f"{name:<40} {state.pending:>7} {since:<19} {'-' if behind is None else behind:>6} "
+                   f"{state.mirrored_commits:>8} {state.attempts:>5}  {error}")
 
 
 @lakefs.command("resync")

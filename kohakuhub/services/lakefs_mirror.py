@@ -147,6 +147,15 @@ class LakefsMirrorService:
         """Every queued repo and how far behind it is, the most behind first."""
         return queue_db.mirror_states()
 
+    def commits_behind(self, key: str) -> int | None:
+        """How many of the repo's commits lakeFS does not have yet; None when the repo is gone."""
+        if not self._versioning.repo_exists(key):
+            return None
+        try:
+            return RepoReplayer(self._versioning, self.target, self._lfs).unmirrored_commits(key)
+        except NotFoundError:  # deleted meanwhile
+            return None
+
     def health(self) -> str:
         """lakeFS answers, and how many repos wait.
 

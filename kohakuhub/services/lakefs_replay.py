@@ -138,6 +138,17 @@ class RepoReplayer:
             self._keep_alive()
         return len(todo)
 
+    def unmirrored_commits(self, key: str) -> int:
+        """Hub commits on the repo's branches that no lakeFS commit mirrors yet (from the hub's records alone).
+
+        Raises:
+            NotFoundError: the repo is gone.
+        """
+        todo: set[str] = set()
+        for tip in self._git.refs(key).branches.values():
+            todo.update(info.id for info in self._unmirrored(key, tip, None)[0])
+        return len(todo)
+
     def _unmirrored(self, key: str, tip: str, head: Head | None) -> tuple[list[CommitInfo], Base | None]:
         """The commits of ``tip``'s first-parent chain after its newest mirrored one (oldest first), and that one."""
         todo: list[CommitInfo] = []

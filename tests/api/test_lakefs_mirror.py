@@ -190,6 +190,7 @@ def test_lakefs_down_for_twenty_commits_then_catches_up_in_order(mirror):
     [state] = [s for s in queue_db.mirror_states() if s.key == key]
     assert state.pending == 20 and state.attempts == 1 and "connection refused" in state.last_error
     assert mirror.service.drain() == 0  # not due before its backoff
+    assert mirror.service.commits_behind(key) == 20
     assert backoff(1) == timedelta(seconds=2) and backoff(3) == timedelta(seconds=8)
     assert backoff(50) == timedelta(seconds=600)
     mirror.lakefs.down = False
@@ -200,6 +201,7 @@ def test_lakefs_down_for_twenty_commits_then_catches_up_in_order(mirror):
         [f"commit {n}" for n in reversed(range(20))]
     [state] = [s for s in queue_db.mirror_states() if s.key == key]
     assert (state.pending, state.attempts, state.last_error) == (0, 0, None)
+    assert mirror.service.commits_behind(key) == 0
 
 
 @pytest.mark.parametrize("cut", ["after_commit", "during_staging"])
