@@ -15,7 +15,8 @@ from rich.text import Text
 
 from kohub_cli.errors import CliError, UsageError
 
-out = Console(soft_wrap=True)
+# Piped output is not cut to 80 columns: a table's cells stay whole for grep and awk.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 4096)
 err = Console(stderr=True, soft_wrap=True)
 
 
