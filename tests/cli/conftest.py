@@ -5,6 +5,7 @@ the console script as a user would (a pipe for stdin, or a pseudo-terminal when 
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
 import pty
@@ -67,6 +68,17 @@ class KohubCli:
     def command(self) -> str:
         return str(self.venv / "bin" / "kohub-cli")
 
+    def stored_tokens(self) -> dict[str, str]:
+        """The tokens in this machine's HF_HOME, read as huggingface_hub writes them (an INI file)."""
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(self.home / "stored_tokens")
+        return {name: parser[name]["hf_token"] for name in parser.sections()}
+
+    def hf(self, *args: str) -> subprocess.CompletedProcess:
+        """The ``hf`` CLI of the suite's own huggingface_hub, on this machine (same HF_HOME, no HF_TOKEN)."""
+        return subprocess.run([sys.executable, "-m", "huggingface_hub.cli.hf", *args], env=self.env(),
+                              capture_output=True, text=True, timeout=120, check=False)
+
     def env(self, token: str | None = None, **extra: str) -> dict[str, str]:
         """A user's environment: HF_ENDPOINT, this test's HF_HOME, HF_TOKEN if ``token``."""
         env = {k: v for k, v in os.environ.items()
@@ -79,10 +91,12 @@ class KohubCli:
         return env
 
     def __call__(self, *args: str, token: str | None = None, input: str | None = None,
-                 env: dict[str, str] | None = None, timeout: float = 120) -> Result:
-        """Run with stdin a pipe (not a terminal); ``input`` is written to it."""
+                 env: dict[str, str | None] | None = None, timeout: float = 120) -> Result:
+        """Run with stdin a pipe (not a terminal); ``input`` is written to it. ``env`` adds variables
+        (a None value removes one)."""
+        merged = {k: v for k, v in {**self.env(token), **(env or {})}.items() if v is not None}
         proc = subprocess.run([self.command, *args], input=input or "", capture_output=True, text=True,
-                              env={**self.env(token), **(env or {})}, timeout=timeout, check=False)
+                              env=merged, timeout=timeout, check=False)
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def alice(self, *args: str, **kwargs: Any) -> Result:

@@ -223,7 +223,9 @@ def switch(name: Annotated[Optional[str], typer.Argument(help="Stored token to m
             raise CliError("No stored tokens: run `kohub-cli auth login`")
         for index, each in enumerate(names, 1):
             note(f"{index}. {each}")
-        choice = typer.prompt("Token number", type=typer.IntRange(1, len(names)), err=True)
+        choice = typer.prompt("Token number", type=int, err=True)
+        if not 1 <= choice <= len(names):
+            raise CliError(f"No token number {choice}; nothing was changed")
         name = names[choice - 1]
     hf_tokens.switch(name)
     endpoint = config.load().get("logins", {}).get(name, {}).get("endpoint")
