@@ -175,6 +175,12 @@ def cli(cli_venv: Path, cli_hub: CliHub, tmp_path: Path) -> KohubCli:
     return KohubCli(cli_venv, cli_hub, tmp_path / "hf_home")
 
 
+@pytest.fixture(scope="module")
+def module_cli(cli_venv: Path, cli_hub: CliHub, tmp_path_factory: pytest.TempPathFactory) -> KohubCli:
+    """kohub-cli on a machine shared by one module's tests (for content they all read)."""
+    return KohubCli(cli_venv, cli_hub, tmp_path_factory.mktemp("cli") / "hf_home")
+
+
 def unique(prefix: str) -> str:
     """A repo or org name no other test uses (the hub is shared by the session)."""
     return f"{prefix}-{uuid.uuid4().hex[:8]}"

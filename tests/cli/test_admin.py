@@ -42,28 +42,48 @@ def test_tokens_create_list_revoke(cli):
     assert "late" not in {t["name"] for t in cli.alice("token", "list", "--json").json()}
 
 
-def test_admin_users_quotas_repos_and_stats(cli):
+def _new_user(cli) -> str:
     name = unique("user")
+    created = cli("--token", ADMIN_TOKEN, "admin", "users", "create", name, "--email", f"{name}@example.com",
+                  "--password-stdin", "--json", input=PASSWORD + "\n")
+    assert created.code == 0, created.err
+    assert created.json()["user"]["username"] == name
+    return name
+
+
+def test_admin_users(cli):
     admin = ("--token", ADMIN_TOKEN)
     refused = cli("admin", "stats", token=cli.hub.alice_token)
     assert refused.code == 1 and refused.err.strip() == "Error: Only site administrators may do this"
-    created = cli(*admin, "admin", "users", "create", name, "--email", f"{name}@example.com", "--password-stdin",
-                  "--json", input=PASSWORD + "\n")
-    assert created.code == 0, created.err
-    assert created.json()["user"]["username"] == name
+    name = _new_user(cli)
     assert cli("auth", "login", "-u", name, "--password-stdin", input=PASSWORD + "\n").code == 0
     found = cli(*admin, "admin", "users", "list", "--search", name, "--json").json()
     assert found["total"] == 1 and found["users"][0]["is_admin"] is False
 
     promoted = cli(*admin, "admin", "users", "set", name, "--admin", "--json").json()["user"]
     assert promoted["is_admin"] is True and promoted["disabled"] is False
-    assert cli("admin", "stats", "--json").code == 0  # their own login is a site admin now
+    assert cli("admin", "stats", "--json").code == 0  # their own login is a site admin's now
     assert cli(*admin, "admin", "users", "set", name, "--disable").code == 0
     assert cli("auth", "whoami").code == 1  # disabling revoked their tokens
     assert cli(*admin, "admin", "users", "set", name, "--enable", "--no-admin").code == 0
 
-    # Quotas: alice may read hers but not set them; the bootstrap token may.
+    stats = cli(*admin, "admin", "stats", "--json").json()
+    assert stats["users"]["total"] >= 3 and {"repos", "lfs", "xet", "tokens"} <= set(stats)
+    assert cli(*admin, "admin", "stats").out.startswith("users: ")
+    kept = cli(*admin, "admin", "users", "delete", name)
+    assert kept.code == 2  # no terminal, no --yes
+    cli(*admin, "admin", "users", "delete", name, "--yes")
+    assert cli(*admin, "admin", "users", "list", "--search", name, "--json").json()["total"] == 0
+    missing = cli(*admin, "admin", "users", "delete", name, "--yes")
+    assert missing.code == 1 and missing.err.strip() == f"Error: User '{name}' not found"
+
+
+def test_quotas(cli):
+    admin = ("--token", ADMIN_TOKEN)
+    name = _new_user(cli)
+    # alice may read her quota but not set it; the bootstrap token may set anyone's.
     before = cli.alice("quota", "show", "--json").json()
+    assert before["namespace"] == "alice"
     refused = cli("quota", "set", "alice", "--private", "1GB", token=cli.hub.alice_token)
     assert refused.code == 1 and refused.err.strip() == "Error: Only site administrators may do this"
     assert cli.alice("quota", "show", "--json").json()["private"]["limit"] == before["private"]["limit"]
@@ -71,26 +91,25 @@ def test_admin_users_quotas_repos_and_stats(cli):
     assert limits["private"] == {"used": 0, "limit": 10 * 2**20} and limits["public"]["limit"] is None
     listed = cli(*admin, "admin", "quotas", "list", "--search", name, "--json").json()["quotas"]
     assert [(q["namespace"], q["type"], q["private"]["limit"]) for q in listed] == [(name, "user", 10 * 2**20)]
-    assert cli(*admin, "admin", "quotas", "set", name, "--private", "default", "--json").json()["private"]["limit"] is None
+    assert "10.0 MiB" in cli(*admin, "admin", "quotas", "show", name).out
+    reset = cli(*admin, "admin", "quotas", "set", name, "--private", "default", "--json").json()
+    assert reset["private"]["limit"] is None
     assert cli(*admin, "quota", "recalculate", name, "--json").json()["namespace"] == name
-    assert cli(*admin, "quota", "set", name, "--private", "12XB").code == 2
+    bad = cli(*admin, "quota", "set", name, "--private", "12XB")
+    assert bad.code == 2 and "Invalid size '12XB'" in bad.err
 
-    # Repos: list any, transfer, delete.
-    repo = unique("adopted")
+
+def test_admin_repos(cli):
+    admin = ("--token", ADMIN_TOKEN)
+    name, repo = _new_user(cli), unique("adopted")
     cli.alice("repo", "create", f"alice/{repo}", "--private")
     rows = cli(*admin, "admin", "repos", "list", "--namespace", "alice", "--search", repo, "--json").json()
     assert [(r["id"], r["private"]) for r in rows["repositories"]] == [(f"alice/{repo}", True)]
     moved = cli(*admin, "admin", "repos", "transfer", f"alice/{repo}", name, "--json").json()
     assert moved["repository"]["id"] == f"{name}/{repo}"
     assert cli(*admin, "admin", "repos", "delete", f"{name}/{repo}").code == 2  # no terminal, no --yes
+    assert cli(*admin, "admin", "repos", "list", "--namespace", name, "--json").json()["total"] == 1
     assert cli(*admin, "admin", "repos", "delete", f"{name}/{repo}", "--yes").code == 0
     assert cli(*admin, "admin", "repos", "list", "--namespace", name, "--json").json()["total"] == 0
-
-    stats = cli(*admin, "admin", "stats", "--json").json()
-    assert stats["users"]["total"] >= 3 and {"repos", "lfs", "xet", "tokens"} <= set(stats)
-    assert cli(*admin, "admin", "stats").out.startswith("users: ")
-
-    cli(*admin, "admin", "users", "delete", name, "--yes")
-    assert cli(*admin, "admin", "users", "list", "--search", name, "--json").json()["total"] == 0
-    missing = cli(*admin, "admin", "users", "delete", name, "--yes")
-    assert missing.code == 1 and missing.err.strip() == f"Error: User '{name}' not found"
+    refused = cli("admin", "repos", "delete", "alice/anything", "--yes", token=cli.hub.alice_token)
+    assert refused.code == 1 and refused.err.strip() == "Error: Only site administrators may do this"
