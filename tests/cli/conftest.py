@@ -12,6 +12,7 @@ import pty
 import select
 import subprocess
 import sys
+import termios
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from tests.conftest import PASSWORD, LiveServer, start_server, stop_server
 
 ADMIN_TOKEN = "cli-tests-bootstrap-admin-token-0123456789"
 LFS_THRESHOLD = 1024  # small files already take the LFS (or Xet) path
+HIDDEN_PROMPTS = ("Password", "Access token")  # typed without echo
 
 
 @dataclass
@@ -107,7 +109,8 @@ class KohubCli:
 
     def in_terminal(self, *args: str, answers: list[tuple[str, str]], token: str | None = None,
                     timeout: float = 60) -> Result:
-        """Run on a pseudo-terminal; for each ``(prompt, reply)`` wait for the prompt, then type the reply.
+        """Run on a pseudo-terminal; for each ``(prompt, reply)`` wait for the prompt, then type the reply
+        (for a prompt in ``HIDDEN_PROMPTS``, once echo is off).
 
         ``out`` is the terminal's whole output (stdout and stderr are the same terminal).
         """
@@ -123,12 +126,23 @@ class KohubCli:
         try:
             for prompt, reply in answers:
                 output = _read_until(fd, output, prompt.encode(), deadline)
+                if prompt in HIDDEN_PROMPTS:
+                    _wait_for_no_echo(fd, deadline)
                 os.write(fd, reply.encode() + b"\r")
             output = _read_until(fd, output, None, deadline)
         finally:
             os.close(fd)
             _, status = os.waitpid(pid, 0)
         return Result(os.waitstatus_to_exitcode(status), output.decode(errors="replace"), "")
+
+
+def _wait_for_no_echo(fd: int, deadline: float) -> None:
+    """Wait until the program turned echo off (getpass): it flushes typed input when it does, so an
+    answer sent before would be echoed and then lost."""
+    while termios.tcgetattr(fd)[3] & termios.ECHO:
+        if time.monotonic() > deadline:
+            raise AssertionError("the terminal's echo was never turned off for a hidden prompt")
+        time.sleep(0.02)
 
 
 def _read_until(fd: int, output: bytes, wanted: bytes | None, deadline: float) -> bytes:
