@@ -20,10 +20,17 @@ def stored() -> dict[str, str]:
 
 
 def resolved() -> str | None:
-    """The token huggingface_hub would send: ``HF_TOKEN``, else the active stored token."""
+    """The token huggingface_hub would send: ``HF_TOKEN``, else the active stored token.
+
+    Raises:
+        CliError: the stored token cannot be read (e.g. HF_HOME is not a directory).
+    """
     from huggingface_hub import get_token
 
-    return get_token()
+    try:
+        return get_token()
+    except OSError as exc:
+        raise CliError(f"Cannot read the stored token: {exc}") from None
 
 
 def active_name() -> str | None:

@@ -49,8 +49,9 @@ class HubHttp:
             headers["Authorization"] = f"Bearer {token}"
         self.endpoint = endpoint
         self.signed_in = bool(token)
-        self._client = httpx.Client(base_url=endpoint, headers=headers, follow_redirects=True,
-                                    timeout=TIMEOUT)
+        self._client = httpx.Client(
+            base_url=endpoint, headers=headers, follow_redirects=True, timeout=TIMEOUT
+        )
 
     def close(self) -> None:
         self._client.close()

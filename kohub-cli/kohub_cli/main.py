@@ -7,7 +7,7 @@ usage error. See errors.py.
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -48,13 +48,24 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
-    endpoint: Annotated[Optional[str], typer.Option(
-        "--endpoint", "-e", help="The hub's address (default: HF_ENDPOINT, then the one you logged in to).",
-        show_default=False)] = None,
-    token: Annotated[Optional[str], typer.Option(
-        "--token", help="Access token (default: HF_TOKEN, then the stored login).", show_default=False)] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint",
+            "-e",
+            help="The hub's address (default: HF_ENDPOINT, then the one you logged in to).",
+            show_default=False,
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", help="Access token (default: HF_TOKEN, then the stored login).", show_default=False
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     """Sign in, manage tokens, repos, organizations, quotas, and administer the hub.
 
@@ -64,8 +75,18 @@ def main(
     ctx.obj = Session(endpoint, token)
 
 
-for group in (auth.app, token.app, repo.app, refs.app, refs.tags, org.app, collaborator.app, quota.app,
-              admin.app, config_cmd.app):
+for group in (
+    auth.app,
+    token.app,
+    repo.app,
+    refs.app,
+    refs.tags,
+    org.app,
+    collaborator.app,
+    quota.app,
+    admin.app,
+    config_cmd.app,
+):
     app.add_typer(group)
 history.register(repo.app)
 transfer.register(app)
@@ -79,7 +100,7 @@ def run() -> None:
     except CliError as exc:
         error(exc.message)
         sys.exit(exc.exit_code)
-    except Exception as exc:  # noqa: BLE001 - huggingface_hub's errors carry the hub's message
+    except Exception as exc:
         message = _hf_error_message(exc)
         if message is None:
             raise

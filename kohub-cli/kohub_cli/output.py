@@ -82,7 +82,8 @@ def confirm_typed(action: str, name: str, yes: bool) -> None:
     if yes:
         return
     need_terminal(f"Confirming to {action}", "pass --yes")
-    typed = typer.prompt(f"This will {action}. Type {name} to confirm", default="", show_default=False,
-                         err=True)
+    typed = typer.prompt(
+        f"This will {action}. Type {name} to confirm", default="", show_default=False, err=True
+    )
     if typed.strip() != name:
         raise CliError(f"Confirmation did not match {name!r}; nothing was changed")

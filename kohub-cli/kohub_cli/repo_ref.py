@@ -55,7 +55,7 @@ def split_repo_id(value: str, type_option: RepoType | None) -> tuple[RepoType, s
         if value.startswith(prefix) and value.count("/") == 2:
             if type_option is not None and type_option is not kind:
                 raise UsageError(f"{value!r} names a {kind.value} but --type is {type_option.value}")
-            repo_type, value = kind, value[len(prefix):]
+            repo_type, value = kind, value[len(prefix) :]
     parts = value.split("/")
     if len(parts) > 2 or not all(parts):
         raise UsageError(f"Invalid repo id {value!r}: expected NAMESPACE/NAME or NAME")

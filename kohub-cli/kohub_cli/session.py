@@ -30,19 +30,31 @@ class Session:
 
     @cached_property
     def endpoint_and_source(self) -> tuple[str, str]:
-        for value, source in ((self._endpoint_option, "--endpoint"), (os.environ.get("HF_ENDPOINT"), "HF_ENDPOINT"),
-                              (config.load().get("endpoint"), "config")):
+        candidates = (
+            (lambda: self._endpoint_option, "--endpoint"),
+            (lambda: os.environ.get("HF_ENDPOINT"), "HF_ENDPOINT"),
+            (lambda: config.load().get("endpoint"), "config"),
+        )
+        for read, source in candidates:  # lazily: the config file is read only when it decides
+            value = read()
             if value:
                 break
         else:
             value, source = DEFAULT_ENDPOINT, "default"
         if not value.startswith(("http://", "https://")):
-            raise UsageError(f"Invalid endpoint {value!r} (from {source}): expected http://... or https://...")
+            raise UsageError(
+                f"Invalid endpoint {value!r} (from {source}): expected http://... or https://..."
+            )
         return value.rstrip("/"), source
 
     @property
     def endpoint(self) -> str:
         return self.endpoint_and_source[0]
+
+    @property
+    def token_option(self) -> str | None:
+        """The token given with --token, if any."""
+        return self._token_option
 
     @cached_property
     def token_and_source(self) -> tuple[str | None, str]:
@@ -74,8 +86,12 @@ class Session:
         """huggingface_hub's ``HfApi`` for this endpoint and identity (``token=False``: anonymous)."""
         from huggingface_hub import HfApi
 
-        return HfApi(endpoint=self.endpoint, token=self.token or False, library_name="kohub-cli",
-                     library_version=__version__)
+        return HfApi(
+            endpoint=self.endpoint,
+            token=self.token or False,
+            library_name="kohub-cli",
+            library_version=__version__,
+        )
 
     @cached_property
     def username(self) -> str:

@@ -78,27 +78,55 @@ class KohubCli:
 
     def hf(self, *args: str) -> subprocess.CompletedProcess:
         """The ``hf`` CLI of the suite's own huggingface_hub, on this machine (same HF_HOME, no HF_TOKEN)."""
-        return subprocess.run([sys.executable, "-m", "huggingface_hub.cli.hf", *args], env=self.env(),
-                              capture_output=True, text=True, timeout=120, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "huggingface_hub.cli.hf", *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
     def env(self, token: str | None = None, **extra: str) -> dict[str, str]:
         """A user's environment: HF_ENDPOINT, this test's HF_HOME, HF_TOKEN if ``token``."""
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("HF_", "HUGGING", "KOHAKU_HUB_", "KOHUB_")) and k != "PYTHONPATH"}
-        env.update({"HF_ENDPOINT": self.hub.url, "HF_HOME": str(self.home), "HF_HUB_DISABLE_TELEMETRY": "1",
-                    "NO_COLOR": "1"})
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("HF_", "HUGGING", "KOHAKU_HUB_", "KOHUB_")) and k != "PYTHONPATH"
+        }
+        env.update(
+            {
+                "HF_ENDPOINT": self.hub.url,
+                "HF_HOME": str(self.home),
+                "HF_HUB_DISABLE_TELEMETRY": "1",
+                "NO_COLOR": "1",
+            }
+        )
         if token:
             env["HF_TOKEN"] = token
         env.update(extra)
         return env
 
-    def __call__(self, *args: str, token: str | None = None, input: str | None = None,
-                 env: dict[str, str | None] | None = None, timeout: float = 120) -> Result:
+    def __call__(
+        self,
+        *args: str,
+        token: str | None = None,
+        input: str | None = None,
+        env: dict[str, str | None] | None = None,
+        timeout: float = 120,
+    ) -> Result:
         """Run with stdin a pipe (not a terminal); ``input`` is written to it. ``env`` adds variables
         (a None value removes one)."""
         merged = {k: v for k, v in {**self.env(token), **(env or {})}.items() if v is not None}
-        proc = subprocess.run([self.command, *args], input=input or "", capture_output=True, text=True,
-                              env=merged, timeout=timeout, check=False)
+        proc = subprocess.run(
+            [self.command, *args],
+            input=input or "",
+            capture_output=True,
+            text=True,
+            env=merged,
+            timeout=timeout,
+            check=False,
+        )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def alice(self, *args: str, **kwargs: Any) -> Result:
@@ -107,8 +135,9 @@ class KohubCli:
         assert result.code == 0, f"kohub-cli {' '.join(args)} -> {result.code}\n{result.out}\n{result.err}"
         return result
 
-    def in_terminal(self, *args: str, answers: list[tuple[str, str]], token: str | None = None,
-                    timeout: float = 60) -> Result:
+    def in_terminal(
+        self, *args: str, answers: list[tuple[str, str]], token: str | None = None, timeout: float = 60
+    ) -> Result:
         """Run on a pseudo-terminal; for each ``(prompt, reply)`` wait for the prompt, then type the reply
         (for a prompt in ``HIDDEN_PROMPTS``, once echo is off).
 
@@ -151,7 +180,9 @@ def _read_until(fd: int, output: bytes, wanted: bytes | None, deadline: float) -
     while wanted is None or wanted not in output[start:]:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise AssertionError(f"timed out waiting for {wanted!r}; terminal so far:\n{output.decode(errors='replace')}")
+            raise AssertionError(
+                f"timed out waiting for {wanted!r}; terminal so far:\n{output.decode(errors='replace')}"
+            )
         ready, _, _ = select.select([fd], [], [], remaining)
         if not ready:
             continue
@@ -162,7 +193,9 @@ def _read_until(fd: int, output: bytes, wanted: bytes | None, deadline: float) -
         if not chunk:
             if wanted is None:
                 return output
-            raise AssertionError(f"the command ended before asking {wanted!r}:\n{output.decode(errors='replace')}")
+            raise AssertionError(
+                f"the command ended before asking {wanted!r}:\n{output.decode(errors='replace')}"
+            )
         output += chunk
     return output
 
@@ -174,8 +207,10 @@ def cli_venv() -> Path:
 
 @pytest.fixture(scope="session")
 def cli_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliHub]:
-    server = start_server(tmp_path_factory.mktemp("cli-hub") / "data", {
-        "KOHAKU_HUB_ADMIN_TOKEN": ADMIN_TOKEN, "KOHAKU_HUB_LFS_THRESHOLD_BYTES": str(LFS_THRESHOLD)})
+    server = start_server(
+        tmp_path_factory.mktemp("cli-hub") / "data",
+        {"KOHAKU_HUB_ADMIN_TOKEN": ADMIN_TOKEN, "KOHAKU_HUB_LFS_THRESHOLD_BYTES": str(LFS_THRESHOLD)},
+    )
     try:
         server.cli("admin", "create-user", "bob", "--email", "bob@example.com", "--password", PASSWORD)
         yield CliHub(server, server.new_token("bob"))
@@ -202,5 +237,6 @@ def unique(prefix: str) -> str:
 
 def python_with_hf(env: dict[str, str], code: str) -> subprocess.CompletedProcess:
     """Run ``code`` with the suite's own Python and huggingface_hub (another install on the machine)."""
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False
+    )

@@ -21,8 +21,21 @@ from tests.servers.minio import cache_dir
 
 SOURCE = Path(__file__).resolve().parents[2] / "kohub-cli"
 # Packages of the hub's server side that a client-only install must not pull in.
-SERVER_PACKAGES = ("kohakuhub", "fastapi", "starlette", "uvicorn", "peewee", "pygit2", "psycopg2", "boto3",
-                   "botocore", "argon2", "blake3", "lz4", "multipart")
+SERVER_PACKAGES = (
+    "kohakuhub",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "peewee",
+    "pygit2",
+    "psycopg2",
+    "boto3",
+    "botocore",
+    "argon2",
+    "blake3",
+    "lz4",
+    "multipart",
+)
 
 
 def _digest(paths: list[Path]) -> str:
@@ -40,9 +53,22 @@ def _pip(venv: Path, *args: str) -> None:
     with tempfile.TemporaryDirectory(prefix="kohub-cli-src-") as tmp:
         copy = Path(tmp) / "kohub-cli"
         shutil.copytree(SOURCE, copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-        result = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-                                 "--disable-pip-version-check", *args, str(copy)],
-                                capture_output=True, text=True, timeout=900, check=False)
+        result = subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                *args,
+                str(copy),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
     if result.returncode != 0:
         raise RuntimeError(f"pip install ./kohub-cli failed ({result.returncode}):\n{result.stderr[-4000:]}")
 
@@ -59,9 +85,13 @@ def kohub_cli_venv() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         ready, installed = venv / ".deps-installed", venv / ".kohub-cli-installed"
         if not ready.exists():
-            print(f"creating {venv} with kohub-cli's dependencies (first run only)", file=sys.stderr, flush=True)
+            print(
+                f"creating {venv} with kohub-cli's dependencies (first run only)", file=sys.stderr, flush=True
+            )
             shutil.rmtree(venv, ignore_errors=True)
-            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
+            subprocess.run(
+                [sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300
+            )
             _pip(venv)
             ready.touch()
             installed.write_text(_digest(_sources()))

@@ -44,8 +44,19 @@ def test_tokens_create_list_revoke(cli):
 
 def _new_user(cli) -> str:
     name = unique("user")
-    created = cli("--token", ADMIN_TOKEN, "admin", "users", "create", name, "--email", f"{name}@example.com",
-                  "--password-stdin", "--json", input=PASSWORD + "\n")
+    created = cli(
+        "--token",
+        ADMIN_TOKEN,
+        "admin",
+        "users",
+        "create",
+        name,
+        "--email",
+        f"{name}@example.com",
+        "--password-stdin",
+        "--json",
+        input=PASSWORD + "\n",
+    )
     assert created.code == 0, created.err
     assert created.json()["user"]["username"] == name
     return name
@@ -90,7 +101,9 @@ def test_quotas(cli):
     limits = cli(*admin, "quota", "set", name, "--private", "10MiB", "--public", "unlimited", "--json").json()
     assert limits["private"] == {"used": 0, "limit": 10 * 2**20} and limits["public"]["limit"] is None
     listed = cli(*admin, "admin", "quotas", "list", "--search", name, "--json").json()["quotas"]
-    assert [(q["namespace"], q["type"], q["private"]["limit"]) for q in listed] == [(name, "user", 10 * 2**20)]
+    assert [(q["namespace"], q["type"], q["private"]["limit"]) for q in listed] == [
+        (name, "user", 10 * 2**20)
+    ]
     assert "10.0 MiB" in cli(*admin, "admin", "quotas", "show", name).out
     reset = cli(*admin, "admin", "quotas", "set", name, "--private", "default", "--json").json()
     assert reset["private"]["limit"] is None

@@ -27,8 +27,11 @@ class Content:
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".cache" not in p.parts}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".cache" not in p.parts
+    }
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +46,9 @@ def content(module_cli: KohubCli, tmp_path_factory: pytest.TempPathFactory) -> C
     (folder / "train.log").write_text("not uploaded\n")
     (folder / "sub" / "x.tmp").write_text("not uploaded\n")
     # With progress bars (the default): what a user sees must not break the command.
-    first = cli.alice("upload", repo, str(folder), "--exclude", "*.log", "--exclude", "*.tmp", "-m", "first",
-                      "--json").json()["commit"]
+    first = cli.alice(
+        "upload", repo, str(folder), "--exclude", "*.log", "--exclude", "*.tmp", "-m", "first", "--json"
+    ).json()["commit"]
     cli.alice("branch", "create", repo, "dev")
     (tmp / "a.txt").write_text("changed\n")
     dev = cli.alice("upload", repo, str(tmp / "a.txt"), "a.txt", "-r", "dev", "-q", "--json").json()["commit"]
@@ -58,14 +62,16 @@ def test_files_commits_and_refs(content):
     assert files["sub/big.bin"]["lfs"]["size"] == len(BIG)
     commits = cli.alice("repo", "commits", repo, "--json").json()
     assert [c["title"] for c in commits] == ["first", "initial commit"] and commits[0]["id"] == content.first
-    assert [c["id"] for c in cli.alice("repo", "commits", repo, "-r", "dev", "-n", "1", "--json").json()] == \
-        [content.dev]
+    assert [c["id"] for c in cli.alice("repo", "commits", repo, "-r", "dev", "-n", "1", "--json").json()] == [
+        content.dev
+    ]
 
     branches = {b["name"]: b["targetCommit"] for b in cli.alice("branch", "list", repo, "--json").json()}
     assert branches == {"main": content.first, "dev": content.dev}
     cli.alice("tag", "create", repo, "v0", "-r", content.first, "-m", "release")
-    assert [(t["name"], t["targetCommit"]) for t in cli.alice("tag", "list", repo, "--json").json()] == \
-        [("v0", content.first)]
+    assert [(t["name"], t["targetCommit"]) for t in cli.alice("tag", "list", repo, "--json").json()] == [
+        ("v0", content.first)
+    ]
     cli.alice("tag", "delete", repo, "v0", "--yes")
     assert cli.alice("tag", "list", repo, "--json").json() == []
 
@@ -80,15 +86,25 @@ def test_diffs(content):
     commit = cli.alice("repo", "diff", repo, content.first[:12], "--json").json()
     assert commit["id"] == content.first
     added = {f["newPath"]: f for f in commit["files"]}
-    assert sorted(added) == ["a.txt", "sub/big.bin"] and added["sub/big.bin"]["lfs"]["new"]["size"] == len(BIG)
+    assert sorted(added) == ["a.txt", "sub/big.bin"] and added["sub/big.bin"]["lfs"]["new"]["size"] == len(
+        BIG
+    )
 
 
 def test_downloads(content, tmp_path):
     cli, repo = content.cli, content.repo
     everything = tmp_path / "everything"
     # --endpoint alone reaches the hub too, Xet transfers included.
-    cli.alice("--endpoint", cli.hub.url, "download", repo, "--local-dir", str(everything), "-q",
-              env={"HF_ENDPOINT": None})
+    cli.alice(
+        "--endpoint",
+        cli.hub.url,
+        "download",
+        repo,
+        "--local-dir",
+        str(everything),
+        "-q",
+        env={"HF_ENDPOINT": None},
+    )
     got = _tree(everything)
     assert sorted(got) == [".gitattributes", "a.txt", "sub/big.bin"]
     assert (got["a.txt"], got["sub/big.bin"]) == (b"hello\n", BIG)
@@ -111,8 +127,9 @@ def test_upload_patterns_delete_and_branch_deletion(module_cli, tmp_path):
     cli.alice("upload", repo, str(tmp_path), "--exclude", "*.md", "-q")
     # Only the matching files are added, and remote files matching --delete go.
     cli.alice("upload", repo, str(tmp_path), "--include", "*.md", "--delete", "sub/*", "-q")
-    assert sorted(e["path"] for e in cli.alice("repo", "files", repo, "--json").json() if e["type"] == "file") == \
-        [".gitattributes", "README.md", "a.txt"]
+    assert sorted(
+        e["path"] for e in cli.alice("repo", "files", repo, "--json").json() if e["type"] == "file"
+    ) == [".gitattributes", "README.md", "a.txt"]
     cli.alice("branch", "create", repo, "tmp")
     cli.alice("branch", "delete", repo, "tmp", "--yes")
     assert [b["name"] for b in cli.alice("branch", "list", repo, "--json").json()] == ["main"]
@@ -128,9 +145,15 @@ def test_content_refusals(cli, tmp_path):
     (tmp_path / "f.txt").write_text("from bob\n")
     bob = cli.hub.bob_token
     upload = cli("upload", repo, str(tmp_path / "f.txt"), "-q", token=bob)
-    assert upload.code == 1 and upload.err.strip() == f"Error: You don't have the rights to write to model {repo}"
+    assert (
+        upload.code == 1
+        and upload.err.strip() == f"Error: You don't have the rights to write to model {repo}"
+    )
     branch = cli("branch", "create", repo, "bob-branch", token=bob)
-    assert branch.code == 1 and branch.err.strip() == f"Error: You don't have the rights to write to model {repo}"
+    assert (
+        branch.code == 1
+        and branch.err.strip() == f"Error: You don't have the rights to write to model {repo}"
+    )
     missing = cli("download", repo, "nope.txt", "-q", token=bob)
     assert missing.code == 1 and missing.err.startswith("Error: nope.txt does not exist at revision")
     bad_rev = cli("repo", "diff", repo, "main", "no-such-branch", token=bob)

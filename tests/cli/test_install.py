@@ -15,14 +15,21 @@ def test_installed_without_the_server_dependencies(cli_venv):
     python = str(cli_venv / "bin" / "python")
     config = (cli_venv / "pyvenv.cfg").read_text()
     assert "include-system-site-packages = false" in config
-    probe = ("import importlib.util, json, kohub_cli, huggingface_hub, typer, rich, httpx; "
-             f"print(json.dumps([m for m in {list(SERVER_PACKAGES)!r} if importlib.util.find_spec(m)]))")
+    probe = (
+        "import importlib.util, json, kohub_cli, huggingface_hub, typer, rich, httpx; "
+        f"print(json.dumps([m for m in {list(SERVER_PACKAGES)!r} if importlib.util.find_spec(m)]))"
+    )
     result = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=False, cwd="/")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
     # A real install (not a link to the checkout): the package lives in the environment.
-    where = subprocess.run([python, "-c", "import kohub_cli; print(kohub_cli.__file__)"], capture_output=True,
-                           text=True, check=True, cwd="/").stdout
+    where = subprocess.run(
+        [python, "-c", "import kohub_cli; print(kohub_cli.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
+    ).stdout
     assert where.startswith(str(cli_venv))
 
 
@@ -30,24 +37,39 @@ def test_version_and_help(cli):
     assert cli("--version").out.strip() == "kohub-cli 0.1.0"
     result = cli("--help")
     assert result.code == 0
-    for group in ("auth", "token", "repo", "branch", "tag", "upload", "download", "org", "collaborator", "quota",
-                  "admin", "health"):
+    for group in (
+        "auth",
+        "token",
+        "repo",
+        "branch",
+        "tag",
+        "upload",
+        "download",
+        "org",
+        "collaborator",
+        "quota",
+        "admin",
+        "health",
+    ):
         assert group in result.out
 
 
-@pytest.mark.parametrize("args", [
-    ("bogus",),                                           # unknown command
-    ("repo", "info"),                                     # missing argument
-    ("repo", "list", "--type", "kernel"),                 # not a repo type
-    ("token", "create", "x", "--role", "owner"),          # not a token role
-    ("repo", "settings", "alice/x"),                      # nothing to change
-    ("quota", "set", "alice"),                            # nothing to change
-    ("org", "invite", "acme", "--max-uses", "2", "--unlimited"),
-    ("--endpoint", "ftp://hub", "health"),                # not an http(s) endpoint
-    ("repo", "info", "a/b/c"),                            # not a repo id
-    ("auth", "login"),                                    # would have to ask, and stdin is no terminal
-    ("auth", "login", "--password-stdin"),                # a password for whom?
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("bogus",),  # unknown command
+        ("repo", "info"),  # missing argument
+        ("repo", "list", "--type", "kernel"),  # not a repo type
+        ("token", "create", "x", "--role", "owner"),  # not a token role
+        ("repo", "settings", "alice/x"),  # nothing to change
+        ("quota", "set", "alice"),  # nothing to change
+        ("org", "invite", "acme", "--max-uses", "2", "--unlimited"),
+        ("--endpoint", "ftp://hub", "health"),  # not an http(s) endpoint
+        ("repo", "info", "a/b/c"),  # not a repo id
+        ("auth", "login"),  # would have to ask, and stdin is no terminal
+        ("auth", "login", "--password-stdin"),  # a password for whom?
+    ],
+)
 def test_usage_errors_exit_2(cli, args):
     result = cli(*args, token=cli.hub.alice_token)
     assert result.code == 2, (result.out, result.err)
@@ -64,5 +86,9 @@ def test_unreachable_hub_exits_1(cli):
 def test_health(cli):
     result = cli("health", "--json")
     assert result.code == 0
-    assert result.json() == {"endpoint": cli.hub.url, "status": "ok", "api": "kohakuhub",
-                             "version": result.json()["version"]}
+    assert result.json() == {
+        "endpoint": cli.hub.url,
+        "status": "ok",
+        "api": "kohakuhub",
+        "version": result.json()["version"],
+    }

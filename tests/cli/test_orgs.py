@@ -17,7 +17,10 @@ def _members(cli, org: str) -> dict[str, str]:
 
 def test_org_members_and_invitations(cli):
     org = unique("acme")
-    assert cli.alice("org", "create", org, "--description", "Rockets").out.strip() == f"Created organization {org}."
+    assert (
+        cli.alice("org", "create", org, "--description", "Rockets").out.strip()
+        == f"Created organization {org}."
+    )
     info = cli.alice("org", "info", org, "--json").json()
     assert info["name"] == org and info["description"] == "Rockets" and info["member_count"] == 1
 
@@ -27,8 +30,9 @@ def test_org_members_and_invitations(cli):
     refused = cli("org", "members", "role", org, "bob", "admin", token=cli.hub.bob_token)
     assert refused.code == 1 and refused.err.strip() == f"Error: You must be an admin of {org} to do this"
     assert _members(cli, org)["bob"] == "visitor"
-    assert {o["name"]: o["role"] for o in cli("org", "list", "--json", token=cli.hub.bob_token).json()} == \
-        {org: "visitor"}
+    assert {o["name"]: o["role"] for o in cli("org", "list", "--json", token=cli.hub.bob_token).json()} == {
+        org: "visitor"
+    }
 
     cli.alice("org", "members", "role", org, "bob", "member")
     assert _members(cli, org)["bob"] == "member"
@@ -42,8 +46,10 @@ def test_org_members_and_invitations(cli):
     assert (link["role"], link["max_uses"], link["is_valid"]) == ("admin", 1, True)
     assert cli.alice("org", "invite", org, "--unlimited").out.startswith(f"{cli.hub.url}/invite/khinv_")
     # The link works: bob accepts it over the hub's API and becomes what it says.
-    accepted = httpx.post(f"{cli.hub.url}/api/invitations/{link['token']}/accept",
-                          headers={"Authorization": f"Bearer {cli.hub.bob_token}"})
+    accepted = httpx.post(
+        f"{cli.hub.url}/api/invitations/{link['token']}/accept",
+        headers={"Authorization": f"Bearer {cli.hub.bob_token}"},
+    )
     assert accepted.status_code == 200, accepted.text
     assert _members(cli, org)["bob"] == "admin"
     listed = cli.alice("org", "invitations", org, "--json").json()
@@ -60,8 +66,10 @@ def test_collaborators(cli):
     assert cli("repo", "info", repo, "--json", token=cli.hub.bob_token).json()["id"] == repo
     # A reader cannot grant access; nothing changes.
     refused = cli("collaborator", "add", repo, "bob", "--role", "write", token=cli.hub.bob_token)
-    assert refused.code == 1 and refused.err.strip() == \
-        f"Error: You don't have the rights to administer model {repo}"
+    assert (
+        refused.code == 1
+        and refused.err.strip() == f"Error: You don't have the rights to administer model {repo}"
+    )
     assert cli.alice("collaborator", "list", repo, "--json").json() == [{"username": "bob", "role": "read"}]
 
     cli.alice("collaborator", "add", repo, "bob", "--role", "write")

@@ -18,8 +18,10 @@ def test_repo_lifecycle(cli):
     model, dataset = f"alice/{unique('model')}", f"alice/{unique('data')}"
     created = cli.alice("repo", "create", model, "--private", "--json").json()
     assert created["url"] == f"{cli.hub.url}/{model}"
-    assert cli.alice("repo", "create", dataset, "--type", "dataset").out.strip() == \
-        f"Created {cli.hub.url}/datasets/{dataset}"
+    assert (
+        cli.alice("repo", "create", dataset, "--type", "dataset").out.strip()
+        == f"Created {cli.hub.url}/datasets/{dataset}"
+    )
 
     again = cli("repo", "create", model, token=cli.hub.alice_token)
     assert again.code == 1 and again.out == ""
@@ -39,9 +41,15 @@ def test_repo_lifecycle(cli):
     assert cli.alice("repo", "info", model, "--json").json()["private"] is False
 
     moved = f"alice/{unique('moved')}"
-    assert cli.alice("repo", "move", model, moved.split("/")[1], "--json").json()["url"] == f"{cli.hub.url}/{moved}"
+    assert (
+        cli.alice("repo", "move", model, moved.split("/")[1], "--json").json()["url"]
+        == f"{cli.hub.url}/{moved}"
+    )
     assert cli.alice("repo", "info", moved, "--json").json()["id"] == moved
-    assert cli.alice("repo", "delete", dataset, "-t", "dataset", "--yes").out.strip() == f"Deleted datasets/{dataset}."
+    assert (
+        cli.alice("repo", "delete", dataset, "-t", "dataset", "--yes").out.strip()
+        == f"Deleted datasets/{dataset}."
+    )
     gone = cli("repo", "info", dataset, "-t", "dataset", token=cli.hub.alice_token)
     assert gone.code == 1 and "not found" in gone.err.lower()
 
@@ -52,12 +60,18 @@ def test_delete_asks_to_type_the_name(cli):
     # No terminal and no --yes: refused as a usage error, nothing asked, nothing deleted.
     piped = cli("repo", "delete", repo, token=cli.hub.alice_token, input=repo + "\n")
     assert piped.code == 2 and "pass --yes" in piped.err
-    wrong = cli.in_terminal("repo", "delete", repo, token=cli.hub.alice_token,
-                            answers=[(f"Type {repo} to confirm", "alice/other")])
+    wrong = cli.in_terminal(
+        "repo",
+        "delete",
+        repo,
+        token=cli.hub.alice_token,
+        answers=[(f"Type {repo} to confirm", "alice/other")],
+    )
     assert wrong.code == 1 and "nothing was changed" in wrong.out
     assert cli.alice("repo", "info", repo, "--json").json()["id"] == repo
-    right = cli.in_terminal("repo", "delete", repo, token=cli.hub.alice_token,
-                            answers=[(f"Type {repo} to confirm", repo)])
+    right = cli.in_terminal(
+        "repo", "delete", repo, token=cli.hub.alice_token, answers=[(f"Type {repo} to confirm", repo)]
+    )
     assert right.code == 0, right.out
     assert cli("repo", "info", repo, token=cli.hub.alice_token).code == 1
 
@@ -85,8 +99,12 @@ def test_refusals_print_the_hubs_message_and_change_nothing(cli):
     assert anonymous.code == 1 and "kohub-cli auth login" in anonymous.err
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the hub ignores `gated` until the gated-likes branch is merged; "
-                                       "kohub-cli reads the setting back and says so")
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="the hub ignores `gated` until the gated-likes branch is merged; "
+    "kohub-cli reads the setting back and says so",
+)
 def test_gated_setting(cli):
     repo = f"alice/{unique('gated')}"
     cli.alice("repo", "create", repo)

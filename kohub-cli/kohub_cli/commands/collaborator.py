@@ -34,8 +34,13 @@ def list_(ctx: typer.Context, repo: RepoArg, type: Type = None, json: Json = Fal
 
 
 @app.command()
-def add(ctx: typer.Context, repo: RepoArg, user: User, type: Type = None,
-        role: Annotated[Access, typer.Option(help="read or write.")] = Access.read) -> None:
+def add(
+    ctx: typer.Context,
+    repo: RepoArg,
+    user: User,
+    type: Type = None,
+    role: Annotated[Access, typer.Option(help="read or write.")] = Access.read,
+) -> None:
     """Grant (or change) a user's access to a repo (repo admins)."""
     session = current(ctx)
     ref = session.repo(repo, type)

@@ -25,8 +25,12 @@ def show(ctx: typer.Context, json: Json = False) -> None:
     """The endpoint and token this run would use, and where each comes from."""
     session = current(ctx)
     endpoint, endpoint_source = session.endpoint_and_source
-    data = {"config_file": str(config.config_path()), "endpoint": endpoint, "endpoint_source": endpoint_source,
-            "token_source": session.token_and_source[1]}
+    data = {
+        "config_file": str(config.config_path()),
+        "endpoint": endpoint,
+        "endpoint_source": endpoint_source,
+        "token_source": session.token_and_source[1],
+    }
     if json:
         emit_json(data)
     else:
@@ -34,8 +38,10 @@ def show(ctx: typer.Context, json: Json = False) -> None:
 
 
 @app.command("set")
-def set_(key: Annotated[Key, typer.Argument(metavar="KEY", help="endpoint")],
-         value: Annotated[str, typer.Argument(metavar="VALUE")]) -> None:
+def set_(
+    key: Annotated[Key, typer.Argument(metavar="KEY", help="endpoint")],
+    value: Annotated[str, typer.Argument(metavar="VALUE")],
+) -> None:
     """Set a setting (HF_ENDPOINT and --endpoint still take precedence)."""
     if not value.startswith(("http://", "https://")):
         raise UsageError(f"Invalid endpoint {value!r}: expected http://... or https://...")

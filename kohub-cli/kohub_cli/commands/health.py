@@ -21,5 +21,10 @@ def health(ctx: typer.Context, json: Json = False) -> None:
     if json:
         emit_json(data)
     else:
-        fields([("endpoint", data["endpoint"]), ("status", data.get("status")),
-                ("version", f"{data.get('api')} {data.get('version')}")])
+        fields(
+            [
+                ("endpoint", data["endpoint"]),
+                ("status", data.get("status")),
+                ("version", f"{data.get('api')} {data.get('version')}"),
+            ]
+        )

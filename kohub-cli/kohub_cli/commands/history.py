@@ -6,7 +6,7 @@ base); ``repo diff REPO REV`` is the commit ``REV`` against its parent.
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.text import Text
@@ -24,9 +24,15 @@ def register(repo_app: typer.Typer) -> None:
 
 
 def commits(
-    ctx: typer.Context, repo: RepoArg, type: Type = None, revision: Revision = None,
-    path: Annotated[Optional[str], typer.Option("--path", help="Only commits that changed this file or folder.")] = None,
-    limit: Limit = None, json: Json = False,
+    ctx: typer.Context,
+    repo: RepoArg,
+    type: Type = None,
+    revision: Revision = None,
+    path: Annotated[
+        str | None, typer.Option("--path", help="Only commits that changed this file or folder.")
+    ] = None,
+    limit: Limit = None,
+    json: Json = False,
 ) -> None:
     """The commits of a revision, newest first (git SHA-1s, as `git log` shows them)."""
     session = current(ctx)
@@ -36,15 +42,26 @@ def commits(
     if json:
         emit_json(items)
         return
-    table(["commit", "date", "author", "title"],
-          [[c["id"][:12], c.get("date"), ", ".join(a.get("user", "") for a in c.get("authors", [])), c.get("title")]
-           for c in items], empty="No commits.")
+    table(
+        ["commit", "date", "author", "title"],
+        [
+            [
+                c["id"][:12],
+                c.get("date"),
+                ", ".join(a.get("user", "") for a in c.get("authors", [])),
+                c.get("title"),
+            ]
+            for c in items
+        ],
+        empty="No commits.",
+    )
 
 
 def diff(
-    ctx: typer.Context, repo: RepoArg,
+    ctx: typer.Context,
+    repo: RepoArg,
     rev1: Annotated[str, typer.Argument(metavar="REV1", help="Base revision (alone: show this commit).")],
-    rev2: Annotated[Optional[str], typer.Argument(metavar="[REV2]", help="Head revision.")] = None,
+    rev2: Annotated[str | None, typer.Argument(metavar="[REV2]", help="Head revision.")] = None,
     type: Type = None,
     stat: Annotated[bool, typer.Option("--stat", help="Only the changed files and line counts.")] = False,
     json: Json = False,
@@ -58,8 +75,10 @@ def diff(
         emit_json(data)
         return
     if rev2:
-        note(f"{data['base'][:12]}...{data['head'][:12]}: {len(data.get('commits', []))} commit(s), "
-             f"{data.get('filesChanged', 0)} file(s) changed")
+        note(
+            f"{data['base'][:12]}...{data['head'][:12]}: {len(data.get('commits', []))} commit(s), "
+            f"{data.get('filesChanged', 0)} file(s) changed"
+        )
     else:
         note(f"commit {data['id']}: {data.get('title', '')} ({data.get('filesChanged', 0)} file(s) changed)")
     for item in data.get("files", []):
@@ -78,14 +97,24 @@ def _print_file(item: dict, stat: bool) -> None:
         return
     lfs = item.get("lfs")
     if lfs:
-        sides = [f"{side}: {obj['oid'][:12]} ({human(obj.get('size'))})" for side, obj in
-                 (("old", lfs.get("old")), ("new", lfs.get("new"))) if obj]
+        sides = [
+            f"{side}: {obj['oid'][:12]} ({human(obj.get('size'))})"
+            for side, obj in (("old", lfs.get("old")), ("new", lfs.get("new")))
+            if obj
+        ]
         out.print("  LFS " + ", ".join(sides), highlight=False)
     elif item.get("binary"):
         out.print(f"  binary, {human(item.get('oldSize'))} -> {human(item.get('newSize'))}", highlight=False)
     for line in (item.get("diff") or "").splitlines():
-        style = "green" if line.startswith("+") else "red" if line.startswith("-") else \
-            "cyan" if line.startswith("@@") else None
+        style = (
+            "green"
+            if line.startswith("+")
+            else "red"
+            if line.startswith("-")
+            else "cyan"
+            if line.startswith("@@")
+            else None
+        )
         out.print(Text(line, style=style or ""))
     if item.get("truncated"):
         out.print("  (diff cut)", highlight=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,8 +14,9 @@ from kohub_cli.output import confirm_typed, done, emit_json, fields, table
 from kohub_cli.session import current
 
 app = typer.Typer(name="org", help="Organizations, their members and invitations.", no_args_is_help=True)
-members = typer.Typer(name="members", help="List, add, remove members and change their roles.",
-                      no_args_is_help=True)
+members = typer.Typer(
+    name="members", help="List, add, remove members and change their roles.", no_args_is_help=True
+)
 app.add_typer(members)
 
 Org = Annotated[str, typer.Argument(metavar="ORG", help="The organization's name.")]
@@ -31,8 +32,9 @@ class OrgRole(str, Enum):
 
 @app.command()
 def create(
-    ctx: typer.Context, name: Org,
-    description: Annotated[Optional[str], typer.Option(help="A line about the organization.")] = None,
+    ctx: typer.Context,
+    name: Org,
+    description: Annotated[str | None, typer.Option(help="A line about the organization.")] = None,
 ) -> None:
     """Create an organization; you become its super-admin."""
     answer = current(ctx).http.send("POST", "/org/create", {"name": name, "description": description})
@@ -46,14 +48,20 @@ def info(ctx: typer.Context, name: Org, json: Json = False) -> None:
     if json:
         emit_json(data)
         return
-    fields([("name", data["name"]), ("description", data.get("description") or ""),
-            ("created", data.get("created_at")), ("members", data.get("member_count"))])
+    fields(
+        [
+            ("name", data["name"]),
+            ("description", data.get("description") or ""),
+            ("created", data.get("created_at")),
+            ("members", data.get("member_count")),
+        ]
+    )
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    user: Annotated[Optional[str], typer.Argument(metavar="[USER]", help="Whose (default: yours).")] = None,
+    user: Annotated[str | None, typer.Argument(metavar="[USER]", help="Whose (default: yours).")] = None,
     json: Json = False,
 ) -> None:
     """The organizations a user belongs to, with their role."""
@@ -62,8 +70,11 @@ def list_(
     if json:
         emit_json(orgs)
         return
-    table(["name", "role", "description"], [[o["name"], o["role"], o.get("description")] for o in orgs],
-          empty="No organizations.")
+    table(
+        ["name", "role", "description"],
+        [[o["name"], o["role"], o.get("description")] for o in orgs],
+        empty="No organizations.",
+    )
 
 
 @members.command("list")
@@ -77,17 +88,26 @@ def list_members(ctx: typer.Context, org: Org, json: Json = False) -> None:
 
 
 @members.command("add")
-def add_member(ctx: typer.Context, org: Org, user: User,
-               role: Annotated[OrgRole, typer.Option(help="The new member's role.")] = OrgRole.member) -> None:
+def add_member(
+    ctx: typer.Context,
+    org: Org,
+    user: User,
+    role: Annotated[OrgRole, typer.Option(help="The new member's role.")] = OrgRole.member,
+) -> None:
     """Add a user to an organization (org admins)."""
-    answer = current(ctx).http.send("POST", f"/org/{seg(org)}/members", {"username": user, "role": role.value})
+    answer = current(ctx).http.send(
+        "POST", f"/org/{seg(org)}/members", {"username": user, "role": role.value}
+    )
     done(f"Added {answer['username']} to {org} as {answer['role']}.")
 
 
 @members.command("role")
-def set_role(ctx: typer.Context, org: Org, user: User,
-             role: Annotated[OrgRole, typer.Argument(metavar="ROLE", help="visitor, member, admin or super-admin.")]
-             ) -> None:
+def set_role(
+    ctx: typer.Context,
+    org: Org,
+    user: User,
+    role: Annotated[OrgRole, typer.Argument(metavar="ROLE", help="visitor, member, admin or super-admin.")],
+) -> None:
     """Change a member's role (org admins; super-admin only by a super-admin)."""
     answer = current(ctx).http.send("PUT", f"/org/{seg(org)}/members/{seg(user)}", {"role": role.value})
     done(f"{answer['username']} is now {answer['role']} of {org}.")
@@ -103,10 +123,12 @@ def remove_member(ctx: typer.Context, org: Org, user: User, yes: Yes = False) ->
 
 @app.command()
 def invite(
-    ctx: typer.Context, org: Org,
+    ctx: typer.Context,
+    org: Org,
     role: Annotated[OrgRole, typer.Option(help="Role given to whoever accepts.")] = OrgRole.member,
-    max_uses: Annotated[Optional[int], typer.Option(min=1, help="How many may accept it [default: 1].",
-                                                    show_default=False)] = None,
+    max_uses: Annotated[
+        int | None, typer.Option(min=1, help="How many may accept it [default: 1].", show_default=False)
+    ] = None,
     unlimited: Annotated[bool, typer.Option("--unlimited", help="Any number may accept it.")] = False,
     expires_in_days: Annotated[int, typer.Option(min=1, help="Lifetime in days.")] = 7,
     json: Json = False,
@@ -114,8 +136,11 @@ def invite(
     """Create an invitation link to join an organization (org admins)."""
     if unlimited and max_uses is not None:
         raise UsageError("Give --max-uses or --unlimited, not both")
-    body = {"role": role.value, "max_uses": None if unlimited else (max_uses or 1),
-            "expires_in_days": expires_in_days}
+    body = {
+        "role": role.value,
+        "max_uses": None if unlimited else (max_uses or 1),
+        "expires_in_days": expires_in_days,
+    }
     answer = current(ctx).http.send("POST", f"/api/invitations/org/{seg(org)}/create", body)
     if json:
         emit_json(answer)
@@ -130,7 +155,17 @@ def invitations(ctx: typer.Context, org: Org, json: Json = False) -> None:
     if json:
         emit_json(rows)
         return
-    table(["id", "role", "uses", "expires", "valid"],
-          [[i["id"], i.get("role"), f"{i['uses']}/{i['max_uses'] if i['max_uses'] is not None else 'unlimited'}",
-            i.get("expires_at") or "never", "yes" if i.get("is_valid") else i.get("error")] for i in rows],
-          empty="No invitations.")
+    table(
+        ["id", "role", "uses", "expires", "valid"],
+        [
+            [
+                i["id"],
+                i.get("role"),
+                f"{i['uses']}/{i['max_uses'] if i['max_uses'] is not None else 'unlimited'}",
+                i.get("expires_at") or "never",
+                "yes" if i.get("is_valid") else i.get("error"),
+            ]
+            for i in rows
+        ],
+        empty="No invitations.",
+    )

@@ -6,7 +6,7 @@ go through the admin API, which a site admin's token and the bootstrap admin tok
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -17,18 +17,29 @@ from kohub_cli.output import emit_json, table
 from kohub_cli.session import current
 from kohub_cli.sizes import human, parse
 
-app = typer.Typer(name="quota", help="Storage use and limits of a user or organization.", no_args_is_help=True)
+app = typer.Typer(
+    name="quota", help="Storage use and limits of a user or organization.", no_args_is_help=True
+)
 
 Namespace = Annotated[str, typer.Argument(metavar="NAMESPACE", help="A user or organization.")]
-LimitOpt = Annotated[Optional[str], typer.Option(
-    help="A size (10GB, 500MiB, bytes), 'unlimited', or 'default' (the hub's setting).", show_default=False)]
+LimitOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="A size (10GB, 500MiB, bytes), 'unlimited', or 'default' (the hub's setting).",
+        show_default=False,
+    ),
+]
 
 
 def print_quota(data: dict[str, Any]) -> None:
     """Private and public usage against their limits."""
-    table(["namespace", "repos", "used", "limit"],
-          [[data["namespace"], side, human(data[side]["used"]), human(data[side]["limit"], none="unlimited")]
-           for side in ("private", "public")])
+    table(
+        ["namespace", "repos", "used", "limit"],
+        [
+            [data["namespace"], side, human(data[side]["used"]), human(data[side]["limit"], none="unlimited")]
+            for side in ("private", "public")
+        ],
+    )
 
 
 def limit_value(text: str) -> int | str | None:
@@ -48,13 +59,17 @@ def limits_body(private: str | None, public: str | None) -> dict[str, Any]:
     """
     if private is None and public is None:
         raise UsageError("Nothing to change: give --private and/or --public")
-    return {side: limit_value(text) for side, text in (("private", private), ("public", public)) if text is not None}
+    return {
+        side: limit_value(text)
+        for side, text in (("private", private), ("public", public))
+        if text is not None
+    }
 
 
 @app.command()
 def show(
     ctx: typer.Context,
-    namespace: Annotated[Optional[str], typer.Argument(metavar="[NAMESPACE]", help="Default: yours.")] = None,
+    namespace: Annotated[str | None, typer.Argument(metavar="[NAMESPACE]", help="Default: yours.")] = None,
     json: Json = False,
 ) -> None:
     """Storage used and the limits of a namespace you belong to."""
@@ -67,8 +82,13 @@ def show(
 
 
 @app.command("set")
-def set_(ctx: typer.Context, namespace: Namespace, private: LimitOpt = None, public: LimitOpt = None,
-         json: Json = False) -> None:
+def set_(
+    ctx: typer.Context,
+    namespace: Namespace,
+    private: LimitOpt = None,
+    public: LimitOpt = None,
+    json: Json = False,
+) -> None:
     """Change a namespace's limits (site admins)."""
     body = limits_body(private, public)
     data = current(ctx).http.send("PUT", f"/admin/api/quotas/{seg(namespace)}", body)

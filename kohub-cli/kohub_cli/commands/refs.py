@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -34,8 +34,11 @@ def list_branches(ctx: typer.Context, repo: RepoArg, type: Type = None, json: Js
 
 @app.command("create")
 def create_branch(
-    ctx: typer.Context, repo: RepoArg, name: Name, type: Type = None,
-    start: Annotated[Optional[str], typer.Option("--from", help="Start point (default: main's head).")] = None,
+    ctx: typer.Context,
+    repo: RepoArg,
+    name: Name,
+    type: Type = None,
+    start: Annotated[str | None, typer.Option("--from", help="Start point (default: main's head).")] = None,
 ) -> None:
     """Create a branch."""
     session = current(ctx)
@@ -46,7 +49,7 @@ def create_branch(
 
 @app.command("delete")
 def delete_branch(ctx: typer.Context, repo: RepoArg, name: Name, type: Type = None, yes: Yes = False) -> None:
-    """Delete a branch (its commits stay reachable from other refs only). Asks to type its name unless --yes."""
+    """Delete a branch. Asks to type its name unless --yes."""
     session = current(ctx)
     ref = session.repo(repo, type)
     confirm_typed(f"delete branch {name} of {ref}", name, yes)
@@ -62,9 +65,16 @@ def list_tags(ctx: typer.Context, repo: RepoArg, type: Type = None, json: Json =
 
 @tags.command("create")
 def create_tag(
-    ctx: typer.Context, repo: RepoArg, name: Name, type: Type = None,
-    revision: Annotated[Optional[str], typer.Option("--revision", "-r", help="What to tag (default: main).")] = None,
-    message: Annotated[Optional[str], typer.Option("--message", "-m", help="An annotated tag's message.")] = None,
+    ctx: typer.Context,
+    repo: RepoArg,
+    name: Name,
+    type: Type = None,
+    revision: Annotated[
+        str | None, typer.Option("--revision", "-r", help="What to tag (default: main).")
+    ] = None,
+    message: Annotated[
+        str | None, typer.Option("--message", "-m", help="An annotated tag's message.")
+    ] = None,
 ) -> None:
     """Create a tag."""
     session = current(ctx)

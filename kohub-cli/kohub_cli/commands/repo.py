@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,7 +26,9 @@ class Gated(str, Enum):
 
 @app.command()
 def create(
-    ctx: typer.Context, repo: RepoArg, type: Type = None,
+    ctx: typer.Context,
+    repo: RepoArg,
+    type: Type = None,
     private: Annotated[bool, typer.Option("--private", help="Only you (and your org) can see it.")] = False,
     exist_ok: Annotated[bool, typer.Option("--exist-ok", help="Succeed if it exists already.")] = False,
     json: Json = False,
@@ -34,8 +36,12 @@ def create(
     """Create a repo (it starts with one commit holding .gitattributes)."""
     session = current(ctx)
     ref = session.repo(repo, type)
-    body = {"name": ref.name, "organization": ref.namespace, "type": ref.type.value,
-            "visibility": "private" if private else "public"}
+    body = {
+        "name": ref.name,
+        "organization": ref.namespace,
+        "type": ref.type.value,
+        "visibility": "private" if private else "public",
+    }
     try:
         answer = session.http.send("POST", "/api/repos/create", body)
     except HubError as exc:
@@ -50,22 +56,41 @@ def create(
 
 @app.command("list")
 def list_(
-    ctx: typer.Context, type: Type = None,
-    author: Annotated[Optional[str], typer.Option(help="Only this user's or organization's repos.")] = None,
-    search: Annotated[Optional[str], typer.Option(help="Only ids containing this text.")] = None,
-    limit: Limit = None, json: Json = False,
+    ctx: typer.Context,
+    type: Type = None,
+    author: Annotated[str | None, typer.Option(help="Only this user's or organization's repos.")] = None,
+    search: Annotated[str | None, typer.Option(help="Only ids containing this text.")] = None,
+    limit: Limit = None,
+    json: Json = False,
 ) -> None:
     """Repos you can see, newest first."""
     plural = f"{(type.value if type else 'model')}s"
-    repos = current(ctx).http.paginate(f"/api/{plural}", max_items=limit, author=author, search=search,
-                                       sort="lastModified", direction="-1",
-                                       limit=min(limit, 1000) if limit else None)
+    repos = current(ctx).http.paginate(
+        f"/api/{plural}",
+        max_items=limit,
+        author=author,
+        search=search,
+        sort="lastModified",
+        direction="-1",
+        limit=min(limit, 1000) if limit else None,
+    )
     if json:
         emit_json(repos)
         return
-    table(["id", "visibility", "updated", "downloads", "likes"],
-          [[r["id"], "private" if r.get("private") else "public", r.get("lastModified"), r.get("downloads"),
-            r.get("likes")] for r in repos], empty="No repos.")
+    table(
+        ["id", "visibility", "updated", "downloads", "likes"],
+        [
+            [
+                r["id"],
+                "private" if r.get("private") else "public",
+                r.get("lastModified"),
+                r.get("downloads"),
+                r.get("likes"),
+            ]
+            for r in repos
+        ],
+        empty="No repos.",
+    )
 
 
 def _info(session: Session, ref: RepoRef, revision: str | None) -> dict:
@@ -74,8 +99,9 @@ def _info(session: Session, ref: RepoRef, revision: str | None) -> dict:
 
 
 @app.command()
-def info(ctx: typer.Context, repo: RepoArg, type: Type = None, revision: Revision = None,
-         json: Json = False) -> None:
+def info(
+    ctx: typer.Context, repo: RepoArg, type: Type = None, revision: Revision = None, json: Json = False
+) -> None:
     """A repo's visibility, current commit, size and files."""
     session = current(ctx)
     ref = session.repo(repo, type)
@@ -84,20 +110,32 @@ def info(ctx: typer.Context, repo: RepoArg, type: Type = None, revision: Revisio
         emit_json(data)
         return
     gated = data.get("gated")
-    fields([
-        ("id", data["id"]), ("type", ref.type.value), ("visibility", "private" if data.get("private") else "public"),
-        ("gated", gated if gated else "no"), ("commit", data.get("sha")), ("last modified", data.get("lastModified")),
-        ("created", data.get("createdAt")), ("storage", human(data.get("usedStorage"))),
-        ("files", len(data.get("siblings", []))), ("tags", ", ".join(data.get("tags", [])) or "none"),
-        ("url", f"{session.endpoint}/{ref}"),
-    ])
+    fields(
+        [
+            ("id", data["id"]),
+            ("type", ref.type.value),
+            ("visibility", "private" if data.get("private") else "public"),
+            ("gated", gated if gated else "no"),
+            ("commit", data.get("sha")),
+            ("last modified", data.get("lastModified")),
+            ("created", data.get("createdAt")),
+            ("storage", human(data.get("usedStorage"))),
+            ("files", len(data.get("siblings", []))),
+            ("tags", ", ".join(data.get("tags", [])) or "none"),
+            ("url", f"{session.endpoint}/{ref}"),
+        ]
+    )
 
 
 @app.command()
 def files(
-    ctx: typer.Context, repo: RepoArg, type: Type = None, revision: Revision = None,
-    path: Annotated[Optional[str], typer.Option("--path", help="Only under this folder.")] = None,
-    limit: Limit = None, json: Json = False,
+    ctx: typer.Context,
+    repo: RepoArg,
+    type: Type = None,
+    revision: Revision = None,
+    path: Annotated[str | None, typer.Option("--path", help="Only under this folder.")] = None,
+    limit: Limit = None,
+    json: Json = False,
 ) -> None:
     """Every file of a revision, with sizes (LFS files marked)."""
     session = current(ctx)
@@ -107,9 +145,15 @@ def files(
     if json:
         emit_json(entries)
         return
-    table(["path", "size", "storage"],
-          [[e["path"], human(e.get("size")), "lfs" if e.get("lfs") else "git"]
-           for e in entries if e.get("type") == "file"], empty="No files.")
+    table(
+        ["path", "size", "storage"],
+        [
+            [e["path"], human(e.get("size")), "lfs" if e.get("lfs") else "git"]
+            for e in entries
+            if e.get("type") == "file"
+        ],
+        empty="No files.",
+    )
 
 
 @app.command()
@@ -118,23 +162,31 @@ def delete(ctx: typer.Context, repo: RepoArg, type: Type = None, yes: Yes = Fals
     session = current(ctx)
     ref = session.repo(repo, type)
     confirm_typed(f"delete the {ref.type.value} {ref.id} and all its history", ref.id, yes)
-    session.http.send("DELETE", "/api/repos/delete",
-                      {"name": ref.name, "organization": ref.namespace, "type": ref.type.value})
+    session.http.send(
+        "DELETE",
+        "/api/repos/delete",
+        {"name": ref.name, "organization": ref.namespace, "type": ref.type.value},
+    )
     done(f"Deleted {ref}.")
 
 
 @app.command()
 def move(
-    ctx: typer.Context, repo: RepoArg,
-    to: Annotated[str, typer.Argument(metavar="NEW_ID", help="NAMESPACE/NAME, or NAME in the same namespace.")],
-    type: Type = None, json: Json = False,
+    ctx: typer.Context,
+    repo: RepoArg,
+    to: Annotated[
+        str, typer.Argument(metavar="NEW_ID", help="NAMESPACE/NAME, or NAME in the same namespace.")
+    ],
+    type: Type = None,
+    json: Json = False,
 ) -> None:
     """Rename a repo or move it to another namespace (the old id keeps redirecting)."""
     session = current(ctx)
     ref = session.repo(repo, type)
     target = to if "/" in to else f"{ref.namespace}/{to}"
-    answer = session.http.send("POST", "/api/repos/move",
-                               {"fromRepo": ref.id, "toRepo": target, "type": ref.type.value})
+    answer = session.http.send(
+        "POST", "/api/repos/move", {"fromRepo": ref.id, "toRepo": target, "type": ref.type.value}
+    )
     if json:
         emit_json(answer)
     else:
@@ -143,11 +195,15 @@ def move(
 
 @app.command()
 def settings(
-    ctx: typer.Context, repo: RepoArg, type: Type = None,
-    private: Annotated[Optional[bool], typer.Option("--private/--public", help="Change the visibility.",
-                                                    show_default=False)] = None,
-    gated: Annotated[Optional[Gated], typer.Option(help="Access requests: auto-approved, manual, or off.",
-                                                   show_default=False)] = None,
+    ctx: typer.Context,
+    repo: RepoArg,
+    type: Type = None,
+    private: Annotated[
+        bool | None, typer.Option("--private/--public", help="Change the visibility.", show_default=False)
+    ] = None,
+    gated: Annotated[
+        Gated | None, typer.Option(help="Access requests: auto-approved, manual, or off.", show_default=False)
+    ] = None,
     json: Json = False,
 ) -> None:
     """Change visibility or gating (through huggingface_hub's update_repo_settings), then show them."""

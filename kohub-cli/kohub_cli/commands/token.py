@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,24 +20,33 @@ app = typer.Typer(name="token", help="Create, list and revoke your access tokens
 def create(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="A name to recognise the token by.")],
-    role: Annotated[Role, typer.Option(help="read: download only; write: also upload and manage.")] = Role.write,
-    expires_in_days: Annotated[Optional[int], typer.Option(min=1, help="Lifetime in days.")] = None,
-    expires_at: Annotated[Optional[datetime], typer.Option(
-        formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="Expiry date (UTC).")] = None,
+    role: Annotated[
+        Role, typer.Option(help="read: download only; write: also upload and manage.")
+    ] = Role.write,
+    expires_in_days: Annotated[int | None, typer.Option(min=1, help="Lifetime in days.")] = None,
+    expires_at: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="Expiry date (UTC).")
+    ] = None,
     json: Json = False,
 ) -> None:
-    """Create a token. Its secret is printed once (on stdout, alone, for scripts); the hub keeps only a hash."""
+    """Create a token. Its secret is printed once, alone on stdout (for scripts); the hub keeps a hash."""
     if expires_in_days is not None and expires_at is not None:
         raise UsageError("Give --expires-in-days or --expires-at, not both")
-    body = {"name": name, "role": role.value, "expires_in_days": expires_in_days,
-            "expires_at": expires_at.isoformat() if expires_at else None}
+    body = {
+        "name": name,
+        "role": role.value,
+        "expires_in_days": expires_in_days,
+        "expires_at": expires_at.isoformat() if expires_at else None,
+    }
     created = current(ctx).http.send("POST", "/api/auth/tokens/create", body)
     if json:
         emit_json(created)
         return
     expiry = created.get("expires_at") or "never"
-    note(f"Token {created['name']!r} (id {created['token_id']}, {created['role']}, expires {expiry}). "
-         "Copy it now: it is not shown again.")
+    note(
+        f"Token {created['name']!r} (id {created['token_id']}, {created['role']}, expires {expiry}). "
+        "Copy it now: it is not shown again."
+    )
     done(created["token"])
 
 
@@ -48,10 +57,21 @@ def list_(ctx: typer.Context, json: Json = False) -> None:
     if json:
         emit_json(tokens)
         return
-    table(["id", "name", "role", "created", "last used", "expires"],
-          [[t["id"], t["name"], t["role"], t["created_at"], t.get("last_used") or "never",
-            ("expired " if t.get("expired") else "") + (t.get("expires_at") or "never")] for t in tokens],
-          empty="No tokens.")
+    table(
+        ["id", "name", "role", "created", "last used", "expires"],
+        [
+            [
+                t["id"],
+                t["name"],
+                t["role"],
+                t["created_at"],
+                t.get("last_used") or "never",
+                ("expired " if t.get("expired") else "") + (t.get("expires_at") or "never"),
+            ]
+            for t in tokens
+        ],
+        empty="No tokens.",
+    )
 
 
 @app.command()
