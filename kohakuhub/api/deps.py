@@ -22,12 +22,18 @@ from kohakuhub.lib.signing import UrlSigner
 from kohakuhub.services.accounts import AccountService
 from kohakuhub.services.admin import BOOTSTRAP_ADMIN, AdminService
 from kohakuhub.services.auth import Access, Caller
+from kohakuhub.services.avatars import AvatarService
 from kohakuhub.services.commits import CommitService
 from kohakuhub.services.diffs import DiffService
+from kohakuhub.services.downloads import DownloadCounter
 from kohakuhub.services.files import FileService
+from kohakuhub.services.gating import GatingService
 from kohakuhub.services.git import GitService
+from kohakuhub.services.health import HealthService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.lfs_files import LfsFilesService
+from kohakuhub.services.likes import LikeService
 from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.profiles import ProfileService
 from kohakuhub.services.quotas import QuotaService
@@ -55,6 +61,7 @@ class Hub:
     diffs: DiffService
     commits: CommitService
     lfs: LfsService
+    lfs_files: LfsFilesService
     quotas: QuotaService
     git: GitService
     signer: UrlSigner
@@ -64,6 +71,11 @@ class Hub:
     invitations: InvitationService
     xet: XetService
     xet_tokens: XetTokens
+    gating: GatingService
+    likes: LikeService
+    avatars: AvatarService
+    downloads: DownloadCounter
+    health: HealthService
 
     @property
     def local_metadata(self) -> bool:

@@ -49,7 +49,7 @@ class XetTokens:
         """
         if scope not in SCOPES:
             raise ValueError(f"unknown Xet token scope {scope!r}")
-        repo.require(Access.WRITE if scope == "write" else Access.READ)
+        repo.require(Access.WRITE if scope == "write" else Access.DOWNLOAD)
         repo_id = repo.row.id
         expires_at = int(time.time()) + self._ttl
         query = self._signer.sign(_PURPOSE, purpose=_PURPOSE, expires_at=expires_at, repo=str(repo_id), user=str(user_id),

@@ -26,7 +26,7 @@ BATCH_BYTES = 32 << 20
 def preupload(plural: str, namespace: str, name: str, revision: str, body: dict, caller: CallerDep,
               hub: HubDep) -> dict:
     ref = find_repo(hub, caller, plural, namespace, name, Access.WRITE)
-    files = hub.commits.preupload(ref, param(revision), body.get("files"))
+    files = hub.commits.preupload(ref, param(revision), body.get("files"), body.get("gitIgnore"))
     return {"files": files, "commitOid": hub.files.resolve(ref, param(revision))}
 
 

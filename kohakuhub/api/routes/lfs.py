@@ -89,7 +89,7 @@ async def _batch(request: Request, hub: Hub, caller: Caller | None, plural: str,
     multipart_ok = "multipart" in transfers
 
     def decide() -> tuple[RepoRef, list[BatchDecision], dict[str, DirectUpload]]:
-        need = Access.WRITE if operation == "upload" else Access.READ
+        need = Access.WRITE if operation == "upload" else Access.DOWNLOAD
         ref = find_repo(hub, caller, plural, namespace, name, need)
         decisions = hub.lfs.batch(caller, ref, operation, pairs)
         direct: dict[str, DirectUpload] = {}

@@ -48,7 +48,7 @@ def _token_answer(request: Request, hub: Hub, ref: RepoRef, user_id: int, scope:
 @router.get("/api/{plural}/{namespace}/{name}/xet-read-token/{revision:path}")
 def xet_read_token(plural: str, namespace: str, name: str, revision: str, request: Request,
                    caller: CallerDep, hub: HubDep) -> JSONResponse:
-    ref = find_repo(hub, caller, plural, namespace, name)
+    ref = find_repo(hub, caller, plural, namespace, name, Access.DOWNLOAD)
     hub.files.resolve(ref, revision)  # an unknown revision is a 404, as on the Hub
     return _token_answer(request, hub, ref, caller.user_id if caller else 0, "read")
 
