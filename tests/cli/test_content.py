@@ -140,7 +140,7 @@ def test_content_refusals(cli, tmp_path):
     cli.alice("repo", "create", repo)
     head = cli.alice("repo", "info", repo, "--json").json()["sha"]
     main = cli("branch", "delete", repo, "main", "--yes", token=cli.hub.alice_token)
-    assert main.code == 1 and main.err.strip() == "Error: The default branch 'main' cannot be deleted"
+    assert main.code == 1 and main.err.strip() == "Error: Cannot delete refs/heads/main: it is the default branch"
 
     (tmp_path / "f.txt").write_text("from bob\n")
     bob = cli.hub.bob_token

@@ -99,12 +99,6 @@ def test_refusals_print_the_hubs_message_and_change_nothing(cli):
     assert anonymous.code == 1 and "kohub-cli auth login" in anonymous.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the hub ignores `gated` until the gated-likes branch is merged; "
-    "kohub-cli reads the setting back and says so",
-)
 def test_gated_setting(cli):
     repo = f"alice/{unique('gated')}"
     cli.alice("repo", "create", repo)
