@@ -58,10 +58,26 @@ class CommitInfo:
 
 @dataclass(frozen=True)
 class Refs:
-    """Branches and tags of a repository, each name mapped to its commit id."""
+    """Branches, tags and pull request refs (``refs/pr/<number>``) of a repository, each mapped to its
+    commit id."""
 
     branches: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    pull_requests: dict[int, str] = field(default_factory=dict)
+
+
+def pull_request_ref(number: int) -> str:
+    """The git ref of pull request ``number`` (the Hub's ``refs/pr/N``)."""
+    return f"refs/pr/{number}"
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    """What merging a commit into a branch did: the branch's new head, and whether it only moved forward
+    (no merge commit was written)."""
+
+    commit: str
+    fast_forward: bool
 
 
 # --- commit operations handed to the versioning backend -------------------------------------------
