@@ -19,6 +19,7 @@ from kohakuhub.api.routes import (
     auth,
     collaborators,
     commits,
+    discussions,
     files,
     git_http,
     history,
@@ -40,6 +41,7 @@ from kohakuhub.services.accounts import AccountService
 from kohakuhub.services.admin import AdminService
 from kohakuhub.services.commits import CommitService
 from kohakuhub.services.diffs import DiffService
+from kohakuhub.services.discussions import DiscussionService
 from kohakuhub.services.files import FileService
 from kohakuhub.services.git import GitService
 from kohakuhub.services.invitations import InvitationService
@@ -47,6 +49,7 @@ from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.login_throttle import LoginThrottle
 from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.profiles import ProfileService
+from kohakuhub.services.pull_requests import PullRequestService
 from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoService
 from kohakuhub.services.xet import XetService
@@ -114,14 +117,18 @@ def build_hub(settings: Settings) -> Hub:
     accounts = AccountService(db, session_hours=settings.session_expire_hours, secret=secret, throttle=throttle)
     orgs_service = OrgService(db, repos)
     signer = UrlSigner(secret)
+    diffs = DiffService(versioning)
+    pull_requests = PullRequestService(versioning, repos, quotas, diffs)
     return Hub(
         settings=settings,
         db=db,
         accounts=accounts,
         repos=repos,
         files=files_service,
-        diffs=DiffService(versioning),
-        commits=CommitService(versioning, repos, files_service, lfs_service, quotas, settings),
+        diffs=diffs,
+        commits=CommitService(versioning, repos, files_service, lfs_service, quotas, settings, pull_requests),
+        pull_requests=pull_requests,
+        discussions=DiscussionService(versioning, repos, pull_requests),
         lfs=lfs_service,
         quotas=quotas,
         git=GitService(transport, repos, lfs_service, quotas, settings),
@@ -149,7 +156,7 @@ def create_app(settings: Settings) -> FastAPI:
     # profiles before repos: /api/users/{u}/overview would otherwise be taken for a repo's info.
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
     routers = (misc, files, auth, admin, orgs, profiles, invitations, lfs, xet, git_http, quota_routes, collaborators,
-               repos, refs, commits, history)
+               repos, refs, commits, history, discussions)
     for module in routers:
         app.include_router(module.router)
     return app

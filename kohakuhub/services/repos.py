@@ -55,16 +55,26 @@ def signature_of(username: str) -> Signature:
     return Signature(username, f"{username}@users.noreply.kohakuhub")
 
 
+# The pull request scope of a reader opening a new pull request: they may upload objects and make the
+# commit that creates it (the ref it gets is minted then, so no branch or other pull request is reachable).
+NEW_PULL_REQUEST = "refs/pr/new"
+
+
 @dataclass(frozen=True)
 class RepoRef:
     """A repo the caller has been checked against, with the access that check granted.
 
     Only RepoService makes them (the routes never do). Every service method that writes calls
-    ``require``, so a ref authorized for reading cannot write, whichever route hands it over.
+    ``require`` (or ``require_ref_write``/``require_upload``), so a ref authorized for reading cannot
+    write, whichever route hands it over.
+
+    ``pr_scope`` is a reader's narrow grant to write one pull request, decided by the pull request
+    service: ``refs/pr/<num>`` (one they opened) or NEW_PULL_REQUEST. It never satisfies ``require``.
     """
 
     row: Repo
     access: Access
+    pr_scope: str | None = None
 
     def __post_init__(self) -> None:
         if self.access < Access.READ:
@@ -77,6 +87,18 @@ class RepoRef:
                 f"This needs {need.name.lower()} access to {self.type.value} {self.id}, "
                 f"and it was authorized for {self.access.name.lower()} access only"
             )
+
+    def require_ref_write(self, git_ref: str) -> None:
+        """Raises ForbiddenError unless this ref may move ``git_ref`` (a full ref name, or
+        NEW_PULL_REQUEST): write access, or the pull request scope naming exactly that ref."""
+        if self.pr_scope is None or self.pr_scope != git_ref:
+            self.require(Access.WRITE)
+
+    def require_upload(self) -> None:
+        """Raises ForbiddenError unless this ref may upload objects (LFS, Xet): write access, or a pull
+        request scope (what it uploads can only land in its pull request)."""
+        if self.pr_scope is None:
+            self.require(Access.WRITE)
 
     @property
     def key(self) -> str:
@@ -144,6 +166,20 @@ class RepoService:
             caller, namespace=row.namespace, private=row.private, need=need,
             grants=lambda: Grants(*find_grants(row.namespace, row.id, caller.user_id)),
         )
+
+    def writable(self, caller: Caller | None, ref: RepoRef) -> RepoRef | None:
+        """``ref``'s repo authorized for writing when the caller may write it, else None."""
+        if ref.access >= Access.WRITE:
+            return ref
+        if caller is not None and self.access(caller, ref.row, Access.WRITE) >= Access.WRITE:
+            return RepoRef(ref.row, Access.WRITE)
+        return None
+
+    @staticmethod
+    def for_pull_request(ref: RepoRef, scope: str) -> RepoRef:
+        """``ref`` (authorized for reading) with a pull request write scope; the pull request service
+        decides who gets one (services/pull_requests.py)."""
+        return RepoRef(ref.row, Access.READ, pr_scope=scope)
 
     @staticmethod
     def org_role(namespace: str, user_id: int) -> str | None:

@@ -21,6 +21,7 @@ from kohakuhub.db.migrations import (
     m0006_lfs_storage_key,
     m0007_open_multipart_uploads,
     m0008_card_tags,
+    m0009_discussions,
 )
 
 Migration = tuple[int, str, Callable[[Database], None]]
@@ -34,6 +35,7 @@ MIGRATIONS: list[Migration] = [
     (6, "lfs objects kept where they were uploaded", m0006_lfs_storage_key.apply),
     (7, "open s3 multipart uploads", m0007_open_multipart_uploads.apply),
     (8, "card tags of repos", m0008_card_tags.apply),
+    (9, "discussions and pull requests", m0009_discussions.apply),
 ]
 
 # Arbitrary constant identifying our advisory lock on PostgreSQL.

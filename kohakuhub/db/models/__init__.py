@@ -2,6 +2,7 @@
 
 from kohakuhub.db.models.accounts import LoginFailure, Session, Token, User
 from kohakuhub.db.models.base import utcnow
+from kohakuhub.db.models.discussions import CommentRevision, Discussion, DiscussionEvent
 from kohakuhub.db.models.lfs import LfsGrant, LfsObject, OpenMultipartUpload, RepoLfsObject
 from kohakuhub.db.models.orgs import Invitation, OrgMember, RepoCollaborator
 from kohakuhub.db.models.quotas import NamespaceQuota, RepoUsage
@@ -11,11 +12,14 @@ from kohakuhub.db.models.xet import XetDedupChunk, XetFile, XetXorb, XetXorbGran
 ALL_MODELS = [
     User, Session, Token, LoginFailure, Repo, RepoRedirect, LfsObject, RepoLfsObject, LfsGrant, OrgMember,
     RepoCollaborator, Invitation, RepoUsage, NamespaceQuota, XetXorb, XetXorbGrant, XetDedupChunk, XetFile,
-    OpenMultipartUpload, RepoCardIndex, RepoTag,
+    OpenMultipartUpload, RepoCardIndex, RepoTag, Discussion, DiscussionEvent, CommentRevision,
 ]
 
 __all__ = [
     "ALL_MODELS",
+    "CommentRevision",
+    "Discussion",
+    "DiscussionEvent",
     "Invitation",
     "LfsGrant",
     "LfsObject",
