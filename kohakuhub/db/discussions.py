@@ -76,7 +76,9 @@ def delete_discussion(discussion_id: int) -> None:
 def find_discussion(repo_id: int, num: int) -> DiscussionInfo | None:
     """The repo's discussion number ``num``, or None."""
     row = Discussion.get_or_none((Discussion.repo == repo_id) & (Discussion.num == num))
-    return None if row is None else _info(row, _people([row.author_id]))
+    if row is None:
+        return None
+    return _info(row, _people([row.author_id]), _comment_counts([row.id]).get(row.id, 0))
 
 
 def list_discussions(repo_id: int, *, author: str | None, pull_requests: bool | None,
