@@ -173,20 +173,16 @@ def test_private_repo_pull_requests_need_read_access(hub):
 
 def test_lfs_and_xet_uploads_for_a_pull_request(hub):
     oid = sha256(BIG)
+    with Unchanged(hub):
+        assert_error(lfs_batch(hub.client, hub.bob, REPO, [(oid, len(BIG))], ref="main"), 403)
     # Without a ref the upload is for a pull request the commit will open: readers may.
-    resp = lfs_batch(hub.client, hub.bob, REPO, [(oid, len(BIG))])  # the helper sends ref main
-    assert_error(resp, 403)
-    body = {"operation": "upload", "transfers": ["basic"], "objects": [{"oid": oid, "size": len(BIG)}]}
-    resp = hub.client.post(f"/{REPO}.git/info/lfs/objects/batch", json=body,
-                           headers={"Content-Type": "application/vnd.git-lfs+json", **bearer(hub.bob)})
-    assert resp.status_code == 200 and "upload" in resp.json()["objects"][0]["actions"], resp.text
-    upload = resp.json()["objects"][0]["actions"]["upload"]["href"]
-    assert hub.client.put(upload, content=BIG).status_code == 200
+    assert lfs_upload(hub.client, hub.bob, REPO, BIG, ref=None) == oid
     _pr_commit(hub, hub.bob, [lfs_op("weights.bin", BIG)])
     got = hub.client.get(f"/{REPO}/resolve/{PR1}/weights.bin")
     assert got.status_code == 200 and got.content == BIG
     tree = {e["path"]: e for e in hub.client.get(f"{api(REPO)}/tree/{PR1}").json()}
     assert tree["weights.bin"]["lfs"]["oid"] == oid
+    body = {"operation": "upload", "transfers": ["basic"], "objects": [{"oid": oid, "size": len(BIG)}]}
     for ref, status in (("refs/pr/1", 200), ("main", 403), ("refs/pr/9", 403)):
         resp = hub.client.post(f"/{REPO}.git/info/lfs/objects/batch", headers=bearer(hub.bob),
                                json={**body, "ref": {"name": ref}})
