@@ -81,6 +81,9 @@ class DiscussionService:
         """
         if (kind or "all") not in TYPE_FILTERS:
             raise BadRequestError(f"Unknown type {kind!r}: use one of {', '.join(TYPE_FILTERS)}")
+        for what, value in (("author", author), ("search", search)):
+            if value is not None and (len(value) > MAX_TITLE or "\0" in value):
+                raise BadRequestError(f"{what} must be at most {MAX_TITLE} characters, without NUL")
         if (status or "all") not in STATUS_FILTERS:
             raise BadRequestError(f"Unknown status {status!r}: use one of {', '.join(STATUS_FILTERS)}")
         items, total = db.list_discussions(repo.row.id, author=author or None,
@@ -141,7 +144,8 @@ class DiscussionService:
         """
         caller = self._participant(caller)
         title = _title(title)
-        text = None if description in (None, "") else _text(description, "description")
+        blank = description is None or (isinstance(description, str) and not description.strip())
+        text = None if blank else _text(description, "description")
         if pull_request:
             return self.pull_requests.open_empty(caller, repo, title=title, description=text)
         return db.insert_discussion(repo.row.id, author_id=caller.user_id, title=title, is_pull_request=False,

@@ -94,7 +94,8 @@ def test_create_and_details_have_the_client_shapes(hub):
 
 def test_discussion_without_description_has_no_events_and_html_is_escaped(hub):
     _open(hub, hub.bob, description=None)
-    assert _details(hub, 1)["events"] == []
+    _open(hub, hub.bob, description="   ")
+    assert _details(hub, 1)["events"] == [] and _details(hub, 2)["events"] == []
     comment = hub.client.post(_d("/1/comment"), json={"comment": "<script>x()</script> [a](javascript:x())"},
                               headers=bearer(hub.bob)).json()["newMessage"]
     html = comment["data"]["latest"]["html"]
@@ -128,7 +129,8 @@ def test_list_filters_and_paging(hub):
     assert [d["num"] for d in _listing(hub, "?search=ASKS&status=open")["discussions"]] == [1]
     item = _listing(hub, "?type=pull_request")["discussions"][0]
     assert item["status"] == "draft" and item["gitReference"] == "refs/pr/2" and item["targetBranch"] == "main"
-    for query, problem in (("?type=issues", "type"), ("?status=pending", "status"), ("?p=-1", "p"), ("?p=x", "p")):
+    for query, problem in (("?type=issues", "type"), ("?status=pending", "status"), ("?p=-1", "p"), ("?p=x", "p"),
+                           ("?author=a%00b", "author"), ("?search=" + "x" * 201, "search")):
         assert_error(hub.client.get(_d() + query, headers=hub.auth()), 400, message=problem)
 
 
