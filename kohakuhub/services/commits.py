@@ -97,6 +97,7 @@ class CommitSession:
         if self.new_pr:
             return self.parent or self.branch
         return self.git_ref
+
     def _note_blobs(self, blobs: list[bytes]) -> None:
         if self.reuses_blobs or not blobs:
             return
