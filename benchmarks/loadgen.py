@@ -6,12 +6,16 @@ Content-Length (every resolve HEAD does), so it completes no request; ``ab -i`` 
 keep-alive. The same client is used for the benchmark and its baseline, which is what the ratio needs.
 
 Usage: python -m benchmarks.loadgen URL METHOD CONNECTIONS SECONDS [HEADER: VALUE ...]
+
+A header value holding ``{n}`` gets a number that differs on every request (``X-Forwarded-For:
+10.0.{n}``: a new client address each time, for the download counting benchmark).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import subprocess
 import sys
 import time
@@ -59,12 +63,20 @@ def run_load(url: str, method: str, connections: int, seconds: float,
 # --- the generator (runs in its own process) -------------------------------------------------------
 
 
-async def _connection(host: str, port: int, request: bytes, head: bool, stop_at: float,
-                      counts: list[int]) -> None:
+def _varying(template: str, serial: list[int]) -> bytes:
+    """The request with ``{n}`` replaced by the next number, as a dotted address tail (a.b.c)."""
+    serial[0] += 1
+    n = serial[0]
+    return template.replace("{n}", f"{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}").encode()
+
+
+async def _connection(host: str, port: int, request: str, head: bool, stop_at: float,
+                      counts: list[int], serial: list[int]) -> None:
     reader, writer = await asyncio.open_connection(host, port)
+    fixed = None if "{n}" in request else request.encode()
     try:
         while time.monotonic() < stop_at:  # bounded by the duration
-            writer.write(request)
+            writer.write(fixed or _varying(request, serial))
             status_line = await reader.readline()
             length = 0
             while True:  # bounded: a response has finitely many header lines
@@ -86,12 +98,13 @@ async def _drive(url: str, method: str, connections: int, seconds: float, header
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     extra = "".join(f"{header}\r\n" for header in headers)
     request = (f"{method} {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-               f"User-Agent: kohakuhub-bench\r\nAccept: */*\r\n{extra}\r\n").encode()
-    counts = [0, 0]
+               f"User-Agent: kohakuhub-bench\r\nAccept: */*\r\n{extra}\r\n")
+    # Each run starts its numbers at random, so runs within one counting window do not reuse addresses.
+    counts, serial = [0, 0], [random.randrange(1 << 24)]
     started = time.monotonic()
     stop_at = started + seconds
     await asyncio.gather(*(_connection(parts.hostname, parts.port or 80, request, method == "HEAD", stop_at,
-                                       counts) for _ in range(connections)))
+                                       counts, serial) for _ in range(connections)))
     return {"requests": counts[0] + counts[1], "errors": counts[1], "seconds": time.monotonic() - started}
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.bench_counted import bench_counted
 from benchmarks.bench_deploy import bench_deploy_head, bench_deploy_redirect
 from benchmarks.bench_git import bench_clone, bench_push
 from benchmarks.bench_head import bench_head
@@ -48,6 +49,7 @@ BENCHMARKS: dict[str, Callable[[Context], list[Result]]] = {
     "upload": bench_upload,
     "download": bench_download,
     "head": bench_head,
+    "counted": bench_counted,
     "commit": bench_commit,
     "tree": bench_tree,
     "clone": bench_clone,

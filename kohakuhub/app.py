@@ -3,28 +3,36 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from kohakuhub import __version__
 from kohakuhub.api.body_limit import BodyLimitMiddleware
 from kohakuhub.api.deps import Hub
 from kohakuhub.api.errors import install_error_handlers
 from kohakuhub.api.middleware import RawPathMiddleware, RequestIdMiddleware
+from kohakuhub.api.one_part_ids import answer_one_part_id
 from kohakuhub.api.openapi import hub_openapi
 from kohakuhub.api.ui import load_web_ui
 from kohakuhub.lib.log_redaction import install_access_log_redaction
 from kohakuhub.api.routes import (
     admin,
     auth,
+    avatars,
     collaborators,
     commits,
     discussions,
     files,
+    gating,
     git_http,
     history,
     invitations,
     lfs,
+    lfs_files,
+    likes,
     misc,
     orgs,
     profiles,
@@ -40,12 +48,17 @@ from kohakuhub.lib.signing import UrlSigner
 from kohakuhub.services.accounts import AccountService
 from kohakuhub.services.admin import AdminService
 from kohakuhub.services.commits import CommitService
+from kohakuhub.services.avatars import AvatarService
 from kohakuhub.services.diffs import DiffService
 from kohakuhub.services.discussions import DiscussionService
+from kohakuhub.services.downloads import DownloadCounter
 from kohakuhub.services.files import FileService
+from kohakuhub.services.gating import GatingService
 from kohakuhub.services.git import GitService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.lfs_files import LfsFilesService
+from kohakuhub.services.likes import LikeService
 from kohakuhub.services.login_throttle import LoginThrottle
 from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.profiles import ProfileService
@@ -102,7 +115,7 @@ def build_hub(settings: Settings) -> Hub:
     versioning = GitBackend(settings.git_dir)
     store = build_blob_store(settings)
     quotas = QuotaService(db, versioning, settings)
-    repos = RepoService(db, versioning, quotas)
+    repos = RepoService(db, versioning, quotas, site_url=settings.base_url)
     repos.cards.index_missing()  # repos made before card tags were indexed (migration 8): once
     files_service = FileService(versioning)
     lfs_service = LfsService(db, store, settings, quotas)
@@ -119,6 +132,7 @@ def build_hub(settings: Settings) -> Hub:
     signer = UrlSigner(secret)
     diffs = DiffService(versioning)
     pull_requests = PullRequestService(versioning, repos, quotas, diffs)
+    download_counter = DownloadCounter(db)
     return Hub(
         settings=settings,
         db=db,
@@ -130,6 +144,7 @@ def build_hub(settings: Settings) -> Hub:
         pull_requests=pull_requests,
         discussions=DiscussionService(versioning, repos, pull_requests),
         lfs=lfs_service,
+        lfs_files=LfsFilesService(versioning, lfs_service, quotas, repos),
         quotas=quotas,
         git=GitService(transport, repos, lfs_service, quotas, settings),
         signer=signer,
@@ -139,7 +154,18 @@ def build_hub(settings: Settings) -> Hub:
         invitations=InvitationService(db, accounts, orgs_service, registration=settings.registration),
         xet=XetService(db, store, lfs_service, quotas, url_ttl=settings.lfs_url_ttl_seconds),
         xet_tokens=XetTokens(signer, settings.lfs_url_ttl_seconds),
+        gating=GatingService(repos, files_service, accounts),
+        likes=LikeService(repos, accounts),
+        avatars=AvatarService(accounts, orgs_service),
+        downloads=download_counter,
     )
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # Shutdown: write the downloads counted in memory (services/downloads.py) before the process ends.
+    await run_in_threadpool(app.state.hub.downloads.close)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -147,16 +173,25 @@ def create_app(settings: Settings) -> FastAPI:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_access_log_redaction()
     app = HubApp(title=settings.site_name, version=__version__, docs_url="/api/docs",
-                 openapi_url="/api/openapi.json", redoc_url=None)
+                 openapi_url="/api/openapi.json", redoc_url=None, lifespan=_lifespan)
     app.state.hub = build_hub(settings)
     web_ui = load_web_ui(settings.ui_dir, app.state.hub.lfs.store.direct_origin())
-    install_error_handlers(app, web_ui.answer if web_ui else None)
+
+    async def no_route(request: Request) -> Response | None:
+        # A repo URL whose id has no namespace gets the Hub's repo-not-found answer; a page load, the UI.
+        answer = await answer_one_part_id(request)
+        if answer is None and web_ui is not None:
+            answer = web_ui.answer(request)
+        return answer
+
+    install_error_handlers(app, no_route)
     app.openapi = lambda: hub_openapi(app)
     # Order matters. files first: resolve is the hottest route (its model form cannot capture /api/...).
-    # profiles before repos: /api/users/{u}/overview would otherwise be taken for a repo's info.
+    # profiles, avatars and likes before repos: /api/users/{u}/overview (/avatar, /likes) would otherwise be
+    # taken for a repo's info.
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
-    routers = (misc, files, auth, admin, orgs, profiles, invitations, lfs, xet, git_http, quota_routes, collaborators,
-               repos, refs, commits, history, discussions)
+    routers = (misc, files, auth, admin, orgs, profiles, avatars, likes, invitations, lfs, xet, git_http, quota_routes,
+               collaborators, gating, lfs_files, repos, refs, commits, history, discussions)
     for module in routers:
         app.include_router(module.router)
     return app

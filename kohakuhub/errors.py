@@ -34,6 +34,17 @@ class RevisionNotFoundError(NotFoundError):
     """A branch, tag or commit id does not resolve."""
 
 
+class GatedRepoError(HubError):
+    """The repo is gated and the caller has no accepted access request (the Hub's ``GatedRepo`` answer).
+
+    Only callers who may read the repo ever get it: for anyone else a gated private repo stays missing.
+    """
+
+    def __init__(self, message: str, *, anonymous: bool = False) -> None:
+        super().__init__(message)
+        self.anonymous = anonymous
+
+
 class EntryNotFoundError(NotFoundError):
     """A file or directory does not exist at the given revision."""
 

@@ -22,13 +22,18 @@ from kohakuhub.lib.signing import UrlSigner
 from kohakuhub.services.accounts import AccountService
 from kohakuhub.services.admin import BOOTSTRAP_ADMIN, AdminService
 from kohakuhub.services.auth import Access, Caller
+from kohakuhub.services.avatars import AvatarService
 from kohakuhub.services.commits import CommitService
 from kohakuhub.services.diffs import DiffService
 from kohakuhub.services.discussions import DiscussionService
+from kohakuhub.services.downloads import DownloadCounter
 from kohakuhub.services.files import FileService
+from kohakuhub.services.gating import GatingService
 from kohakuhub.services.git import GitService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.lfs_files import LfsFilesService
+from kohakuhub.services.likes import LikeService
 from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.profiles import ProfileService
 from kohakuhub.services.pull_requests import PullRequestService
@@ -59,6 +64,7 @@ class Hub:
     pull_requests: PullRequestService
     discussions: DiscussionService
     lfs: LfsService
+    lfs_files: LfsFilesService
     quotas: QuotaService
     git: GitService
     signer: UrlSigner
@@ -68,6 +74,10 @@ class Hub:
     invitations: InvitationService
     xet: XetService
     xet_tokens: XetTokens
+    gating: GatingService
+    likes: LikeService
+    avatars: AvatarService
+    downloads: DownloadCounter
 
     @property
     def local_metadata(self) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -23,6 +23,7 @@ from kohakuhub.errors import (
     ConflictError,
     EntryNotFoundError,
     ForbiddenError,
+    GatedRepoError,
     HubError,
     InvalidPathError,
     LoginRequiredError,
@@ -47,6 +48,7 @@ BASIC_CHALLENGE = 'Basic realm="KohakuHub"'
 # (error class, status, X-Error-Code). Checked in order: subclasses first.
 ERROR_TABLE: list[tuple[type[HubError], int, str | None]] = [
     (RepoNotFoundError, 404, "RepoNotFound"),
+    (GatedRepoError, 403, "GatedRepo"),
     (RevisionNotFoundError, 404, "RevisionNotFound"),
     (EntryNotFoundError, 404, "EntryNotFound"),
     (NotFoundError, 404, None),
@@ -70,13 +72,13 @@ def status_and_code(exc: HubError) -> tuple[int, str | None]:
     """HTTP status and HF error code for a domain error."""
     for cls, status, code in ERROR_TABLE:
         if isinstance(exc, cls):
-            if isinstance(exc, RepoNotFoundError) and exc.anonymous:
+            if isinstance(exc, RepoNotFoundError | GatedRepoError) and exc.anonymous:
                 return 401, code  # anonymous callers get 401 so clients (and git) ask for credentials
             return status, code
     return 500, None
 
 
-def _header_safe(message: str) -> str:
+def header_safe(message: str) -> str:
     # Header values must be single-line ASCII (clients decode non-ASCII bytes inconsistently, some crash);
     # the body carries the exact text.
     flat = message.replace("\r", " ").replace("\n", " ")
@@ -108,7 +110,7 @@ def error_response(request: Request, exc: HubError) -> Response:
         return _moved(request, exc)
     status, code = status_and_code(exc)
     message = exc.message
-    headers = {"X-Error-Message": _header_safe(message)}
+    headers = {"X-Error-Message": header_safe(message)}
     if code:
         headers["X-Error-Code"] = code
     if isinstance(exc, EntryNotFoundError) and exc.commit:
@@ -142,11 +144,13 @@ def _moved(request: Request, exc: RepoMovedError) -> Response:
             f"Repository {exc.old_id} was moved to {exc.new_id}; use its new name"))
     query = request.url.query
     location = f"{base_url(request)}{path}" + (f"?{query}" if query else "")
-    return RedirectResponse(location, status_code=307, headers={"X-Error-Message": _header_safe(exc.message)})
+    return RedirectResponse(location, status_code=307, headers={"X-Error-Message": header_safe(exc.message)})
 
 
-def install_error_handlers(app: FastAPI, no_route: Callable[[Request], Response | None] | None = None) -> None:
-    """Register the handlers on the app. ``no_route`` may answer a request that no route matched."""
+def install_error_handlers(app: FastAPI,
+                           no_route: Callable[[Request], Awaitable[Response | None]] | None = None) -> None:
+    """Register the handlers on the app. ``no_route`` may answer a request that no route matched (a 404,
+    or a 405: the path matched a route of another method)."""
 
     @app.exception_handler(HubError)
     async def _hub_error(request: Request, exc: HubError) -> Response:
@@ -168,8 +172,8 @@ def install_error_handlers(app: FastAPI, no_route: Callable[[Request], Response 
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 404 and no_route is not None and (answer := no_route(request)) is not None:
+        if exc.status_code in (404, 405) and no_route is not None and (answer := await no_route(request)) is not None:
             return answer
         message = str(exc.detail)
         return JSONResponse({"error": message}, exc.status_code,
-                            {"X-Error-Message": _header_safe(message), **(exc.headers or {})})
+                            {"X-Error-Message": header_safe(message), **(exc.headers or {})})

@@ -20,7 +20,8 @@ from kohakuhub.types import RepoType
 ERROR_STATUSES = {
     "400": "Malformed request: the message names the problem",
     "401": "Authentication required or credentials refused (also: a private repo, to an anonymous caller)",
-    "403": "Not allowed for this caller, or a signed URL used for what it was not signed for",
+    "403": "Not allowed for this caller, a signed URL used for what it was not signed for, or a gated repo's "
+           "content without an accepted access request (X-Error-Code: GatedRepo; 401 when anonymous)",
     "404": "No such repo, revision, file or object (or not readable by the caller)",
     "409": "Conflict with the current state (exists already, in use)",
     "412": "The parent commit is not the head of the branch any more",
@@ -49,6 +50,12 @@ _LFS_BATCH = {"type": "object", "required": ["operation", "objects"], "propertie
         "oid": {"type": "string"}, "size": {"type": "integer"}}}}}}
 _PATHS_INFO = {"type": "object", "required": ["paths"], "properties": {
     "paths": {"type": "array", "items": {"type": "string"}}, "expand": {"type": "boolean"}}}
+_MESSAGES = {"type": "array", "items": {"type": "object", "required": ["message"],
+                                         "properties": {"message": {"type": "string"}}}}
+_CARD_REPORT = {"type": "object", "required": ["errors", "warnings"],
+                "properties": {"errors": _MESSAGES, "warnings": _MESSAGES}}
+# What an avatar may be (kohakuhub/services/avatars.py); never SVG.
+_IMAGES = {media_type: _BINARY for media_type in ("image/png", "image/jpeg", "image/gif", "image/webp")}
 _XORB_KEYS = {"type": "array", "items": {"type": "object", "required": ["hash"], "properties": {
     "prefix": {"type": "string"}, "hash": {"type": "string"}}}}
 
@@ -62,7 +69,10 @@ _OWN_BODIES: list[tuple[str, str, dict | None, dict[str, dict]]] = [
     ("/paths-info/{revision}", "post", {"application/x-www-form-urlencoded": {"schema": _PATHS_INFO},
                                         "application/json": {"schema": _PATHS_INFO}}, {}),
     ("/commit/{revision}", "post", {"application/x-ndjson": {"schema": {"type": "string"}}}, {}),
-    ("/api/validate-yaml", "post", {"application/json": {"schema": {"type": "object"}}}, {}),
+    ("/api/validate-yaml", "post", {"application/json": {"schema": {"type": "object", "required": ["content"],
+                                                                     "properties": {"content": {"type": "string"},
+                                                                                    "repoType": {"type": "string"}}}}},
+     {"200": {"application/json": {"schema": _CARD_REPORT}, "text/plain": {"schema": {"type": "string"}}}}),
     ("/api/lfs/objects/{oid}", "put", {"application/octet-stream": _BINARY}, {}),
     ("/api/lfs/parts/{oid}/{upload_id}/{number}", "put", {"application/octet-stream": _BINARY}, {}),
     ("/api/lfs/objects/{oid}", "get", None, {"200": {"application/octet-stream": _BINARY},
@@ -83,6 +93,10 @@ _OWN_BODIES: list[tuple[str, str, dict | None, dict[str, dict]]] = [
     ("/resolve/{revision}/{path}", "get", None, {"200": {"*/*": _BINARY}, "206": {"*/*": _BINARY},
                                                  "302": {}}),
     ("/resolve/{revision}/{path}", "head", None, {"200": {"*/*": _BINARY}, "302": {}}),
+    ("/avatar", "put", _IMAGES, {}),
+    ("/avatar", "get", None, {"200": _IMAGES, "304": {}}),
+    ("/ask-access", "post", {"application/json": {"schema": {"type": "object"}},
+                             "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}, {}),
 ]
 _MOVED = {"description": "The repo was renamed or moved: the same request at its new name",
           "headers": {"Location": {"schema": {"type": "string"}}}}

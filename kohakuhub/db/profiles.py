@@ -14,6 +14,14 @@ def set_fullname(user_id: int, fullname: str) -> None:
         User.update(fullname=fullname).where(User.id == user_id).execute()
 
 
+def set_org_profile(org_id: int, *, fullname: str | None, description: str | None) -> None:
+    """Change an organization's display name and/or description (None leaves one as it is)."""
+    values = {key: value for key, value in (("fullname", fullname), ("description", description)) if value is not None}
+    if values:
+        with write_transaction(database_proxy.obj):
+            User.update(**values).where(User.id == org_id).execute()
+
+
 def repo_counts_seen_by(namespace: str, viewer_id: int | None, viewer_is_admin: bool) -> dict[str, int]:
     """How many repos of each type the namespace has that the viewer may see: all of them for a site admin,
     the namespace's own user and its org's members; otherwise the public ones and those shared with them."""

@@ -13,7 +13,7 @@ from functools import lru_cache
 from peewee import Database, Field
 
 from kohakuhub.db.database import database_proxy
-from kohakuhub.db.models import OrgMember, Repo, RepoCollaborator, Token, User
+from kohakuhub.db.models import OrgMember, Repo, RepoAccessRequest, RepoCollaborator, Token, User
 
 
 @lru_cache(maxsize=8)
@@ -35,23 +35,26 @@ def find_repo(full_key: str) -> Repo | None:
 
 @lru_cache(maxsize=8)
 def _grants_sql(db: Database) -> str:
-    # One round trip for both grants; the unique indexes (username_key, (org, user), (repo, user)) make
+    # One round trip for every grant; the unique indexes (username_key, (org, user), (repo, user)) make
     # each subquery an index lookup.
     mark = db.param
-    member, user, collab = ('"%s"' % m._meta.table_name for m in (OrgMember, User, RepoCollaborator))
+    member, user, collab, gate = ('"%s"' % m._meta.table_name
+                                  for m in (OrgMember, User, RepoCollaborator, RepoAccessRequest))
     return (
         f"SELECT (SELECT m.role FROM {member} m JOIN {user} o ON m.org_id = o.id"
         f" WHERE o.username_key = {mark} AND o.is_org = {mark} AND m.user_id = {mark}),"
-        f" (SELECT c.role FROM {collab} c WHERE c.repo_id = {mark} AND c.user_id = {mark})"
+        f" (SELECT c.role FROM {collab} c WHERE c.repo_id = {mark} AND c.user_id = {mark}),"
+        f" (SELECT g.status FROM {gate} g WHERE g.repo_id = {mark} AND g.user_id = {mark})"
     )
 
 
-def find_grants(namespace: str, repo_id: int, user_id: int) -> tuple[str | None, str | None]:
-    """The user's role in the org ``namespace`` (None if it is not an org or they are not a member) and
-    their collaborator role on repo ``repo_id`` (or None)."""
+def find_grants(namespace: str, repo_id: int, user_id: int) -> tuple[str | None, str | None, bool]:
+    """The user's role in the org ``namespace`` (None if it is not an org or they are not a member), their
+    collaborator role on repo ``repo_id`` (or None), and whether their access request to it was accepted."""
     db = database_proxy.obj
-    row = db.execute_sql(_grants_sql(db), (namespace.lower(), True, user_id, repo_id, user_id)).fetchone()
-    return (row[0], row[1]) if row else (None, None)
+    params = (namespace.lower(), True, user_id, repo_id, user_id, repo_id, user_id)
+    row = db.execute_sql(_grants_sql(db), params).fetchone()
+    return (row[0], row[1], row[2] == "accepted") if row else (None, None, False)
 
 
 @lru_cache(maxsize=8)

@@ -41,6 +41,20 @@ MAX_TOKEN_DAYS = 3650
 DISABLED_MESSAGE = "This account has been disabled by a site administrator"
 
 
+def clean_fullname(fullname: str | None) -> str:
+    """A user's or organization's display name, surrounding spaces dropped ("" shows the name).
+
+    Raises:
+        BadRequestError: longer than MAX_FULLNAME characters, or control characters in it.
+    """
+    fullname = (fullname or "").strip()
+    if len(fullname) > MAX_FULLNAME:
+        raise BadRequestError(f"Full name must be at most {MAX_FULLNAME} characters long")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in fullname):
+        raise BadRequestError("Full name must not contain control characters")
+    return fullname
+
+
 def _digest(secret: str) -> str:
     # Tokens are 256-bit random values, so a plain sha256 is a safe, fast lookup key.
     return hashlib.sha256(secret.encode()).hexdigest()
@@ -105,12 +119,7 @@ class AccountService:
         """
         if not caller.can_write:
             raise ForbiddenError("A read token cannot change the profile")
-        fullname = (fullname or "").strip()
-        if len(fullname) > MAX_FULLNAME:
-            raise BadRequestError(f"Full name must be at most {MAX_FULLNAME} characters long")
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in fullname):
-            raise BadRequestError("Full name must not contain control characters")
-        set_fullname(caller.user_id, fullname)
+        set_fullname(caller.user_id, clean_fullname(fullname))
         return self.get_user(caller.username)
 
     # --- passwords and login sessions ------------------------------------------------------------

@@ -8,12 +8,18 @@ from enum import IntEnum
 
 
 class Access(IntEnum):
-    """What a caller may do with a repo; higher includes lower."""
+    """What a caller may do with a repo; higher includes lower.
+
+    READ is the repo's metadata (info, tree, refs, commits); DOWNLOAD adds its content (files, LFS objects,
+    git clone, diffs, Xet read tokens). They differ only on a gated repo, where a reader needs an accepted
+    access request to download; writers are never gated.
+    """
 
     NONE = 0
     READ = 1
-    WRITE = 2
-    ADMIN = 3
+    DOWNLOAD = 2
+    WRITE = 3
+    ADMIN = 4
 
 
 # Organization roles, weakest first (upstream KohakuHub's names), and what each grants on the org's repos.
@@ -47,35 +53,38 @@ class Caller:
 
     @property
     def ceiling(self) -> Access:
-        """The most this credential may ever do: a read token stops at READ."""
-        return Access.ADMIN if self.can_write else Access.READ
+        """The most this credential may ever do: a read token reads and downloads, never writes."""
+        return Access.ADMIN if self.can_write else Access.DOWNLOAD
 
 
 @dataclass(frozen=True)
 class Grants:
-    """A caller's standing towards one repo beyond ownership: org role and collaborator role (or None)."""
+    """A caller's standing towards one repo beyond ownership: org role, collaborator role (or None), and
+    whether their access request to the repo (if it is gated) was accepted."""
 
     org_role: str | None = None
     collaborator_role: str | None = None
+    gate_accepted: bool = False
 
 
 NO_GRANTS = Grants()
 
 
 def repo_access(caller: Caller | None, *, namespace: str, private: bool, need: Access = Access.ADMIN,
-                grants: Callable[[], Grants] = lambda: NO_GRANTS) -> Access:
+                grants: Callable[[], Grants] = lambda: NO_GRANTS, gated: bool = False) -> Access:
     """The single permission decision for (caller, repo).
 
     Site admins and the namespace's own user hold ADMIN; otherwise the caller's org role in ``namespace``
-    and collaborator role on the repo raise the public baseline (READ for public repos, NONE for private
-    ones). The credential caps the result (a read token never exceeds READ).
+    and collaborator role on the repo raise the public baseline (DOWNLOAD for public repos, NONE for private
+    ones). Reading a gated repo's content needs WRITE or an accepted access request: readers without one
+    stop at READ (metadata). The credential caps the result (a read token never exceeds DOWNLOAD).
 
-    ``grants`` looks the org role and collaborator role up; it is called only when its answer can change
-    the decision, so anonymous callers, owners, site admins, read tokens on public repos and any read of a
-    public repo cost no query. The answer is exact up to ``need``: once the baseline reaches ``need``,
-    a higher grant is not looked up.
+    ``grants`` looks the org role, collaborator role and access request up; it is called only when its
+    answer can change the decision, so anonymous callers, owners, site admins and any download of a public
+    ungated repo cost no query. The answer is exact up to ``need``: once the baseline reaches ``need``, a
+    higher grant is not looked up.
     """
-    baseline = Access.NONE if private else Access.READ
+    baseline = Access.NONE if private else (Access.READ if gated else Access.DOWNLOAD)
     if caller is None:
         return baseline
     ceiling = caller.ceiling
@@ -86,6 +95,8 @@ def repo_access(caller: Caller | None, *, namespace: str, private: bool, need: A
     found = grants()
     level = max(baseline, ORG_ROLE_ACCESS.get(found.org_role or "", Access.NONE),
                 COLLABORATOR_ACCESS.get(found.collaborator_role or "", Access.NONE))
+    if level == Access.READ and (not gated or found.gate_accepted):
+        level = Access.DOWNLOAD  # a reader downloads unless the gate holds them back
     return min(level, ceiling)
 
 

@@ -13,11 +13,13 @@ from kohakuhub.config import Settings
 from kohakuhub.errors import (
     BadRequestError,
     EntryNotFoundError,
+    ForbiddenError,
     IntegrityError,
     InvalidRevisionError,
     RevisionNotFoundError,
     StaleParentError,
 )
+from kohakuhub.lib.card_validation import MAX_CARD_BYTES, refusal_lines, validate_readme_bytes
 from kohakuhub.lib.gitattributes import DEFAULT_GITATTRIBUTES, is_lfs_tracked, with_lfs_path
 from kohakuhub.lib.hashing import is_sha256_hex, sha256_file
 from kohakuhub.lib.lfs_pointer import make_pointer
@@ -33,7 +35,10 @@ from kohakuhub.types import CommitOperation, DeleteFile, DeleteFolder, Discussio
 from kohakuhub.versioning.base import VersioningBackend
 
 PARENT_RE = re.compile(r"^[0-9a-fA-F]{5,40}$")
+CARD_PATH = "README.md"  # the repo card: its metadata is validated on every write
 MAX_PREUPLOAD_FILES = 1000
+# A .gitattributes or .gitignore larger than this is not read as rules (git's own limit is 100 MB).
+MAX_RULES_FILE_BYTES = 1 << 20
 
 
 def branch_name(revision: str) -> str:
@@ -156,6 +161,8 @@ class CommitSession:
 
     def _file(self, line: CommitLine) -> None:
         path = _path(line.value)
+        if path == CARD_PATH:
+            self._check_card(_head_bytes(line))
         git = self.service.versioning
         if line.content_size >= self.service.lfs_threshold:
             src = _as_file(line, self.service.spool_dir)
@@ -207,6 +214,16 @@ class CommitSession:
         self.lfs_oids.append(oid)
         self.lfs_paths.append(path)
 
+    def _check_card(self, readme: bytes) -> None:
+        """Refuse a README.md whose metadata the Hub would refuse (an LFS-stored README is not read).
+
+        Raises:
+            BadRequestError: the Hub's "rejected during YAML metadata verification" and each error.
+        """
+        report = validate_readme_bytes(readme, self.repo.type.value)
+        if report.errors:
+            raise BadRequestError("\n".join(refusal_lines(report.errors)))
+
     def _deleted_file(self, line: CommitLine) -> None:
         self.operations.append(DeleteFile(_path(line.value)))
 
@@ -225,6 +242,8 @@ class CommitSession:
         files = self.service.files
         commit = files.resolve(self.repo, str(value.get("srcRevision") or self.branch))
         view = files.file(self.repo, commit, normalize_repo_path(src))
+        if path == CARD_PATH and view.lfs is None:
+            self._check_card(files.read_small(self.repo, view.oid))
         if view.lfs is not None:
             self.lfs_oids.append(view.lfs.oid)
         self.reuses_blobs = True
@@ -349,6 +368,14 @@ def _ref_names(refs: Refs) -> list[str]:
             + [pull_request_ref(n) for n in refs.pull_requests])
 
 
+def _head_bytes(line: CommitLine) -> bytes:
+    """The start of a ``file`` line's content (all of it when small), enough for a card's metadata."""
+    if line.content_file is None:
+        return line.content or b""
+    with line.content_file.open("rb") as src:
+        return src.read(MAX_CARD_BYTES)
+
+
 def _blob_id_of_file(path: Path) -> str:
     """The git blob id of a file's content (sha1 of ``blob <size>\\0`` + content)."""
     digest = hashlib.sha1(b"blob %d\0" % path.stat().st_size)
@@ -411,30 +438,40 @@ class CommitService:
             raise RevisionNotFoundError(f"Invalid rev id: {revision} ({target} an existing branch)")
         return CommitSession(self, caller, repo, branch, new_pr=create_pr)
 
-    def preupload(self, repo: RepoRef, revision: str, files: list[Any]) -> list[dict[str, Any]]:
+    def preupload(self, repo: RepoRef, revision: str, files: list[Any],
+                  gitignore: str | None = None) -> list[dict[str, Any]]:
         """Upload mode, ignore flag and current oid for each announced file.
 
+        ``shouldIgnore`` follows the root ``.gitignore``: ``gitignore`` when the client sends one (it does
+        when the commit adds a ``.gitignore``), else the one committed at ``revision``, as the Hub does.
+
         Raises:
-            BadRequestError: malformed entries or too many files.
+            BadRequestError: malformed entries, too many files, or a ``gitIgnore`` that is not a string.
             ForbiddenError: ``repo`` was not authorized for writing.
             RevisionNotFoundError: the revision does not resolve.
         """
         repo.require_upload()
         if not isinstance(files, list) or len(files) > MAX_PREUPLOAD_FILES:
             raise BadRequestError(f"'files' must be a list of at most {MAX_PREUPLOAD_FILES} entries")
+        if gitignore is not None and not isinstance(gitignore, str):
+            raise BadRequestError("'gitIgnore' must be the text of a .gitignore file")
         commit = self.files.resolve(repo, revision)
         gitattributes = self._gitattributes_at(repo, commit)
-        answers = []
-        total = 0
+        announced: list[tuple[str, int]] = []
         for item in files:
             size = item.get("size", 0) if isinstance(item, dict) else None
             if not isinstance(size, int) or isinstance(size, bool) or size < 0:
                 raise BadRequestError("Each preupload entry needs 'path' and a non-negative integer 'size'")
-            path = _path(item)
+            announced.append((_path(item), size))
+        rules = gitignore if gitignore is not None else self._text_at(repo, commit, ".gitignore", "")
+        ignored = self.versioning.ignored_paths(rules, [path for path, _ in announced])
+        answers = []
+        total = 0
+        for path, size in announced:
             answers.append({
                 "path": path,
                 "uploadMode": self._upload_mode(path, size, gitattributes),
-                "shouldIgnore": False,
+                "shouldIgnore": path in ignored,
                 "oid": self._remote_oid(repo, commit, path),
             })
             total += size
@@ -461,9 +498,13 @@ class CommitService:
         return view.lfs.oid if view.lfs else view.oid
 
     def _gitattributes_at(self, repo: RepoRef, commit: str) -> str:
-        entry = self.versioning.get_entry(repo.key, commit, ".gitattributes")
-        if entry is None or entry.type != "file":
-            return DEFAULT_GITATTRIBUTES
+        return self._text_at(repo, commit, ".gitattributes", DEFAULT_GITATTRIBUTES)
+
+    def _text_at(self, repo: RepoRef, commit: str, path: str, default: str) -> str:
+        """A small text file of the commit (``.gitattributes``, ``.gitignore``), ``default`` if absent."""
+        entry = self.versioning.get_entry(repo.key, commit, path)
+        if entry is None or entry.type != "file" or entry.size > MAX_RULES_FILE_BYTES:
+            return default
         return self.versioning.read_blob(repo.key, entry.oid).decode("utf-8", "replace")
 
     # --- refs ------------------------------------------------------------------------------------
@@ -472,34 +513,52 @@ class CommitService:
         return self.versioning.refs(repo.key)
 
     def create_branch(self, repo: RepoRef, branch: str, starting_point: str | None) -> None:
-        """Raises ForbiddenError (a read-authorized ref), InvalidRevisionError, ConflictError,
-        RevisionNotFoundError."""
+        """Create a branch at ``starting_point`` (default: main).
+
+        Raises:
+            ForbiddenError: ``repo`` was authorized for reading only.
+            InvalidRevisionError: ``refs/...`` or another name git refuses ("Invalid reference for a branch").
+            ConflictError: "Reference refs/heads/<branch> already exists" (the Hub's text).
+            RevisionNotFoundError: the starting point does not resolve.
+        """
         repo.require(Access.WRITE)
         if branch.startswith("refs/"):
-            raise InvalidRevisionError(f"Invalid branch name {branch!r}")
+            raise InvalidRevisionError(f"Invalid reference for a branch: {branch!r}")
         commit = self.files.resolve(repo, starting_point or "main")
         self.versioning.create_branch(repo.key, branch, commit)
         self.repos.touch(repo)
 
     def delete_branch(self, repo: RepoRef, branch: str) -> None:
-        """Raises ForbiddenError (a read-authorized ref), BadRequestError for the default branch,
-        RevisionNotFoundError when missing."""
+        """Delete a branch other than the default one.
+
+        Raises:
+            ForbiddenError: ``repo`` was authorized for reading only, or ``branch`` is the default branch
+                ("Cannot delete refs/heads/main", the Hub's text).
+            RevisionNotFoundError: no such branch ("Invalid rev id: <branch>").
+        """
         repo.require(Access.WRITE)
         branch = branch_name(branch)
         if branch == "main":
-            raise BadRequestError("The default branch 'main' cannot be deleted")
+            raise ForbiddenError("Cannot delete refs/heads/main: it is the default branch")
         with self.versioning.repo_lock(repo.key):  # history may shrink: re-measure this repo
             self.versioning.delete_branch(repo.key, branch)
             self.quotas.remeasure_git(repo.row)
         self.repos.touch(repo)
 
     def create_tag(self, caller: Caller, repo: RepoRef, revision: str, tag: str, message: str | None) -> None:
-        """Raises ForbiddenError (a read-authorized ref), RevisionNotFoundError, InvalidRevisionError,
-        ConflictError."""
+        """Tag ``revision``. The revision is resolved before the name is checked, as on the Hub (a missing
+        revision is a RevisionNotFoundError whatever the tag's name).
+
+        Raises:
+            ForbiddenError: ``repo`` was authorized for reading only.
+            RevisionNotFoundError: ``revision`` does not resolve.
+            InvalidRevisionError: the tag name is not acceptable.
+            ConflictError: "Reference refs/tags/<tag> already exists".
+        """
         repo.require(Access.WRITE)
-        if not isinstance(tag, str) or not tag or tag.startswith("refs/"):
-            raise InvalidRevisionError(f"Invalid tag name {tag!r}")
         commit = self.files.resolve(repo, revision)
+        if not isinstance(tag, str) or not tag or tag.startswith("refs/"):
+            raise InvalidRevisionError(f"Invalid reference for a tag: {tag!r}")
         self.versioning.create_tag(repo.key, tag, commit, message=message or None,
                                    tagger=signature_of(caller.username))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from kohakuhub.lib.lfs_pointer import MAX_POINTER_SIZE, LfsPointer, parse_pointer
+from kohakuhub.services.auth import Access
 from kohakuhub.services.files import MIN_POINTER_SIZE
 from kohakuhub.services.repos import RepoRef
 from kohakuhub.types import CommitInfo, DiffLimits, FileChange, TreeDiff
@@ -74,7 +75,9 @@ class DiffService:
 
         Raises:
             RevisionNotFoundError: ``commit`` does not exist.
+            ForbiddenError: ``repo`` was authorized for metadata only (diffs are content: a gated repo's).
         """
+        repo.require(Access.DOWNLOAD)
         info = self._git.commit_info(repo.key, commit)
         parent = info.parents[0] if info.parents else None
         return CommitDiff(info, self._view(repo, self._git.diff(repo.key, parent, info.id, self._limits)))
@@ -87,7 +90,9 @@ class DiffService:
 
         Raises:
             RevisionNotFoundError: a commit does not exist.
+            ForbiddenError: ``repo`` was authorized for metadata only.
         """
+        repo.require(Access.DOWNLOAD)
         merge_base = self._git.merge_base(repo.key, base, head)
         commits, more = self._git.commits_between(repo.key, base, head, limit=MAX_COMPARE_COMMITS)
         diff = self._git.diff(repo.key, merge_base or base, head, self._limits)

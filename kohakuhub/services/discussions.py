@@ -1,8 +1,9 @@
 """Discussions and pull requests as conversations: listing, details with every event, comments, titles,
 statuses (the Hub's Community tab; ``huggingface_hub``'s ``*_discussion*`` methods).
 
-Permission rules (as on the Hub): reading needs read access to the repo; taking part (opening,
-commenting) needs a signed-in caller with a write-capable credential; the author of a discussion or a
+Permission rules (as on the Hub): reading needs read access to the repo (a pull request's changes,
+download access: see services/pull_requests.py); taking part (opening, commenting) needs a signed-in
+caller with a write-capable credential; the author of a discussion or a
 repo writer may rename it and change its status; a comment's author edits it; its author or a repo writer
 hides it; merging needs write access (services/pull_requests.py). Site admins may do everything.
 """
@@ -92,17 +93,21 @@ class DiscussionService:
                                            offset=page * PAGE_SIZE, limit=PAGE_SIZE)
         return DiscussionPage(items, total, page * PAGE_SIZE)
 
-    def details(self, repo: RepoRef, num: int) -> DiscussionDetails:
+    def details(self, caller: Caller | None, repo: RepoRef, num: int) -> DiscussionDetails:
         """A discussion with every event; a pull request's commits are events too.
+
+        A pull request's details show its changes (files, diff): content, so they need download access,
+        which a gated repo's readers hold only with an accepted access request.
 
         Raises:
             NotFoundError: no such discussion.
+            GatedRepoError: a pull request of a gated repo the caller may not download.
         """
         info = self._find(repo, num)
         events = db.events_of(info.id)
         state = None
         if info.is_pull_request:
-            state = self.pull_requests.state(repo, info)
+            state = self.pull_requests.state(self._repos.authorize(caller, repo, Access.DOWNLOAD), info)
             if state.comparison is not None:
                 commits = [DiscussionEventInfo(c.id[:24], "commit", Person(c.author_name), None, c.date, commit=c)
                            for c in reversed(state.comparison.commits)]
@@ -141,13 +146,16 @@ class DiscussionService:
         Raises:
             LoginRequiredError, ForbiddenError: anonymous, or a read-only token.
             BadRequestError: bad title or description.
+            GatedRepoError: a pull request on a gated repo the caller may not download (a pull request
+                starts from the repo's files).
         """
         caller = self._participant(caller)
         title = _title(title)
         blank = description is None or (isinstance(description, str) and not description.strip())
         text = None if blank else _text(description, "description")
         if pull_request:
-            return self.pull_requests.open_empty(caller, repo, title=title, description=text)
+            content = self._repos.authorize(caller, repo, Access.DOWNLOAD)
+            return self.pull_requests.open_empty(caller, content, title=title, description=text)
         return db.insert_discussion(repo.row.id, author_id=caller.user_id, title=title, is_pull_request=False,
                                     status="open", description=text)
 

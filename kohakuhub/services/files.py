@@ -9,6 +9,7 @@ from kohakuhub.errors import EntryNotFoundError, RevisionNotFoundError
 from kohakuhub.lib.card import parse_card_data
 from kohakuhub.lib.lfs_pointer import MAX_POINTER_SIZE, LfsPointer, parse_pointer
 from kohakuhub.lib.paths import normalize_repo_path
+from kohakuhub.services.auth import Access
 from kohakuhub.services.repos import RepoRef
 from kohakuhub.types import CommitInfo, TreeEntry
 from kohakuhub.versioning.base import VersioningBackend
@@ -71,7 +72,11 @@ class FileService:
         return self.view(repo, entry)
 
     def read_small(self, repo: RepoRef, oid: str) -> bytes:
-        """Bytes of a regular (non-LFS) blob; these are below the LFS threshold by construction."""
+        """Bytes of a regular (non-LFS) blob; these are below the LFS threshold by construction.
+
+        Raises ForbiddenError through a ref authorized for metadata only (a gated repo's content).
+        """
+        repo.require(Access.DOWNLOAD)
         return self._git.read_blob(repo.key, oid)
 
     def tree(self, repo: RepoRef, commit: str, path: str, *, recursive: bool,

@@ -18,8 +18,10 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 
 from kohakuhub.config import Settings
-from kohakuhub.errors import InvalidRevisionError, QuotaExceededError
+from kohakuhub.errors import InvalidPathError, InvalidRevisionError, QuotaExceededError
+from kohakuhub.lib.card_validation import refusal_lines, validate_readme_bytes
 from kohakuhub.lib.lfs_pointer import POINTER_SIZES, LfsPointer, parse_pointer
+from kohakuhub.lib.paths import normalize_repo_path
 from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.quotas import QuotaService, Reservation
@@ -33,6 +35,7 @@ PREFIX = "KohakuHub: "
 MAX_LISTED = 10
 # New blob ids are looked up in the repo's object store this many at a time (pushes are streamed).
 BLOB_CHECK_CHUNK = 10_000
+CARD_PATH = "README.md"
 
 
 class GitService:
@@ -48,11 +51,12 @@ class GitService:
 
     def advertise(self, ref: RepoRef, service: str, protocol: str | None) -> AsyncIterator[bytes]:
         """The ref advertisement for ``service`` (``upload-pack`` or ``receive-pack``, which needs write)."""
-        ref.require(Access.WRITE if service == "receive-pack" else Access.READ)
+        ref.require(Access.WRITE if service == "receive-pack" else Access.DOWNLOAD)
         return self._transport.advertise(ref.key, service, protocol)
 
     def upload_pack(self, ref: RepoRef, body: AsyncIterator[bytes], protocol: str | None) -> AsyncIterator[bytes]:
-        """Answer a clone/fetch request."""
+        """Answer a clone/fetch request (the repo's content: a gated repo's readers need an accepted request)."""
+        ref.require(Access.DOWNLOAD)
         return self._transport.upload_pack(ref.key, body, protocol)
 
     def receive_pack(self, caller: Caller, ref: RepoRef, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -97,6 +101,10 @@ class PushPolicy:
 
     def pre_receive(self, push: PushContext) -> Verdict:
         problems = self._ref_problems(push)
+        if not problems:
+            problems = self._path_problems(push)
+        if not problems:
+            problems = self._card_problems(push)
         if not problems:
             problems = self._content_problems(push)
         if not problems:
@@ -172,6 +180,40 @@ class PushPolicy:
                 if found not in wanted:
                     problems.append(f"{update.ref} must point to a {' or '.join(wanted)}, not a {found}")
         return problems
+
+    @staticmethod
+    def _path_problems(push: PushContext) -> list[str]:
+        """Paths the HF API refuses (``..\\x``, ``.git``, control characters...) are refused here too: a
+        repo never holds a file that would escape a client's folder, whichever way it came in."""
+        problems = []
+        for path in push.new_paths():
+            try:
+                normalize_repo_path(path)
+            except InvalidPathError as exc:
+                problems.append(exc.message)
+                if len(problems) == MAX_LISTED:
+                    break
+        return problems
+
+    def _card_problems(self, push: PushContext) -> list[str]:
+        """A branch whose README.md changes must carry valid card metadata, as on the Hub (a README.md
+        stored as an LFS pointer is not read). A new branch is compared with the default branch."""
+        default = push.default_branch()
+        for update in push.updates:
+            if update.is_delete or not update.ref.startswith("refs/heads/"):
+                continue
+            new = push.blob_at(update.new, CARD_PATH)
+            old = push.blob_at(update.old if not update.is_create else push.current(default), CARD_PATH)
+            if new is None or new == old:
+                continue
+            [(_, readme)] = list(push.read_blobs([new]))
+            if parse_pointer(readme) is not None:
+                continue
+            report = validate_readme_bytes(readme, self._ref.type.value)
+            if report.errors:
+                return [f"{update.ref}: {line}" if i == 0 else line
+                        for i, line in enumerate(refusal_lines(report.errors))]
+        return []
 
     def _content_problems(self, push: PushContext) -> list[str]:
         too_big: list[PushedBlob] = []

@@ -15,6 +15,7 @@ from peewee import JOIN, Database, fn
 
 from kohakuhub.config import Settings
 from kohakuhub.db.database import write_transaction
+from kohakuhub.db.lfs_files import is_linked
 from kohakuhub.db.models import LfsGrant, LfsObject, RepoLfsObject, XetFile
 from kohakuhub.errors import IntegrityError, NotFoundError
 from kohakuhub.lib.hashing import is_sha256_hex, sha256_file
@@ -129,12 +130,36 @@ class LfsService:
             self._keys[oid] = key
         return key
 
+    def forget(self, oid: str, key: str) -> None:
+        """Delete the bytes of an object whose rows are gone (``db/lfs_files.forget_unreferenced``).
+
+        A Xet file has no bytes of its own under ``key`` (they are in shared xorbs), so nothing is there
+        to delete; a missing key is not an error.
+        """
+        self._keys.pop(oid, None)
+        self._store.delete(key)
+
     # --- reachability ----------------------------------------------------------------------------
 
     def object_size(self, oid: str) -> int | None:
         """Size of a verified object, or None."""
         row = LfsObject.get_or_none(LfsObject.oid == oid)
         return None if row is None else row.size
+
+    @staticmethod
+    def object_sizes(oids: list[str]) -> dict[str, int]:
+        """Sizes of the verified objects among ``oids``."""
+        sizes: dict[str, int] = {}
+        for start in range(0, len(oids), 500):
+            sizes.update((row.oid, row.size) for row in LfsObject.select(LfsObject.oid, LfsObject.size).where(
+                LfsObject.oid.in_(oids[start:start + 500])))
+        return sizes
+
+    @staticmethod
+    def linked_to(repo: RepoRef, oid: str) -> bool:
+        """Whether ``repo`` still references the object: its content is served through that repo only then
+        (a permanently deleted object is not, even by an old commit id)."""
+        return is_linked(repo.row.id, oid)
 
     def reachable(self, caller: Caller | None, repo: RepoRef, oid: str) -> bool:
         """True when the object is verified and reachable through ``repo`` or uploaded by the caller."""
@@ -200,7 +225,7 @@ class LfsService:
         if operation == "upload":
             repo.require_upload()
         else:
-            repo.require(Access.READ)
+            repo.require(Access.DOWNLOAD)
         decisions = [self._decide(caller, repo, operation, oid, size) for oid, size in objects]
         if operation == "upload":
             sizes = {d.oid: d.size for d in decisions if d.action != "error"}

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kohakuhub.db.profiles import repo_counts_seen_by, xet_totals_of_namespace
-from kohakuhub.services.accounts import AccountService
+from kohakuhub.db.profiles import repo_counts_seen_by, set_org_profile, xet_totals_of_namespace
+from kohakuhub.errors import BadRequestError, LoginRequiredError
+from kohakuhub.services.accounts import AccountService, clean_fullname
 from kohakuhub.services.auth import Caller
-from kohakuhub.services.orgs import Membership, OrgService
+from kohakuhub.services.orgs import MAX_DESCRIPTION, Membership, OrgService
 from kohakuhub.services.quotas import QuotaService
 
 
@@ -46,6 +47,26 @@ class ProfileService:
 
     def org(self, name: str):
         """Raises NotFoundError for an unknown organization."""
+        return self._orgs.get_org(name)
+
+    def update_org(self, caller: Caller | None, name: str, *, fullname: str | None, description: str | None):
+        """Change an organization's display name and/or description (its admins); return the org.
+
+        Raises:
+            NotFoundError: no such organization. LoginRequiredError: anonymous.
+            ForbiddenError: not an admin of it, or a read token. BadRequestError: a bad value or nothing to change
+            (nothing changes).
+        """
+        org = self._orgs.get_org(name)
+        if caller is None:
+            raise LoginRequiredError("You must be signed in to change an organization")
+        self._orgs.require_org_admin(caller, org)
+        if fullname is None and description is None:
+            raise BadRequestError("Nothing to update: send 'fullname' and/or 'description'")
+        if description is not None and len(description) > MAX_DESCRIPTION:
+            raise BadRequestError(f"Description longer than {MAX_DESCRIPTION} characters")
+        set_org_profile(org.id, fullname=None if fullname is None else clean_fullname(fullname),
+                        description=description)
         return self._orgs.get_org(name)
 
     def member_count(self, org) -> int:

@@ -7,7 +7,9 @@ it started from and, once merged, the merge result.
 Who may write what (as on the Hub): anyone who may read the repo, signed in with a write-capable
 credential, may open a pull request and commit to the ones they opened; writers may commit to any open
 pull request; merging needs write access. A reader's grant covers exactly that pull request's ref
-(``RepoRef.pr_scope``), never a branch.
+(``RepoRef.pr_scope``), never a branch. On a gated repo, opening a pull request, committing to one and
+seeing its changes need download access (an accepted access request), as downloading does: a pull
+request starts from the repo's files and its diff shows them. Plain discussions need only read access.
 """
 
 from __future__ import annotations
@@ -78,11 +80,13 @@ class PullRequestService:
 
         Write access if the caller holds it; otherwise, for a reader signed in with a write-capable
         credential, a grant for the pull request the request is about: a new one (``create_pr``) or
-        ``refs/pr/<num>`` when they opened it.
+        ``refs/pr/<num>`` when they opened it. A pull request is built on the repo's content, so the
+        grant needs download access too: on a gated repo, an accepted access request.
 
         Raises:
             RepoNotFoundError: missing or unreadable repo.
             LoginRequiredError, ForbiddenError: the caller may write neither the repo nor that pull request.
+            GatedRepoError: a gated repo's reader without an accepted access request.
         """
         try:
             return self._repos.get(caller, repo_type, namespace, name, Access.WRITE)
@@ -93,7 +97,7 @@ class PullRequestService:
             scope = self._scope(caller, read, revision, create_pr)
             if scope is None:
                 raise
-            return self._repos.for_pull_request(read, scope)
+        return self._repos.for_pull_request(self._repos.authorize(caller, read, Access.DOWNLOAD), scope)
 
     @staticmethod
     def _scope(caller: Caller, read: RepoRef, revision: str | None, create_pr: bool) -> str | None:
@@ -134,7 +138,12 @@ class PullRequestService:
         return found
 
     def state(self, repo: RepoRef, info: DiscussionInfo) -> PullRequestState:
-        """Head, target head, merge conflicts (while it can still merge) and changes of a pull request."""
+        """Head, target head, merge conflicts (while it can still merge) and changes of a pull request.
+
+        Raises:
+            ForbiddenError: ``repo`` was authorized for metadata only (the changes are content).
+        """
+        repo.require(Access.DOWNLOAD)
         refs = self._git.refs(repo.key)
         head = refs.pull_requests.get(info.num)
         target = refs.branches.get(info.target_branch or DEFAULT_TARGET)
@@ -149,11 +158,13 @@ class PullRequestService:
         return PullRequestState(head, target, conflicts, comparison)
 
     def _start(self, repo: RepoRef, info: DiscussionInfo, head: str, target: str | None) -> str | None:
-        """Where the pull request's changes start: the commit its ref started from, or (if that is gone)
-        its merge base with the target."""
+        """Where the pull request's changes start: the commit its ref started from, or (if that is gone,
+        or no longer in its history: permanently_delete_lfs_files rewrote it) its merge base with the target."""
         if info.base_commit is not None:
             try:
-                return self._git.resolve(repo.key, info.base_commit)
+                start = self._git.resolve(repo.key, info.base_commit)
+                if self._git.is_ancestor(repo.key, start, head):
+                    return start
             except RevisionNotFoundError:
                 pass
         return self._git.merge_base(repo.key, target, head) if target is not None else None
@@ -162,7 +173,12 @@ class PullRequestService:
 
     def open_empty(self, caller: Caller, repo: RepoRef, *, title: str, description: str | None) -> DiscussionInfo:
         """Open a draft pull request on the default branch; ``refs/pr/<num>`` starts at its head (the
-        Hub's ``create_pull_request``: commits follow on the ref)."""
+        Hub's ``create_pull_request``: commits follow on the ref).
+
+        Raises:
+            ForbiddenError: ``repo`` was authorized for metadata only (a gated repo's reader).
+        """
+        repo.require(Access.DOWNLOAD)
         with self._git.repo_lock(repo.key):
             start = self._git.resolve(repo.key, DEFAULT_TARGET)
             opened = db.insert_discussion(repo.row.id, author_id=caller.user_id, title=title, is_pull_request=True,

@@ -42,7 +42,7 @@ from peewee import JOIN, Database, fn
 
 from kohakuhub.config import Settings
 from kohakuhub.db.database import write_transaction
-from kohakuhub.db.usage import repo_used_bytes
+from kohakuhub.db.usage import namespace_used_bytes, repo_used_bytes, repos_of_namespace_with_usage
 from kohakuhub.db.models import (
     LfsObject,
     NamespaceQuota,
@@ -230,6 +230,14 @@ class QuotaService:
                 current = RepoUsage.get_or_none(RepoUsage.repo == repo.id)
                 self._add_repo(repo, git=measured - (current.git_bytes if current else 0))
 
+    def remeasure_lfs(self, repo: Repo) -> None:
+        """Re-measure one repo's LFS bytes from the objects it references (after some were unlinked)."""
+        self._row(repo.namespace)
+        measured = self._lfs_bytes(repo.id)
+        with write_transaction(self._db):
+            current = RepoUsage.get_or_none(RepoUsage.repo == repo.id)
+            self._add_repo(repo, lfs=measured - (current.lfs_bytes if current else 0))
+
     def git_growth(self, repo: Repo) -> int:
         """Measure the repo's git bytes in full; return how much they exceed the recorded ones.
 
@@ -282,6 +290,18 @@ class QuotaService:
             self._row(repo.namespace)
             used = repo_used_bytes(repo.id)
         return used or 0
+
+    def repositories(self, caller: Caller | None, namespace: str, *, offset: int,
+                     limit: int) -> tuple[list[tuple[Repo, int]], int]:
+        """A page of the namespace's repos with their storage, and the namespace's total (the Hub's
+        ``settings/repositories``, which ``hf repos ls`` reads); for those who may see its quota.
+
+        Raises:
+            LoginRequiredError, NotFoundError: as ``get_quota``.
+        """
+        name = self._namespace(caller, namespace, admin=False)
+        self._row(name)  # a namespace not measured since the upgrade is measured first
+        return repos_of_namespace_with_usage(name, offset=offset, limit=limit), namespace_used_bytes(name)
 
     def _lfs_bytes(self, repo_id: int) -> int:
         total = (LfsObject.select(fn.COALESCE(fn.SUM(charged_size()), 0))

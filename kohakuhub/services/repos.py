@@ -6,16 +6,21 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-from peewee import Database, IntegrityError, fn
+from peewee import Database, IntegrityError
 
-from kohakuhub.db.card_tags import repos_with_every_tag, tags_by_kind, tags_of_repos
+from kohakuhub.db.card_tags import tags_by_kind, tags_of_repos
 from kohakuhub.db.database import write_transaction
-from kohakuhub.db.models import OrgMember, Repo, RepoCollaborator, RepoRedirect, User, utcnow
+from kohakuhub.db.gating import find_access_request, set_gated
+from kohakuhub.db.models import OrgMember, Repo, RepoRedirect, User, utcnow
 from kohakuhub.db.queries import find_grants, find_repo
+from kohakuhub.db.repo_listing import SORT_KEYS, RepoFilter, list_visible_repos
+from kohakuhub.db.repo_stats import RepoStats, stats_of_repos
+from kohakuhub.db.visibility import ANONYMOUS, Viewer
 from kohakuhub.errors import (
     BadRequestError,
     ConflictError,
     ForbiddenError,
+    GatedRepoError,
     LoginRequiredError,
     RepoExistsError,
     RepoMovedError,
@@ -31,14 +36,8 @@ from kohakuhub.versioning.base import VersioningBackend
 
 log = logging.getLogger(__name__)
 
-SORT_FIELDS = {
-    "lastModified": Repo.updated_at,
-    "createdAt": Repo.created_at,
-    "downloads": Repo.downloads,
-    "likes": Repo.likes,
-    "trendingScore": Repo.likes,
-    "id": Repo.full_key,
-}
+# Gating modes as stored ("" is not gated) and as the Hub names them in ``gated``.
+GATING_MODES = ("", "auto", "manual")
 
 
 def full_key(repo_type: RepoType, namespace: str, name: str) -> str:
@@ -116,8 +115,10 @@ class RepoRef:
 class RepoService:
     """Repos as metadata rows plus one git repository each."""
 
-    def __init__(self, db: Database, versioning: VersioningBackend, quotas: QuotaService) -> None:
+    def __init__(self, db: Database, versioning: VersioningBackend, quotas: QuotaService, *,
+                 site_url: str = "") -> None:
         self._db = db
+        self._site_url = site_url.rstrip("/")  # the hub's public address, for the gated answer's link
         self._git = versioning
         self._quotas = quotas
         self.cards = CardIndex(versioning)
@@ -133,6 +134,7 @@ class RepoService:
             RepoMovedError: the id belonged to a repo that was moved.
             LoginRequiredError: readable, but writing needs a signed-in caller.
             ForbiddenError: readable but the caller lacks write/admin rights.
+            GatedRepoError: readable, but downloading waits for an accepted access request (gated repo).
         """
         row = find_repo(full_key(repo_type, namespace, name))
         if row is None:
@@ -143,10 +145,27 @@ class RepoService:
             if redirect is not None and self.access(caller, redirect.repo, Access.READ):
                 raise RepoMovedError(old_id=f"{namespace}/{name}", new_id=repo_id(redirect.repo))
             raise RepoNotFoundError(anonymous=caller is None)
+        return self._check(caller, row, need)
+
+    def authorize(self, caller: Caller | None, ref: RepoRef, need: Access) -> RepoRef:
+        """``ref``'s repo authorized for ``need``: ``ref`` itself when it already was, else checked again
+        for the caller (a route that checked read, a service that needs more for some of its answers).
+
+        Raises:
+            As ``get``: GatedRepoError for DOWNLOAD held back by the gate, ForbiddenError, LoginRequiredError.
+        """
+        if ref.access >= need and ref.pr_scope is None:
+            return ref
+        return self._check(caller, ref.row, need)
+
+    def _check(self, caller: Caller | None, row: Repo, need: Access) -> RepoRef:
         access = self.access(caller, row, need)
+        repo_type = RepoType(row.repo_type)
         if access == Access.NONE:
             raise RepoNotFoundError(anonymous=caller is None)
         if access < need:
+            if need == Access.DOWNLOAD:  # a reader held back by the gate
+                raise self._gated(caller, repo_type, row)
             if caller is None:  # the repo exists and is readable: ask for credentials
                 raise LoginRequiredError("You must be authenticated to do this")
             raise ForbiddenError(
@@ -160,10 +179,11 @@ class RepoService:
     @staticmethod
     def access(caller: Caller | None, row: Repo, need: Access = Access.ADMIN) -> Access:
         """The caller's access to ``row`` (exact up to ``need``); grants are read only when they matter."""
+        gated = bool(row.gated)
         if caller is None:
-            return repo_access(None, namespace=row.namespace, private=row.private, need=need)
+            return repo_access(None, namespace=row.namespace, private=row.private, need=need, gated=gated)
         return repo_access(
-            caller, namespace=row.namespace, private=row.private, need=need,
+            caller, namespace=row.namespace, private=row.private, need=need, gated=gated,
             grants=lambda: Grants(*find_grants(row.namespace, row.id, caller.user_id)),
         )
 
@@ -177,9 +197,32 @@ class RepoService:
 
     @staticmethod
     def for_pull_request(ref: RepoRef, scope: str) -> RepoRef:
-        """``ref`` (authorized for reading) with a pull request write scope; the pull request service
-        decides who gets one (services/pull_requests.py)."""
-        return RepoRef(ref.row, Access.READ, pr_scope=scope)
+        """``ref`` (authorized for downloading: a pull request is built on the repo's content) with a pull
+        request write scope; the pull request service decides who gets one (services/pull_requests.py).
+
+        Raises:
+            ForbiddenError: ``ref`` was authorized for metadata only.
+        """
+        ref.require(Access.DOWNLOAD)
+        return RepoRef(ref.row, Access.DOWNLOAD, pr_scope=scope)
+
+    def _gated(self, caller: Caller | None, repo_type: RepoType, row: Repo) -> GatedRepoError:
+        """The Hub's answer to a reader of a gated repo without an accepted request (texts as the Hub's,
+        which clients and tests match: "Access to model ... is restricted")."""
+        label = f"{repo_type.value} {repo_id(row)}"
+        if caller is None:
+            return GatedRepoError(f"Access to {label} is restricted. You must have access to it and be "
+                                  "authenticated to access it. Please log in.", anonymous=True)
+        request = find_access_request(row.id, caller.user_id)
+        if request is not None and request.status == "pending":
+            return GatedRepoError(f"Your request to access {label} is awaiting a review from the repo authors.")
+        if request is not None and request.status == "rejected":
+            reason = f" Reason: {request.rejection_reason}" if request.rejection_reason else ""
+            return GatedRepoError(f"Access to {label} is restricted: your request was rejected by the repo "
+                                  f"authors.{reason}")
+        page = f"{self._site_url}/{repo_type.url_prefix}{repo_id(row)}"
+        return GatedRepoError(f"Access to {label} is restricted and you are not in the authorized list. "
+                              f"Visit {page} to ask for access.")
 
     @staticmethod
     def org_role(namespace: str, user_id: int) -> str | None:
@@ -310,15 +353,24 @@ class RepoService:
                 f"A {repo_type.value} repository called {to_ns}/{to_name} already exists") from exc
         return RepoRef(Repo.get_by_id(ref.row.id), ref.access)
 
-    def update_settings(self, caller: Caller, repo_type: RepoType, namespace: str, name: str,
-                        *, private: bool | None) -> RepoRef:
-        """Change visibility. Raises as ``get`` with admin rights required."""
+    def update_settings(self, caller: Caller | None, repo_type: RepoType, namespace: str, name: str,
+                        *, private: bool | None, gated: str | None = None) -> RepoRef:
+        """Change visibility and gating (``gated``: "auto", "manual", "" for off; None leaves either as it is).
+
+        Raises:
+            RepoNotFoundError, ForbiddenError: as ``get`` with admin rights required.
+            BadRequestError: an unknown gating mode.
+            QuotaExceededError: the repo does not fit the other visibility's quota (nothing changes).
+        """
+        if gated is not None and gated not in GATING_MODES:
+            raise BadRequestError(f"Invalid gated value {gated!r}: use 'auto', 'manual' or false")
         ref = self.get(caller, repo_type, namespace, name, need=Access.ADMIN)
         if private is not None:
             with write_transaction(self._db):
-                # QuotaExceededError when the repo does not fit the other bucket (nothing changes).
                 self._quotas.repo_moved(ref.row, namespace=ref.row.namespace, private=private)
                 Repo.update(private=private).where(Repo.id == ref.row.id).execute()
+        if gated is not None:
+            set_gated(ref.row.id, gated)
         return RepoRef(Repo.get_by_id(ref.row.id), ref.access)
 
     def touch(self, ref: RepoRef) -> None:
@@ -345,35 +397,29 @@ class RepoService:
 
     def list_repos(self, caller: Caller | None, repo_type: RepoType, *, author: str | None,
                    search: str | None, sort: str | None, ascending: bool, offset: int,
-                   limit: int, tags: list[str] | None = None) -> list[Repo]:
+                   limit: int, tags: list[str] | None = None, gated: bool | None = None) -> list[Repo]:
         """Repos the caller may see, filtered and sorted; ``limit + 1`` rows to detect a next page.
 
         Raises:
             BadRequestError: unknown sort field.
         """
-        query = Repo.select().where(Repo.repo_type == repo_type.value)
-        if caller is None:
-            query = query.where(Repo.private == False)  # noqa: E712 (peewee expression)
-        elif not caller.is_admin:
-            org_keys = (User.select(User.username_key).join(OrgMember, on=(OrgMember.org == User.id))
-                        .where(OrgMember.user == caller.user_id))
-            shared = RepoCollaborator.select(RepoCollaborator.repo).where(
-                RepoCollaborator.user == caller.user_id)
-            query = query.where(
-                (Repo.private == False) | (fn.LOWER(Repo.namespace) == caller.username.lower())  # noqa: E712
-                | fn.LOWER(Repo.namespace).in_(org_keys) | Repo.id.in_(shared)
-            )
-        if author:
-            query = query.where(fn.LOWER(Repo.namespace) == author.lower())
-        if search:
-            query = query.where(Repo.full_key.contains(search.lower()))
-        if tags:
-            query = query.where(Repo.id.in_(repos_with_every_tag(tags)))
-        if sort and sort not in SORT_FIELDS:
-            raise BadRequestError(f"Unknown sort {sort!r}; use one of {', '.join(SORT_FIELDS)}")
-        field = SORT_FIELDS[sort] if sort else Repo.created_at
-        order = field.asc() if ascending else field.desc()
-        return list(query.order_by(order, Repo.id.desc()).offset(offset).limit(limit + 1))
+        if sort and sort not in SORT_KEYS:
+            raise BadRequestError(f"Unknown sort {sort!r}; use one of {', '.join(SORT_KEYS)}")
+        wanted = RepoFilter(repo_type.value, author=author, search=search, tags=tuple(tags or ()), gated=gated)
+        return list_visible_repos(viewer_of(caller), wanted, sort=sort, ascending=ascending, offset=offset,
+                                  limit=limit)
+
+    @staticmethod
+    def stats_of(rows: list[Repo]) -> dict[int, RepoStats]:
+        """Likes, downloads and trending score of each repo (db/repo_stats.py says how each is counted)."""
+        return stats_of_repos(rows)
+
+
+def viewer_of(caller: Caller | None) -> Viewer:
+    """The caller as the visibility rule of listings sees them."""
+    if caller is None:
+        return ANONYMOUS
+    return Viewer(caller.user_id, caller.username, caller.is_admin)
 
 
 def _split(repo_id_str: str) -> tuple[str, str]:

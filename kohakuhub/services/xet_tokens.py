@@ -53,7 +53,7 @@ class XetTokens:
         if scope == "write":
             repo.require_upload()
         else:
-            repo.require(Access.READ)
+            repo.require(Access.DOWNLOAD)
         repo_id = repo.row.id
         expires_at = int(time.time()) + self._ttl
         query = self._signer.sign(_PURPOSE, purpose=_PURPOSE, expires_at=expires_at, repo=str(repo_id), user=str(user_id),

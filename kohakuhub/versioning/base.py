@@ -291,6 +291,27 @@ class VersioningBackend(ABC):
     def commit_info(self, key: str, commit: str) -> CommitInfo:
         """One commit's metadata. RevisionNotFoundError if absent."""
 
+    @abstractmethod
+    def small_blobs(self, key: str, max_size: int) -> Iterator[tuple[str, str, str]]:
+        """``(ref, path, blob id)`` for every blob of at most ``max_size`` bytes reachable from a ref, each
+        blob once: for the first ref that reaches it (the default branch first, then branches, tags and other
+        refs by name) at the first path it is found at. This is how LFS pointers are found in history."""
+
+    @abstractmethod
+    def drop_blobs(self, key: str, blob_ids: Sequence[str]) -> list[str]:
+        """Rewrite history so that no commit reachable from a ref has a tree entry pointing at ``blob_ids``
+        (folders left empty disappear). Commits that held none keep their ids; authors, dates and messages
+        stay; annotated tags are recreated. Refs move atomically under the repo lock. Returns the moved refs.
+
+        Raises:
+            StaleParentError: a ref moved during the rewrite.
+        """
+
+    @abstractmethod
+    def ignored_paths(self, gitignore: str, paths: Sequence[str]) -> set[str]:
+        """The ``paths`` that a root ``.gitignore`` with this content ignores, by git's own rules
+        (directory patterns, ``**``, ``!`` negation, anchoring)."""
+
     # --- storage accounting ------------------------------------------------------------------------
 
     @abstractmethod

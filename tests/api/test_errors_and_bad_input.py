@@ -25,8 +25,9 @@ from tests.api.helpers import (
     sha256,
 )
 
-HOSTILE_PATHS = ["../a", "a/../../b", "/abs", "a//b", ".git/x", "sub/.git/config", "a\0b", "a\\b", "..\\ddd",
-                 "./a", "a/", "", "x" * 300, "/".join(["d"] * 600)]
+HOSTILE_PATHS = ["../a", "a/../../b", "/abs", "a//b", ".git/x", "sub/.git/config", "a\0b", "..\\ddd",
+                 "a\\..\\..\\b", "x\\.git\\config", "\\abs", "C:\\x", "./a", "a/", "", "x" * 300,
+                 "/".join(["d"] * 600)]
 BIG = b"L" * 4096  # above the LFS threshold
 
 

@@ -25,6 +25,7 @@ from kohakuhub.services.auth import Access
 from tests.api.helpers import LFS_HEADERS, NDJSON, bearer, commit, file_op, lfs_op, lfs_upload, ndjson, sha256
 from tests.conftest import PASSWORD, hub_settings
 from tests.databases import drop_database_for
+from tests.image_bytes import png
 from tests.s3_support import app_client
 
 ORG = "acme"
@@ -33,20 +34,25 @@ SMALL = b"hello matrix\n"
 NEW_LFS = b"N" * 3000
 KEPT_TAG = "v-kept"
 
-# caller -> (username or None, token role or None, access on public, access on private)
-CALLERS: dict[str, tuple[Access | None, Access | None]] = {
-    "anonymous": (Access.READ, Access.NONE),
-    "outsider": (Access.READ, Access.NONE),
-    "org_visitor": (Access.READ, Access.READ),
-    "org_member": (Access.WRITE, Access.WRITE),
-    "org_admin": (Access.ADMIN, Access.ADMIN),
-    "site_admin": (Access.ADMIN, Access.ADMIN),
-    "member_read_token": (Access.READ, Access.READ),
-    "collaborator_write": (Access.WRITE, Access.WRITE),
-    "invalid_token": (None, None),  # rejected before any repo lookup
-    "tampered_token": (None, None),  # the org admin's token with one character changed
-    "expired_token": (None, None),  # the org admin's token, its expiry passed
-    "revoked_token": (None, None),  # the org admin's token, revoked through the API
+REPOS = ("pub", "priv", "gated")  # public, private, and public gated with manual approval
+_D, _R_, _W, _A, _N = Access.DOWNLOAD, Access.READ, Access.WRITE, Access.ADMIN, Access.NONE
+# caller -> access on each of REPOS (None: the credential is refused before any repo lookup). On the gated
+# repo, a reader without an accepted access request reads metadata only (READ); writers are never gated.
+CALLERS: dict[str, tuple[Access | None, ...]] = {
+    "anonymous": (_D, _N, _R_),
+    "outsider": (_D, _N, _R_),
+    "org_visitor": (_D, _D, _R_),
+    "org_member": (_W, _W, _W),
+    "org_admin": (_A, _A, _A),
+    "site_admin": (_A, _A, _A),
+    "member_read_token": (_D, _D, _D),  # a writer's read token: downloads a gated repo, never writes
+    "collaborator_write": (_W, _W, _W),
+    "accepted_user": (_D, _N, _D),  # an outsider granted access to the gated repo
+    "pending_user": (_D, _N, _R_),  # an outsider whose request to it waits for review
+    "invalid_token": (None, None, None),  # rejected before any repo lookup
+    "tampered_token": (None, None, None),  # the org admin's token with one character changed
+    "expired_token": (None, None, None),  # the org admin's token, its expiry passed
+    "revoked_token": (None, None, None),  # the org admin's token, revoked through the API
 }
 
 
@@ -64,16 +70,23 @@ class Matrix:
 
     def snapshot(self, repo: str) -> tuple:
         """What a refused call must leave as it was: refs (pull requests' too), stored objects, grants,
-        settings, discussions and the events of discussion #1 and pull request #2."""
+        settings, likers, discussions and the events of discussion #1 and pull request #2, and the gated
+        repo's access requests."""
+        paths = [f"/api/models/{ORG}/{repo}/refs?include_prs=1", f"/api/models/{ORG}/{repo}/collaborators",
+                 f"/api/models/{ORG}/{repo}", f"/api/models/{ORG}/{repo}/likers",
+                 f"/api/models/{ORG}/{repo}/discussions", f"/api/models/{ORG}/{repo}/discussions/1",
+                 f"/api/models/{ORG}/{repo}/discussions/2"]
+        if repo == "gated":
+            paths += [f"/api/models/{ORG}/{repo}/user-access-request/{s}" for s in ("pending", "accepted", "rejected")]
         answers = []
-        for path in (f"/api/models/{ORG}/{repo}/refs?include_prs=1", f"/api/models/{ORG}/{repo}/collaborators",
-                     f"/api/models/{ORG}/{repo}", f"/api/models/{ORG}/{repo}/discussions",
-                     f"/api/models/{ORG}/{repo}/discussions/1", f"/api/models/{ORG}/{repo}/discussions/2"):
+        for path in paths:
             resp = self.client.get(path, headers=bearer(self.owner_token))
             assert resp.status_code == 200, resp.text
             answers.append(resp.json())
-        refs, grants, info, *discussions = answers
-        return refs, grants, info["private"], sorted(o.oid for o in LfsObject.select()), discussions
+        refs, grants, info, likers, listing, discussion, pull_request, *requests = answers
+        requests = [[(i["user"]["user"], i["status"]) for i in listed] for listed in requests]
+        return (refs, grants, info["private"], info["gated"], [u["user"] for u in likers], requests,
+                sorted(o.oid for o in LfsObject.select()), listing, discussion, pull_request)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +97,8 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         hub = app.state.hub
         accounts = hub.accounts
         users = {}
-        for name in ("boss", "outsider", "vis", "mem", "adm", "root", "collab", "spare"):
+        for name in ("boss", "outsider", "vis", "mem", "adm", "root", "collab", "spare", "acc", "pend", "asker",
+                     "grantee"):
             users[name] = accounts.create_user(name, f"{name}@example.com", PASSWORD, is_admin=name == "root")
 
         def token(name: str, role: str = "write", **expiry) -> str:
@@ -95,7 +109,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         for name, role in (("vis", "visitor"), ("mem", "member"), ("adm", "admin")):
             resp = client.post(f"/org/{ORG}/members", json={"username": name, "role": role}, headers=bearer(boss))
             assert resp.status_code == 200, resp.text
-        for repo, private in (("pub", False), ("priv", True)):
+        for repo, private in (("pub", False), ("priv", True), ("gated", False)):
             resp = client.post("/api/repos/create", headers=bearer(boss), json={
                 "name": repo, "organization": ORG, "private": private})
             assert resp.status_code == 200, resp.text
@@ -116,7 +130,15 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
             resp = client.post(f"/api/models/{ORG}/{repo}/commit/main?create_pr=1", headers={**bearer(boss), **NDJSON},
                                content=ndjson([file_op("pr.txt", SMALL)]))
             assert resp.json()["pullRequestUrl"].endswith("/discussions/2"), resp.text
-        # Credentials that were an org admin's: each would have full rights on both repos if accepted.
+        resp = client.put(f"/api/models/{ORG}/gated/settings", json={"gated": "manual"}, headers=bearer(boss))
+        assert resp.status_code == 200, resp.text
+        resp = client.post(f"/api/models/{ORG}/gated/user-access-request/grant", json={"user": "acc"},
+                           headers=bearer(boss))
+        assert resp.status_code == 200, resp.text
+        for name in ("pend", "asker"):  # "asker": the request the handle family accepts and puts back
+            resp = client.post(f"/api/models/{ORG}/gated/ask-access", json={}, headers=bearer(token(name)))
+            assert resp.json() == {"status": "pending"}, resp.text
+        # Credentials that were an org admin's: each would have full rights on every repo if accepted.
         expired = token("adm", expires_in_days=1)
         Token.update(expires_at=utcnow() - timedelta(seconds=1)).where(Token.token_hash == _digest(expired)).execute()
         revoked = token("adm")
@@ -128,6 +150,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
             "anonymous": None, "outsider": token("outsider"), "org_visitor": token("vis"),
             "org_member": token("mem"), "org_admin": token("adm"), "site_admin": token("root"),
             "member_read_token": token("mem", "read"), "collaborator_write": token("collab"),
+            "accepted_user": token("acc"), "pending_user": token("pend"),
             "invalid_token": "khub_" + "x" * 43, "tampered_token": tampered, "expired_token": expired,
             "revoked_token": revoked,
         }
@@ -302,7 +325,11 @@ def _get(path: str) -> Call:
 class Family:
     """One repo-scoped operation: the access it needs, its success status, and how to call it.
 
-    ``signed_in``: the route refuses anonymous callers before it looks the repo up (a plain 401).
+    ``ok``: the status of an allowed call, or one per repo of REPOS (the gating routes answer 400 on a repo
+    that is not gated). ``signed_in``: the route refuses anonymous callers before it looks the repo up (a
+    plain 401). ``user_write``: it changes the caller's own data (a like, an access request), so a read token
+    is refused (403) even where reading is enough. ``writes``: a refusal is checked to change nothing even
+    though ``need`` is below WRITE.
     ``write_token``: taking part (discussions, pull requests) also needs a signed-in caller whose token may
     write: anonymous callers who may read get 401, read tokens 403.
     ``author_only``: only the author of what it changes (the owner here) or a site admin may.
@@ -310,21 +337,47 @@ class Family:
     """
 
     need: Access
-    ok: int
+    ok: int | tuple[int, int, int]
     call: Call
     signed_in: bool = False
+    user_write: bool = False
+    writes: bool = False
     write_token: bool = False
     author_only: bool = False
     prepare: Callable[[Matrix, str], None] | None = None
+
+    def ok_on(self, repo: str) -> int:
+        return self.ok if isinstance(self.ok, int) else self.ok[REPOS.index(repo)]
+
+
+def _as_caller(method: str, path: str, body: dict | None = None, *, undo: str | None = None) -> Call:
+    """A change to the caller's own data; ``undo`` (a method) reverts it as the same caller."""
+    def call(m: Matrix, repo: str, headers: dict[str, str]):
+        resp = m.client.request(method, f"/api/models/{ORG}/{repo}{path}", json=body, headers=headers)
+        if resp.status_code == 200 and undo:
+            m.client.request(undo, f"/api/models/{ORG}/{repo}{path}", headers=headers)
+        return resp
+    return call
+
+
+_GATED_ONLY = (400, 400, 200)  # "is not gated" on the others, for those allowed to ask
+_like = _as_caller("POST", "/like", undo="DELETE")
+_unlike = _as_caller("DELETE", "/like")
+_ask_access = _as_caller("POST", "/ask-access", {})  # idempotent: a reader's request stays pending
+_handle = _undone("POST", "/user-access-request/handle", {"user": "asker", "status": "accepted"},
+                  undo=[("POST", "/user-access-request/handle", {"user": "asker", "status": "pending"})])
+_grant = _undone("POST", "/user-access-request/grant", {"user": "grantee"},
+                 undo=[("POST", "/user-access-request/handle", {"user": "grantee", "status": "pending"})])
 
 
 FAMILIES: dict[str, Family] = {
     "repo_info": Family(Access.READ, 200, _get("/api/models/{org}/{repo}")),
     "revision_info": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/revision/main")),
-    "auth_check": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/auth-check")),
+    "auth_check": Family(Access.DOWNLOAD, 200, _get("/api/models/{org}/{repo}/auth-check")),
     "auth_check_write": Family(Access.WRITE, 200, _get("/api/models/{org}/{repo}/auth-check/write")),
-    "resolve_get": Family(Access.READ, 200, _get("/{org}/{repo}/resolve/main/a.txt")),
-    "resolve_head": Family(Access.READ, 200, lambda m, r, h: m.client.head(f"/{ORG}/{r}/resolve/main/w.bin", headers=h)),
+    "resolve_get": Family(Access.DOWNLOAD, 200, _get("/{org}/{repo}/resolve/main/a.txt")),
+    "resolve_head": Family(Access.DOWNLOAD, 200, lambda m, r, h: m.client.head(f"/{ORG}/{r}/resolve/main/w.bin",
+                                                                                headers=h)),
     "tree": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/tree/main")),
     "tree_path": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/tree/main/d")),
     "paths_info": Family(Access.READ, 200, lambda m, r, h: m.client.post(
@@ -332,31 +385,50 @@ FAMILIES: dict[str, Family] = {
     "refs": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/refs")),
     "commits": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/commits/main")),
     "commits_of_path": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/commits/main/d/c.txt")),
-    "commit_diff": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/commit/main")),
-    "compare": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/compare/keep...main")),
-    "xet_read_token": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/xet-read-token/main")),
-    "lfs_batch_download": Family(Access.READ, 200, _lfs_batch("download", LFS_DATA)),
-    "git_info_refs_upload_pack": Family(Access.READ, 200, _get("/{org}/{repo}.git/info/refs?service=git-upload-pack")),
-    "git_upload_pack": Family(Access.READ, 200, _git_rpc("upload-pack")),
+    "commit_diff": Family(Access.DOWNLOAD, 200, _get("/api/models/{org}/{repo}/commit/main")),
+    "compare": Family(Access.DOWNLOAD, 200, _get("/api/models/{org}/{repo}/compare/keep...main")),
+    "xet_read_token": Family(Access.DOWNLOAD, 200, _get("/api/models/{org}/{repo}/xet-read-token/main")),
+    "lfs_batch_download": Family(Access.DOWNLOAD, 200, _lfs_batch("download", LFS_DATA)),
+    "git_info_refs_upload_pack": Family(Access.DOWNLOAD, 200,
+                                        _get("/{org}/{repo}.git/info/refs?service=git-upload-pack")),
+    "git_upload_pack": Family(Access.DOWNLOAD, 200, _git_rpc("upload-pack")),
+    "like_state": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/like")),
+    "likers": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/likers")),
+    "like": Family(Access.READ, 200, _like, signed_in=True, user_write=True, writes=True),
+    "unlike": Family(Access.READ, 200, _unlike, signed_in=True, user_write=True, writes=True),
+    "gate": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/ask-access")),
+    "ask_access": Family(Access.READ, _GATED_ONLY, _ask_access, signed_in=True, user_write=True, writes=True),
+    "list_access_requests": Family(Access.WRITE, _GATED_ONLY,
+                                   _get("/api/models/{org}/{repo}/user-access-request/pending")),
+    "handle_access_request": Family(Access.WRITE, _GATED_ONLY, _handle),
+    "grant_access": Family(Access.WRITE, _GATED_ONLY, _grant),
     "preupload": Family(Access.WRITE, 200, lambda m, r, h: m.client.post(
         f"/api/models/{ORG}/{r}/preupload/main", headers=h,
         json={"files": [{"path": "p.txt", "size": 3, "sample": base64.b64encode(b"abc").decode()}]})),
     "commit": Family(Access.WRITE, 200, _commit()),
-    # Pull requests: anyone who may read opens one; only writers (and its author) commit to one.
-    "preupload_pr": Family(Access.READ, 200, lambda m, r, h: m.client.post(
+    # Pull requests: anyone who may download opens one (on a gated repo, with an accepted access request);
+    # only writers (and its author) commit to one.
+    "preupload_pr": Family(Access.DOWNLOAD, 200, lambda m, r, h: m.client.post(
         f"/api/models/{ORG}/{r}/preupload/main?create_pr=1", headers=h,
         json={"files": [{"path": "p.txt", "size": 3, "sample": base64.b64encode(b"abc").decode()}]}), write_token=True),
-    "commit_pr": Family(Access.READ, 200, _commit(query="?create_pr=1"), write_token=True),
+    "commit_pr": Family(Access.DOWNLOAD, 200, _commit(query="?create_pr=1"), write_token=True),
     "commit_to_pr": Family(Access.WRITE, 200, _commit("refs%2Fpr%2F2")),
-    "xet_write_token_pr": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/xet-write-token/main?create_pr=1"),
-                                 write_token=True),
-    "lfs_batch_upload_pr": Family(Access.READ, 200, _lfs_batch("upload", NEW_LFS, ref=None), write_token=True),
+    "xet_write_token_pr": Family(Access.DOWNLOAD, 200,
+                                 _get("/api/models/{org}/{repo}/xet-write-token/main?create_pr=1"), write_token=True),
+    "lfs_batch_upload_pr": Family(Access.DOWNLOAD, 200, _lfs_batch("upload", NEW_LFS, ref=None), write_token=True),
+    # Discussions are metadata (a gated repo's readers take part); a pull request's details show its
+    # changes, so they need download access.
     "list_discussions": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/discussions?status=open")),
-    "discussion_details": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/discussions/2?diff=1")),
+    "discussion_details": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/discussions/1")),
+    "pull_request_details": Family(Access.DOWNLOAD, 200, _get("/api/models/{org}/{repo}/discussions/2?diff=1")),
     "create_discussion": Family(Access.READ, 200, _post("/discussions", lambda: {"title": "from the matrix"}),
                                 write_token=True),
+    "create_pull_request": Family(Access.DOWNLOAD, 200, _post(
+        "/discussions", lambda: {"title": "empty pull request", "pullRequest": True}), write_token=True),
     "comment_discussion": Family(Access.READ, 200, _post("/discussions/1/comment", lambda: {"comment": "hi"}),
                                  write_token=True),
+    "comment_pull_request": Family(Access.READ, 200, _post("/discussions/2/comment", lambda: {"comment": "hi"}),
+                                   write_token=True),
     "rename_discussion": Family(Access.WRITE, 200, _post("/discussions/1/title",
                                                          lambda: {"title": f"renamed {uuid.uuid4().hex[:8]}"}),
                                 write_token=True),
@@ -373,6 +445,11 @@ FAMILIES: dict[str, Family] = {
     "lfs_batch_upload": Family(Access.WRITE, 200, _lfs_batch("upload", NEW_LFS)),
     "git_info_refs_receive_pack": Family(Access.WRITE, 200, _get("/{org}/{repo}.git/info/refs?service=git-receive-pack")),
     "git_receive_pack": Family(Access.WRITE, 200, _git_rpc("receive-pack")),
+    "list_lfs_files": Family(Access.WRITE, 200, _get("/api/models/{org}/{repo}/lfs-files")),
+    # An object the repo does not hold: allowed callers delete nothing (0), so every cell starts alike.
+    "delete_lfs_files": Family(Access.WRITE, 200, lambda m, r, h: m.client.post(
+        f"/api/models/{ORG}/{r}/lfs-files/batch", json={"deletions": {"sha": ["0" * 64], "rewriteHistory": True}},
+        headers=h)),
     "settings": Family(Access.ADMIN, 200, _settings),
     "list_collaborators": Family(Access.ADMIN, 200, _get("/api/models/{org}/{repo}/collaborators")),
     "set_collaborator": Family(Access.ADMIN, 200, _set_collaborator),
@@ -382,42 +459,42 @@ FAMILIES: dict[str, Family] = {
 }
 
 
-def expected(caller: str, private: bool, family: Family) -> tuple[int, str | None]:
+def expected(caller: str, repo: str, family: Family) -> tuple[int, str | None]:
     """The status and X-Error-Code a caller must get."""
-    need, ok = family.need, family.ok
-    public_access, private_access = CALLERS[caller]
-    access = private_access if private else public_access
+    need = family.need
+    access = CALLERS[caller][REPOS.index(repo)]
     if access is None or (caller == "anonymous" and family.signed_in):
         return 401, None  # invalid credentials are refused whatever the repo
     if access == Access.NONE:
         return (401 if caller == "anonymous" else 404), "RepoNotFound"
+    if (family.write_token or family.author_only) and caller == "anonymous":
+        return 401, None  # taking part needs a signed-in caller, gate or not
     if access < need:
+        if need == Access.DOWNLOAD:  # a reader the gate holds back: the Hub's GatedRepo answer
+            return (401 if caller == "anonymous" else 403), "GatedRepo"
         return (401 if caller == "anonymous" else 403), None
-    if family.write_token or family.author_only:
-        if caller == "anonymous":
-            return 401, None
-        if caller == "member_read_token":
-            return 403, None
+    if (family.user_write or family.write_token or family.author_only) and caller == "member_read_token":
+        return 403, None
     if family.author_only and caller != "site_admin":
         return 403, None
-    return ok, None
+    return family.ok_on(repo), None
 
 
-@pytest.mark.parametrize("visibility", ["public", "private"])
+@pytest.mark.parametrize("repo", REPOS)
 @pytest.mark.parametrize("caller", list(CALLERS))
 @pytest.mark.parametrize("family", list(FAMILIES))
-def test_matrix(matrix: Matrix, family: str, caller: str, visibility: str) -> None:
-    need, ok, call = FAMILIES[family].need, FAMILIES[family].ok, FAMILIES[family].call
-    repo = "priv" if visibility == "private" else "pub"
-    status, code = expected(caller, visibility == "private", FAMILIES[family])
-    if FAMILIES[family].prepare is not None:
-        FAMILIES[family].prepare(matrix, repo)
-    changes = need >= Access.WRITE or FAMILIES[family].write_token or FAMILIES[family].author_only
+def test_matrix(matrix: Matrix, family: str, caller: str, repo: str) -> None:
+    entry = FAMILIES[family]
+    status, code = expected(caller, repo, entry)
+    ok = entry.ok_on(repo)
+    if entry.prepare is not None:
+        entry.prepare(matrix, repo)
+    changes = entry.need >= Access.WRITE or entry.writes or entry.write_token or entry.author_only
     before = matrix.snapshot(repo) if status != ok and changes else None
-    resp = call(matrix, repo, matrix.headers(caller))
-    assert resp.status_code == status, (family, caller, visibility, resp.status_code, resp.text[:300])
-    assert resp.headers.get("x-error-code") == code, (family, caller, visibility, dict(resp.headers))
-    if status != ok:
+    resp = entry.call(matrix, repo, matrix.headers(caller))
+    assert resp.status_code == status, (family, caller, repo, resp.status_code, resp.text[:300])
+    assert resp.headers.get("x-error-code") == code, (family, caller, repo, dict(resp.headers))
+    if status != ok or status >= 400:
         assert resp.headers.get("x-error-message"), resp.headers
         if status == 401 and family.startswith(("git_", "lfs_")):
             assert resp.headers.get("www-authenticate", "").startswith("Basic"), resp.headers
@@ -464,6 +541,7 @@ NAMESPACE = "namespace-member"  # the namespace's own user, its org members and 
 SIGNED_URL = "signed-url"  # a URL the hub signed (tests/api/test_signed_urls.py: every binding)
 XET_TOKEN = "xet-token"  # a Xet token from xet-read-token / xet-write-token (a matrix family)
 INVITATION = "invitation-token"  # the invitation's secret token is in the path
+SELF = "self"  # the user named in the path (and site admins), acting on their own profile
 
 
 @dataclass(frozen=True)
@@ -531,6 +609,23 @@ ROUTES: dict[str, str | tuple[str, ...] | SameAs] = {
     "GET /api/spaces-tags-by-type": PUBLIC,
     "GET /api/organizations/{org}/overview": PUBLIC,
     "GET /api/organizations/{org}/members": PUBLIC,
+    "PUT /api/organizations/{org}/settings": ORG_ADMIN,
+    "GET /api/users/{username}/avatar": PUBLIC,
+    "PUT /api/users/{username}/avatar": SELF,
+    "DELETE /api/users/{username}/avatar": SELF,
+    "GET /api/organizations/{org}/avatar": PUBLIC,
+    "PUT /api/organizations/{org}/avatar": ORG_ADMIN,
+    "DELETE /api/organizations/{org}/avatar": ORG_ADMIN,
+    "GET /api/users/{username}/likes": PUBLIC,  # lists only what the caller may see: tests/api/test_likes.py
+    f"GET {_R}/like": "like_state",
+    f"POST {_R}/like": "like",
+    f"DELETE {_R}/like": "unlike",
+    f"GET {_R}/likers": "likers",
+    f"GET {_R}/ask-access": "gate",
+    f"POST {_R}/ask-access": "ask_access",
+    f"GET {_R}/user-access-request/{{status}}": "list_access_requests",
+    f"POST {_R}/user-access-request/handle": "handle_access_request",
+    f"POST {_R}/user-access-request/grant": "grant_access",
     "POST /org/{org}/members": ORG_ADMIN,
     "PUT /org/{org}/members/{username}": ORG_ADMIN,
     "DELETE /org/{org}/members/{username}": ORG_ADMIN,
@@ -567,6 +662,8 @@ ROUTES: dict[str, str | tuple[str, ...] | SameAs] = {
     **_git_forms("POST /{namespace}/{name}.git/git-receive-pack"),
     "GET /api/quota/{namespace}": NAMESPACE,
     "GET /api/storage/{namespace}": NAMESPACE,
+    "GET /api/settings/repositories": SIGNED_IN,  # the caller's own repos: tests/api/test_repo_storage_listing.py
+    "GET /api/organizations/{namespace}/settings/repositories": NAMESPACE,
     "PUT /api/quota/{namespace}": SITE_ADMIN,
     "POST /api/quota/{namespace}/recalculate": SITE_ADMIN,
     f"GET {_R}/collaborators": "list_collaborators",
@@ -576,6 +673,8 @@ ROUTES: dict[str, str | tuple[str, ...] | SameAs] = {
     "DELETE /api/repos/delete": "delete_repo",
     "POST /api/repos/move": "move_repo",
     f"PUT {_R}/settings": "settings",
+    f"GET {_R}/lfs-files": "list_lfs_files",
+    f"POST {_R}/lfs-files/batch": "delete_lfs_files",
     f"GET {_R}/auth-check": "auth_check",
     f"GET {_R}/auth-check/write": "auth_check_write",
     f"GET {_R}": "repo_info",
@@ -594,9 +693,9 @@ ROUTES: dict[str, str | tuple[str, ...] | SameAs] = {
     f"POST {_R}/preupload/{{revision}}": ("preupload", "preupload_pr"),
     f"POST {_R}/commit/{{revision}}": ("commit", "commit_pr", "commit_to_pr"),
     f"GET {_R}/discussions": "list_discussions",
-    f"POST {_R}/discussions": "create_discussion",
-    f"GET {_R}/discussions/{{num}}": "discussion_details",
-    f"POST {_R}/discussions/{{num}}/comment": "comment_discussion",
+    f"POST {_R}/discussions": ("create_discussion", "create_pull_request"),
+    f"GET {_R}/discussions/{{num}}": ("discussion_details", "pull_request_details"),
+    f"POST {_R}/discussions/{{num}}/comment": ("comment_discussion", "comment_pull_request"),
     f"POST {_R}/discussions/{{num}}/title": "rename_discussion",
     f"POST {_R}/discussions/{{num}}/status": "change_discussion_status",
     f"POST {_R}/discussions/{{num}}/merge": "merge_pull_request",
@@ -628,7 +727,7 @@ def test_every_route_is_in_the_matrix(matrix: Matrix) -> None:
     assert not missing, "routes without a permission matrix entry (add a family or a guard):\n" + "\n".join(missing)
     stale = sorted(set(ROUTES) - set(operations))
     assert not stale, "matrix entries for routes that do not exist:\n" + "\n".join(stale)
-    guards = {PUBLIC, SIGNED_IN, SITE_ADMIN, ORG_ADMIN, NAMESPACE, SIGNED_URL, XET_TOKEN, INVITATION}
+    guards = {PUBLIC, SIGNED_IN, SITE_ADMIN, ORG_ADMIN, NAMESPACE, SIGNED_URL, XET_TOKEN, INVITATION, SELF}
     for operation, entry in ROUTES.items():
         if isinstance(entry, SameAs):
             # The other URL form runs the very code the canonical form's matrix cells exercise.
@@ -663,6 +762,8 @@ GUARDS: dict[str, dict[str, set[int] | str]] = {
     SIGNED_URL: {"anonymous": {403}, "site_admin": {403}},
     XET_TOKEN: {"anonymous": {401}, "site_admin": {401}},
     INVITATION: {"anonymous": {401, 404}, "outsider": {404}, "site_admin": {404}},  # an unknown invitation
+    SELF: {"anonymous": {401}, "outsider": {403}, "org_member": {403}, "member_read_token": {403},
+           "tampered_token": {401}},
 }
 
 _HEX = "0" * 64
@@ -681,6 +782,7 @@ BODIES: dict[str, dict] = {
     "POST /api/auth/password": {"old_password": PASSWORD, "new_password": PASSWORD + "2"},
     "POST /api/auth/tokens/create": {"name": "t"},
     "PUT /api/auth/profile": {"fullname": "Intruder"},
+    "PUT /api/organizations/{org}/settings": {"fullname": "Intruder"},
     "POST /admin/api/users": {"username": "intruder", "email": "i@example.com", "password": PASSWORD,
                               "is_admin": True},
     "PATCH /admin/api/users/{username}": {"is_admin": True},
@@ -698,6 +800,7 @@ BODIES: dict[str, dict] = {
     "POST /api/xet/cas/v1/reconstructions": {"file_id": _HEX},
 }
 RAW_BODIES = {"PUT /api/lfs/objects/{oid}": LFS_DATA, "PUT /api/lfs/parts/{oid}/{upload_id}/{number}": b"p",
+              "PUT /api/users/{username}/avatar": png(), "PUT /api/organizations/{org}/avatar": png(),
               "POST /api/xet/cas/v1/xorbs/{prefix}/{xorb_hash}": b"x", "POST /api/xet/cas/v1/shards": b"s"}
 
 
@@ -707,7 +810,8 @@ def _site_state(m: Matrix) -> tuple:
     answers = []
     for path, headers in (("/admin/api/users", admin), ("/admin/api/repositories", admin),
                           ("/admin/api/quotas", admin), (f"/org/{ORG}/members", owner),
-                          (f"/api/invitations/org/{ORG}/list", owner)):
+                          (f"/api/invitations/org/{ORG}/list", owner), (f"/api/organizations/{ORG}/overview", owner),
+                          ("/api/users/adm/overview", owner)):
         resp = m.client.get(path, headers=headers)
         assert resp.status_code == 200, (path, resp.text)
         answers.append(resp.json())

@@ -94,12 +94,49 @@ def test_the_same_calls_work_with_a_write_authorized_ref(owned: HubClient) -> No
         attempts[write]()
 
 
-def test_read_methods_and_a_read_token_accept_a_read_ref(owned: HubClient) -> None:
+def test_read_methods_accept_a_read_ref(owned: HubClient) -> None:
     ref = _ref(owned, Access.READ)
     hub = owned.hub
     assert "main" in hub.commits.refs(ref).branches
-    assert hub.lfs.batch(None, ref, "download", [(sha256(b"x"), 1)])[0].action == "error"  # unknown, 404
-    assert hub.xet_tokens.issue(ref, 0, "read")[0].startswith("xet1.")
+    commit_id = hub.files.resolve(ref, "main")
+    assert [v.path for v in hub.files.tree(ref, commit_id, "", recursive=True, start_after=None, limit=10)[0]] == [
+        ".gitattributes", "a.txt"]
+
+
+def _content_reads(hc: HubClient, ref: RepoRef) -> dict[str, object]:
+    """Every service method that hands out a repo's content: a gated repo's readers may not call them."""
+    hub = hc.hub
+    commit_id = hub.files.resolve(ref, "main")
+    blob = hub.files.file(ref, commit_id, "a.txt").oid
+    return {
+        "read_small": lambda: hub.files.read_small(ref, blob),
+        "lfs_batch_download": lambda: hub.lfs.batch(None, ref, "download", [(sha256(b"x"), 1)]),
+        "xet_read_token": lambda: hub.xet_tokens.issue(ref, 0, "read"),
+        "git_advertise_upload_pack": lambda: hub.git.advertise(ref, "upload-pack", None),
+        "git_upload_pack": lambda: hub.git.upload_pack(ref, _no_body(), None),
+        "commit_diff": lambda: hub.diffs.commit_diff(ref, commit_id),
+        "compare": lambda: hub.diffs.compare(ref, commit_id, commit_id),
+    }
+
+
+CONTENT_READS = ["read_small", "lfs_batch_download", "xet_read_token", "git_advertise_upload_pack", "git_upload_pack",
+                 "commit_diff", "compare"]
+
+
+@pytest.mark.parametrize("read", CONTENT_READS)
+def test_a_metadata_ref_cannot_read_content(owned: HubClient, read: str) -> None:
+    """A route that asked for READ (metadata, all a gated repo's reader gets) cannot serve the content."""
+    with pytest.raises(ForbiddenError, match="needs download access"):
+        _content_reads(owned, _ref(owned, Access.READ))[read]()
+
+
+def test_content_reads_work_with_a_download_ref(owned: HubClient) -> None:
+    reads = _content_reads(owned, _ref(owned, Access.DOWNLOAD))
+    assert reads["read_small"]() == b"a"
+    assert reads["lfs_batch_download"]()[0].action == "error"  # an unknown object: 404
+    assert reads["xet_read_token"]()[0].startswith("xet1.")
+    for read in ("git_advertise_upload_pack", "git_upload_pack", "commit_diff", "compare"):
+        assert reads[read]() is not None
 
 
 def test_a_ref_without_read_access_cannot_exist(owned: HubClient) -> None:

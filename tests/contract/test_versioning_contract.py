@@ -933,6 +933,111 @@ def test_merge_of_unrelated_histories_is_a_conflict(backend, repo):
         backend.merge(KEY, branch="gone", source=pr, message="m", author=AUTHOR)
 
 
+# --- small blobs and dropping blobs from history ----------------------------------------------------
+
+
+def test_small_blobs_names_each_blob_once_default_branch_first(backend, repo):
+    commit(backend, [put(backend, "a/p.txt", b"pointer-like"), put(backend, "big.bin", b"x" * 5000)])
+    backend.create_branch(KEY, "dev", backend.resolve(KEY, "main"))
+    commit(backend, [put(backend, "dev-only.txt", b"dev"), put(backend, "again.txt", b"pointer-like")], branch="dev")
+    found = {(ref, path): oid for ref, path, oid in backend.small_blobs(KEY, 1024)}
+    by_oid = {}
+    for (ref, path), oid in found.items():
+        by_oid.setdefault(oid, []).append((ref, path))
+    assert all(len(places) == 1 for places in by_oid.values())  # each blob once
+    assert ("refs/heads/main", "a/p.txt") in found and ("refs/heads/dev", "dev-only.txt") in found
+    assert not any(path == "big.bin" for _, path in found)  # over max_size
+    assert not any(path == "again.txt" for _, path in found)  # same content as a/p.txt, seen on main first
+
+
+def test_drop_blobs_rewrites_every_ref(backend, repo):
+    first = commit(backend, [put(backend, "keep.txt", b"keep"), put(backend, "d/drop.txt", b"drop me")])
+    second = commit(backend, [put(backend, "later.txt", b"later")])
+    backend.create_tag(KEY, "v1", first, message="annotated", tagger=AUTHOR)
+    backend.create_tag(KEY, "light", second, message=None, tagger=AUTHOR)
+    backend.create_branch(KEY, "dev", first)
+    initial = backend.log(KEY, "main")[-1].id
+    drop = backend.write_blob(KEY, b"drop me")
+    moved = backend.drop_blobs(KEY, [drop])
+    assert sorted(moved) == ["refs/heads/dev", "refs/heads/main", "refs/tags/light", "refs/tags/v1"]
+    for rev in ("main", "dev", "v1", "light"):
+        assert "d/drop.txt" not in files(backend, rev) and "keep.txt" in files(backend, rev)
+    assert files(backend, "main")["later.txt"] == b"later"
+    assert backend.get_entry(KEY, backend.resolve(KEY, "main"), "d") is None  # the emptied folder is gone
+    log = backend.log(KEY, "main")
+    assert [c.message.strip() for c in log][:2] == ["update", "update"] and log[-1].id == initial
+    assert backend.resolve(KEY, "v1") == backend.resolve(KEY, "dev") != first
+    assert backend.drop_blobs(KEY, [drop]) == []  # nothing left to drop: nothing moves
+
+
+def test_drop_blobs_rewrites_pull_request_refs(backend, repo):
+    """refs/pr/N are refs like any other: a pull request that holds a dropped blob (started from a commit
+    that had it, or adding it itself) is rewritten with the branches; one that never reached it stays."""
+    with_blob = commit(backend, [put(backend, "drop.bin", b"drop me"), put(backend, "keep.txt", b"keep")])
+    backend.create_pull_request_ref(KEY, 1, with_blob)
+    untouched = backend.commit_to_pull_request(KEY, 2, operations=[put(backend, "other.txt", b"o")], message="pr 2",
+                                               author=AUTHOR, start_point=backend.log(KEY, "main")[-1].id)
+    own = backend.commit_to_pull_request(KEY, 3, operations=[put(backend, "pr-only.bin", b"pr only")],
+                                         message="pr 3", author=AUTHOR, start_point=with_blob)
+    drop = [backend.write_blob(KEY, b"drop me"), backend.write_blob(KEY, b"pr only")]
+    moved = backend.drop_blobs(KEY, drop)
+    assert sorted(moved) == ["refs/heads/main", "refs/pr/1", "refs/pr/3"]
+    prs = backend.refs(KEY).pull_requests
+    assert prs[1] == backend.resolve(KEY, "main") != with_blob and prs[2] == untouched and prs[3] != own
+    for rev in ("refs/pr/1", "refs/pr/3"):
+        assert "drop.bin" not in files(backend, rev) and files(backend, rev)["keep.txt"] == b"keep"
+    assert "pr-only.bin" not in files(backend, "refs/pr/3")
+    assert backend.commit_info(KEY, prs[3]).parents == (prs[1],)  # the pull request's commit sits on the new main
+    assert backend.is_ancestor(KEY, prs[1], prs[3]) and not backend.is_ancestor(KEY, with_blob, prs[3])
+
+
+# --- .gitignore rules ------------------------------------------------------------------------------
+
+
+IGNORE_RULES = """# comment
+nested/*
+*.log
+!keep.log
+/root-only.txt
+build/
+docs/**/*.tmp
+\\#literal-hash
+"""
+
+
+@pytest.mark.parametrize(("path", "ignored"), [
+    ("nested/file.bin", True),
+    ("nested/sub/deep.bin", True),  # its parent directory is ignored
+    ("a.log", True),
+    ("sub/dir/b.log", True),
+    ("keep.log", False),  # re-included by "!keep.log"
+    ("sub/keep.log", False),
+    ("root-only.txt", True),
+    ("sub/root-only.txt", False),  # anchored to the root
+    ("build/x", True),
+    ("x/build/y/z", True),
+    ("build", False),  # "build/" matches directories only
+    ("docs/a/b/c.tmp", True),
+    ("docs/c.tmp", True),  # "**/" matches no directory too
+    ("normal.txt", False),
+    ("a\\b.log", True),  # a backslash is part of the name
+    ("#literal-hash", True),
+    ("# comment", False),
+    (".gitignore", False),
+])
+def test_ignored_paths_follow_git(backend: VersioningBackend, path: str, ignored: bool) -> None:
+    assert (path in backend.ignored_paths(IGNORE_RULES, [path, "other.txt"])) is ignored
+    # The same answers when asked for many paths at once.
+    many = backend.ignored_paths(IGNORE_RULES, [path] + [f"bulk/{i}.log" for i in range(500)])
+    assert (path in many) is ignored and len(many) == 500 + ignored
+
+
+def test_no_rules_ignore_nothing(backend: VersioningBackend) -> None:
+    assert backend.ignored_paths("", ["a.log"]) == set()
+    assert backend.ignored_paths("*\n", []) == set()
+    assert backend.ignored_paths("*\n", ["a", "b/c"]) == {"a", "b/c"}
+
+
 # --- git adapter only ------------------------------------------------------------------------------
 
 

@@ -176,16 +176,12 @@ def test_moved_repo_old_url_redirects_and_new_url_clones(git_hub: GitHub, git: G
     assert git.out("rev-parse", "HEAD", cwd=work) == head == git_hub.api().repo_info(new_id).sha
 
     response = httpx.get(f"{git_hub.url}/{old_id}.git/info/refs?{UPLOAD}", timeout=30)
-    assert response.status_code in (307, 404), (response.status_code, response.text)
-    if response.status_code == 307:
-        assert response.headers["location"] == f"{git_hub.url}/{new_id}.git/info/refs?{UPLOAD}"
-        old = tmp_path / "old"  # git follows the redirect of its first request and keeps the new base URL
-        result = git.run("clone", git_hub.remote(old_id, ""), str(old))
-        assert "redirecting to" in result.stderr and new_id in result.stderr, result.stderr
-        assert git.out("rev-parse", "HEAD", cwd=old) == head
-    else:
-        old_clone = git.run("clone", git_hub.remote(old_id, ""), str(tmp_path / "old"), check=False)
-        assert old_clone.returncode != 0
+    assert response.status_code == 307, (response.status_code, response.text)
+    assert response.headers["location"] == f"{git_hub.url}/{new_id}.git/info/refs?{UPLOAD}"
+    old = tmp_path / "old"  # git follows the redirect of its first request and keeps the new base URL
+    result = git.run("clone", git_hub.remote(old_id, ""), str(old))
+    assert "redirecting to" in result.stderr and new_id in result.stderr, result.stderr
+    assert git.out("rev-parse", "HEAD", cwd=old) == head
     # Pushing to the new URL works too.
     commit_file(git, work, "after-move.txt")
     git.run("push", git_hub.remote(new_id), "main", cwd=work)

@@ -57,7 +57,8 @@ def test_private_org_repo_non_member_vs_member(git_hub: GitHub, git: Git, tmp_pa
     # bob becomes a member (write): he sees the repo and can push with git and upload with the client
     _post(git_hub, f"/org/{org}/members", alice, {"username": "bob", "role": "member"})
     assert bob_api.whoami()["orgs"] == [{"type": "org", "id": bob_api.whoami()["orgs"][0]["id"], "name": org,
-                                         "fullname": org, "roleInOrg": "write", "isEnterprise": False}]
+                                         "fullname": org, "avatarUrl": "", "roleInOrg": "write",
+                                         "isEnterprise": False}]
     assert bob_api.repo_info(repo_id).sha == head
     assert repo_id in {m.id for m in bob_api.list_models(author=org)}
     big = os.urandom(LFS_THRESHOLD + 77)

@@ -288,6 +288,8 @@ def test_lfs_file_shows_its_pointer(page, repo: str) -> None:
 def test_big_text_shows_its_first_megabyte(page, repo: str) -> None:
     page.goto(f"/{repo}/blob/main/big.txt")
     page.locator("[data-test=truncated]").wait_for()
+    page.locator("[data-test=code] #L1").wait_for()  # the first screen comes first, the rest between frames
+    page.locator("[data-test=code][data-complete=true]").wait_for()
     shown = page.locator("[data-test=code] tbody tr")
     # 1 MB holds 32,258 whole lines of 31 bytes; the cut 32,259th is dropped.
     assert shown.count() == 1_000_000 // 31

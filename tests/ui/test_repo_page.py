@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.helpers import NDJSON, file_op, ndjson
-from tests.ui.conftest import UiHub, axe_violations
+from tests.ui.conftest import UiHub, axe_violations, screenshot
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +68,70 @@ def test_relative_readme_image_points_at_the_repo_file(page, ui_hub: UiHub) -> N
     src = image.get_attribute("src")
     assert src == "/alice/ui-image/resolve/main/img/logo.txt"
     assert page.request.get(src).body() == b"pixels"
+
+
+CARD_EXTRAS = b"""# Extras
+
+Inline $E = mc^2$ and a block:
+
+$$
+\\sum_{i=1}^{n} x_i
+$$
+
+```python
+import os
+```
+
+```mermaid
+graph TD
+  A["<img src=x onerror=alert(1)>"] --> B[Done]
+  click A href "javascript:alert(2)"
+```
+
+```mermaid
+this is not a diagram
+```
+"""
+
+
+def test_card_typesets_math_draws_diagrams_and_highlights_code(page, ui_hub: UiHub) -> None:
+    """Each part loads only when the card has it; a diagram is an image (its text can run nothing), a bad
+    one stays code."""
+    with ui_hub.api() as api:
+        assert api.post("/api/repos/create", json={"name": "ui-extras"}).status_code == 200
+        committed = api.post("/api/models/alice/ui-extras/commit/main", content=ndjson([file_op("README.md", CARD_EXTRAS)]),
+                             headers=NDJSON)
+        assert committed.status_code == 200, committed.text
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+    page.goto("/alice/ui-extras")
+    card = page.locator("[data-test=card][data-enhanced=true]")
+    card.wait_for()
+    assert card.locator(".math-inline math").count() == 1
+    assert card.locator(".math-block math munderover, .math-block math msubsup").count() >= 1
+    assert card.locator("code .hljs-keyword").first.inner_text() == "import"
+    diagram = card.locator("img.mermaid-diagram")
+    assert diagram.count() == 1 and diagram.get_attribute("src").startswith("blob:")
+    page.wait_for_function("document.querySelector('img.mermaid-diagram').naturalWidth > 0")
+    assert card.locator("pre.mermaid-error code").inner_text().startswith("this is not a diagram")
+    assert page.locator("body > :not(#app)").count() == 0  # no error picture of Mermaid's left in the page
+    assert card.locator("img[onerror], script, a[href^='javascript']").count() == 0
+    assert dialogs == []
+    assert any("katex" in url for url in scripts) and any("mermaid" in url for url in scripts)
+    assert axe_violations(page) == []
+    screenshot(page, "card-math-diagram")
+
+
+def test_a_plain_card_loads_none_of_the_heavy_parts(page, ui_hub: UiHub) -> None:
+    with ui_hub.api() as api:
+        assert api.post("/api/repos/create", json={"name": "ui-plain"}).status_code == 200
+        committed = api.post("/api/models/alice/ui-plain/commit/main", headers=NDJSON,
+                             content=ndjson([file_op("README.md", b"# Plain\n\nIt costs $5 and $6.\n")]))
+        assert committed.status_code == 200, committed.text
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+    page.goto("/alice/ui-plain")
+    page.locator("[data-test=card][data-enhanced=true]").wait_for()
+    assert not [url for url in scripts if any(part in url for part in ("katex", "mermaid", "highlight"))]

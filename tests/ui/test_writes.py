@@ -218,3 +218,56 @@ def test_new_repo_at_phone_width(playwright_browser, ui_hub: UiHub) -> None:
     finally:
         phone.close()
 
+
+
+def test_upload_resumes_after_a_reload_without_resending_finished_files(page, ui_hub: UiHub, writer: User,
+                                                                         tmp_path) -> None:
+    """The LFS batch API knows which objects the hub already holds for this repo: after a reload, dropping
+    the same files again sends only what had not finished (per file; a multipart upload cut off mid-way
+    starts over, the API has no way to resume one)."""
+    with ui_hub.api(writer.token) as api:
+        assert api.post("/api/repos/create", json={"name": "resume"}).status_code == 200
+    repo = f"{writer.name}/resume"
+    first = bytes((i * 13 + 1) % 256 for i in range(20_000))  # LFS, one PUT
+    (tmp_path / "first.bin").write_bytes(first)
+    (tmp_path / "second.bin").write_bytes(LARGE)  # LFS, multipart
+    files = [str(tmp_path / "first.bin"), str(tmp_path / "second.bin")]
+    sent: list[int] = []
+    held = []
+
+    def first_put_only(route) -> None:
+        if route.request.method != "PUT":
+            route.continue_()
+        elif not sent:
+            sent.append(len(route.request.post_data_buffer or b""))
+            route.continue_()
+        else:
+            held.append(route)  # never answered: the reload cuts it off
+
+    page.route("**/*", first_put_only)
+    page.goto(f"/{repo}/upload/main")
+    page.locator("[data-test=file-input]").set_input_files(files)
+    page.locator("[data-test=commit]").click()
+    page.locator("[data-test=items] li", has_text="first.bin").get_by_text("done").wait_for(timeout=30_000)
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held and sent == [len(first)]
+    page.reload()  # before unroute, which would let the held part through
+    page.unroute("**/*")
+    assert "second.bin" not in tree_paths(ui_hub, writer, repo)  # nothing was committed
+
+    resent: list[int] = []
+    page.route("**/*", lambda route: (resent.append(len(route.request.post_data_buffer or b""))
+                                      if route.request.method == "PUT" else None, route.continue_()))
+    page.locator("[data-test=file-input]").set_input_files(files)
+    page.locator("[data-test=commit]").click()
+    page.wait_for_url(f"**/{repo}/tree/main", timeout=60_000)
+    assert resent and sum(resent) == len(LARGE), resent  # the second file's parts, nothing of the first
+    paths = tree_paths(ui_hub, writer, repo)
+    assert paths["first.bin"]["lfs"]["size"] == len(first) and paths["second.bin"]["lfs"]["size"] == len(LARGE)
+    for name, data in (("first.bin", first), ("second.bin", LARGE)):
+        local = hf_hub_download(repo, name, endpoint=ui_hub.url, token=writer.token, cache_dir=tmp_path / "cache")
+        with open(local, "rb") as handle:
+            assert handle.read() == data

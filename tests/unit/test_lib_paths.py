@@ -23,6 +23,13 @@ from kohakuhub.lib.paths import normalize_folder_path, normalize_repo_path
         ".gitx",
         "a" * 255,
         "/".join(["a" * 200] * 5),  # 1004 bytes
+        # A backslash is an ordinary character of a name for git and the Hub.
+        "a\\b",
+        "dir/win\\style.txt",
+        "a\\.b",
+        "...\\x",
+        "a..\\b",
+        "x:y.txt",
     ],
 )
 def test_valid_paths(path):
@@ -35,9 +42,18 @@ def test_valid_paths(path):
         ("", "empty"),
         ("/x", "relative"),
         ("/", "relative"),
-        ("..\\ddd", "backslash"),
-        ("a\\b", "backslash"),
-        ("\\", "backslash"),
+        ("..\\ddd", "'..'"),  # the Hub's own example: 422
+        ("a\\..\\..\\b", "'..'"),
+        ("sub/..\\x", "'..'"),
+        ("a\\..", "'..'"),
+        ("x\\.git\\hooks", ".git"),
+        ("x\\.GIT", ".git"),
+        ("\\", "relative"),
+        ("\\x", "relative"),
+        ("\\\\host\\share", "relative"),
+        ("C:\\Windows\\x", "relative"),
+        ("c:/x", "relative"),
+        ("C:", "relative"),
         ("..", "'..'"),
         ("../x", "'..'"),
         ("a/../b", "'..'"),
@@ -83,13 +99,13 @@ def test_non_string():
 
 
 @pytest.mark.parametrize(
-    ("path", "expected"), [("dir/", "dir"), ("a/b/", "a/b"), ("dir", "dir"), ("a/b", "a/b")]
+    ("path", "expected"), [("dir/", "dir"), ("a/b/", "a/b"), ("dir", "dir"), ("a/b", "a/b"), ("a\\b/", "a\\b")]
 )
 def test_folder_paths(path, expected):
     assert normalize_folder_path(path) == expected
 
 
-@pytest.mark.parametrize("path", ["", "/", "//", "dir//", "/dir/", "../", "a/../", ".git/", "a\\b/", "./"])
+@pytest.mark.parametrize("path", ["", "/", "//", "dir//", "/dir/", "../", "a/../", ".git/", "..\\b/", "./"])
 def test_bad_folder_paths(path):
     with pytest.raises(InvalidPathError):
         normalize_folder_path(path)

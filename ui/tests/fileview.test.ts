@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { clickedRange, lineHash, parseLineHash } from "../src/lib/lines";
 import { fileKind, languageOf, looksLikeText } from "../src/lib/fileKind";
 import { splitHtmlLines } from "../src/lib/htmlLines";
-import { highlightLines } from "../src/lib/highlight";
+import { highlightHtml, highlightLines } from "../src/lib/highlight";
 
 describe("line hashes", () => {
   it("reads one line and ranges in either order", () => {
@@ -64,6 +64,17 @@ describe("highlighted lines", () => {
     expect(doc.body.textContent).toBe(source);
     expect(lines[1]).toContain("&lt;script&gt;");
     expect(highlightLines("x", "cobol")).toBeNull();
+  });
+
+  it("escapes markup in every language and in HTML and Markdown files too", () => {
+    const payload = '</span><img src=x onerror=alert(1)><span class="x" onclick="alert(2)">';
+    for (const language of ["python", "xml", "markdown", "json", "bash", "yaml", "javascript"]) {
+      const html = highlightHtml(payload, language);
+      expect(html, language).not.toBeNull();
+      const doc = new DOMParser().parseFromString(html!, "text/html");
+      expect(doc.querySelector("img, [onclick]"), language).toBeNull();
+      expect(doc.body.textContent, language).toBe(payload);
+    }
   });
 
   it("keeps leading blank lines", () => {

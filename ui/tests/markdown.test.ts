@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatSize, renderMarkdown, stripFrontMatter } from "../src/lib/markdown";
+import { formatSize } from "../src/lib/format";
+import { renderMarkdown, stripFrontMatter } from "../src/lib/markdown";
 
 describe("renderMarkdown", () => {
   it("points relative images at the repo's resolve URL and leaves others alone", () => {

@@ -16,6 +16,8 @@ from kohakuhub.api.deps import (
     UserDep,
     check_same_origin,
 )
+from kohakuhub.api.errors import base_url
+from kohakuhub.api.schemas.people import avatar_url
 from kohakuhub.errors import AuthenticationError, ForbiddenError
 from kohakuhub.lib.timefmt import iso_z
 
@@ -130,17 +132,19 @@ def revoke_session(session_id: IdParam, caller: UserDep, hub: HubDep) -> dict:
 
 
 @router.get("/api/auth/me")
-def me(caller: UserDep, hub: HubDep) -> dict:
+def me(request: Request, caller: UserDep, hub: HubDep) -> dict:
     user = hub.accounts.get_user(caller.username)
+    digest = hub.avatars.digests([user.id]).get(user.id)
     return {
         "id": user.id, "username": user.username, "email": user.email,
         "fullname": user.fullname or user.username, "is_admin": user.is_admin,
-        "created_at": iso_z(user.created_at),
+        "created_at": iso_z(user.created_at), "avatarUrl": avatar_url(base_url(request), user.username, digest),
     }
 
 
 @router.put("/api/auth/profile")
 def update_profile(body: ProfileBody, caller: UserDep, hub: HubDep) -> dict:
+    """The caller's display name (the avatar: ``PUT /api/users/{name}/avatar``)."""
     user = hub.accounts.set_profile(caller, body.fullname)
     return {"success": True, "fullname": user.fullname or user.username}
 
@@ -173,18 +177,22 @@ def revoke_token(token_id: IdParam, caller: UserDep, hub: HubDep) -> dict:
 
 
 @router.get("/api/whoami-v2")
-def whoami(caller: CallerDep, hub: HubDep) -> dict:
+def whoami(request: Request, caller: CallerDep, hub: HubDep) -> dict:
     if caller is None:
         raise AuthenticationError()
     user = hub.accounts.get_user(caller.username)
+    memberships = hub.orgs.orgs_of(user.id)
+    digests = hub.avatars.digests([user.id, *(m.org.id for m in memberships)])
+    base = base_url(request)
     body: dict = {
         "type": "user", "id": str(user.id), "name": user.username,
         "fullname": user.fullname or user.username, "email": user.email, "emailVerified": True,
-        "isPro": False, "canPay": False, "avatarUrl": "",
+        "isPro": False, "canPay": False, "avatarUrl": avatar_url(base, user.username, digests.get(user.id)),
         "orgs": [
-            {"type": "org", "id": str(m.org.id), "name": m.org.username, "fullname": m.org.username,
+            {"type": "org", "id": str(m.org.id), "name": m.org.username, "fullname": m.org.fullname or m.org.username,
+             "avatarUrl": avatar_url(base, m.org.username, digests.get(m.org.id), org=True),
              "roleInOrg": HF_ORG_ROLES[m.role], "isEnterprise": False}
-            for m in hub.orgs.orgs_of(user.id)
+            for m in memberships
         ],
         "auth": {"type": "access_token" if caller.token_role else "session"},
     }

@@ -27,7 +27,7 @@ def preupload(plural: str, namespace: str, name: str, revision: str, body: dict,
     # ?create_pr=1: the upload is for a pull request the commit will open (readers may open one).
     create_pr = parse_bool(request.query_params.get("create_pr"))
     ref = find_writable_repo(hub, caller, plural, namespace, name, revision=param(revision), create_pr=create_pr)
-    files = hub.commits.preupload(ref, param(revision), body.get("files"))
+    files = hub.commits.preupload(ref, param(revision), body.get("files"), body.get("gitIgnore"))
     return {"files": files, "commitOid": hub.files.resolve(ref, param(revision))}
 
 

@@ -120,7 +120,7 @@ def create_discussion(plural: str, namespace: str, name: str, body: CreateBody, 
 def get_discussion(plural: str, namespace: str, name: str, num: str, request: Request, caller: CallerDep,
                    hub: HubDep) -> dict[str, Any]:
     ref = find_repo(hub, caller, plural, namespace, name)
-    found = hub.discussions.details(ref, _number(num))
+    found = hub.discussions.details(caller, ref, _number(num))
     return details(found, ref, with_diff=parse_bool(request.query_params.get("diff")))
 
 

@@ -16,10 +16,10 @@ from kohakuhub.api.errors import base_url
 from kohakuhub.api.middleware import param
 from kohakuhub.api.pagination import next_link, parse_bool, parse_limit
 from kohakuhub.api.schemas.repos import tree_entry
-from kohakuhub.errors import BadRequestError, PayloadTooLargeError
+from kohakuhub.errors import BadRequestError, EntryNotFoundError, PayloadTooLargeError
 from kohakuhub.lib.content_safety import SANDBOX_POLICY, content_disposition, present
 from kohakuhub.lib.http_range import parse_range
-from kohakuhub.services.auth import Caller
+from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.files import FileView
 from kohakuhub.services.repos import RepoRef
 
@@ -109,7 +109,7 @@ def locate_file(hub: Hub, caller: Caller | None, plural: str, namespace: str, na
     Raises:
         RepoNotFoundError, RevisionNotFoundError, EntryNotFoundError: as for every repo read.
     """
-    ref = find_repo(hub, caller, plural, namespace, name)
+    ref = find_repo(hub, caller, plural, namespace, name, Access.DOWNLOAD)
     commit = hub.files.resolve(ref, param(revision))
     view = hub.files.file(ref, commit, param(path))
     shown = present(view.path)  # repo content never runs at the hub's origin (lib/content_safety.py)
@@ -124,6 +124,9 @@ def locate_file(hub: Hub, caller: Caller | None, plural: str, namespace: str, na
     if view.lfs is None:
         headers["ETag"] = f'"{view.oid}"'
     else:
+        if not hub.lfs.linked_to(ref, view.lfs.oid):  # permanently deleted from this repo
+            raise EntryNotFoundError(f"{view.path}: its LFS content was permanently deleted from this repo",
+                                     commit=commit)
         headers.update({
             "ETag": f'"{view.lfs.oid}"',
             "X-Linked-Etag": f'"{view.lfs.oid}"',
@@ -149,6 +152,8 @@ async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural
     args = (hub, caller, plural, namespace, name, revision, path, base_url(request))
     found = locate_file(*args) if hub.local_metadata else await run_in_threadpool(locate_file, *args)
     view, headers, media_type = found.view, found.headers, found.media_type
+    # In memory only (services/downloads.py): HEAD and GET of a counted file, once per visitor and window.
+    hub.downloads.record(found.ref.row.id, found.ref.row.repo_type, view.path, _visitor(request, caller))
     if parse_bool(request.query_params.get("download")):
         # The Hub's ?download=true (the web page's download button): an attachment whatever the type. Before
         # the presigned URL is made, so S3 is told the same.
@@ -184,6 +189,13 @@ async def resolve_file(request: Request, hub: Hub, caller: Caller | None, plural
         parse_range(request.headers.get("range"), view.lfs.size)
         return BlobFileResponse(local, headers=headers, media_type=media_type)
     return serve_stream(request, view.lfs.size, partial(store.read_range, key), headers, media_type)
+
+
+def _visitor(request: Request, caller: Caller | None) -> str:
+    """Who a download is counted for: the signed-in user, else the client address (as the Hub counts)."""
+    if caller is not None:
+        return f"user:{caller.user_id}"
+    return f"addr:{request.client.host if request.client else ''}"
 
 
 def _resolve_route(plural: str | None):

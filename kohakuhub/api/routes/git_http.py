@@ -146,7 +146,7 @@ class GitStream(Response):
 async def _info_refs(request: Request, hub: HubDep, caller: CallerDep, plural: str, namespace: str,
                      name: str) -> Response:
     service = _service(request.query_params.get("service"))
-    need = Access.WRITE if service == "receive-pack" else Access.READ
+    need = Access.WRITE if service == "receive-pack" else Access.DOWNLOAD
     ref = await run_in_threadpool(find_repo, hub, caller, plural, namespace, name, need)
     protocol = _protocol(request)
     # Protocol v2 starts with its capability list; v0/v1 with a service announcement (as http-backend).
@@ -164,7 +164,7 @@ async def _rpc(request: Request, hub: HubDep, caller: CallerDep, plural: str, na
     encoding = request.headers.get("content-encoding", "identity").lower()
     if encoding not in ("identity", "gzip", "x-gzip"):
         raise BadRequestError(f"Unsupported Content-Encoding {encoding!r}; send gzip or nothing")
-    need = Access.WRITE if service == "receive-pack" else Access.READ
+    need = Access.WRITE if service == "receive-pack" else Access.DOWNLOAD
     ref = await run_in_threadpool(find_repo, hub, caller, plural, namespace, name, need)
     body = RequestBody(request)
     if service == "receive-pack":

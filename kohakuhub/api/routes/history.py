@@ -34,6 +34,7 @@ from kohakuhub.api.middleware import param
 from kohakuhub.api.schemas.history import commit_diff, comparison
 from kohakuhub.errors import BadRequestError
 from kohakuhub.lib.unified_diff import split_compare_spec
+from kohakuhub.services.auth import Access
 
 router = APIRouter(tags=["history"])
 
@@ -44,14 +45,14 @@ MAX_SPEC = 2 * 256 + 3
 @router.get("/api/{plural}/{namespace}/{name}/commit/{revision}")
 def get_commit_diff(plural: str, namespace: str, name: str, revision: str, caller: CallerDep,
                     hub: HubDep) -> dict[str, Any]:
-    ref = find_repo(hub, caller, plural, namespace, name)
+    ref = find_repo(hub, caller, plural, namespace, name, Access.DOWNLOAD)  # diffs show content
     commit = hub.files.resolve(ref, param(revision))
     return commit_diff(hub.diffs.commit_diff(ref, commit))
 
 
 @router.get("/api/{plural}/{namespace}/{name}/compare/{spec:path}")
 def compare(plural: str, namespace: str, name: str, spec: str, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
-    ref = find_repo(hub, caller, plural, namespace, name)
+    ref = find_repo(hub, caller, plural, namespace, name, Access.DOWNLOAD)  # diffs show content
     raw = param(spec)
     sides = split_compare_spec(raw) if len(raw) <= MAX_SPEC else None
     if sides is None:

@@ -96,7 +96,7 @@ async def _batch(request: Request, hub: Hub, caller: Caller | None, plural: str,
             ref = find_writable_repo(hub, caller, plural, namespace, name, revision=ref_name,
                                      create_pr=ref_name is None)
         else:
-            ref = find_repo(hub, caller, plural, namespace, name, Access.READ)
+            ref = find_repo(hub, caller, plural, namespace, name, Access.DOWNLOAD)
         decisions = hub.lfs.batch(caller, ref, operation, pairs)
         direct: dict[str, DirectUpload] = {}
         if hub.lfs.direct is not None:  # S3: presigned URLs to a staging key (starting multipart uploads)

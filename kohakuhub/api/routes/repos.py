@@ -44,7 +44,8 @@ class MoveBody(BaseModel):
 class SettingsBody(BaseModel):
     private: bool | None = None
     visibility: str | None = None
-    gated: Any = None
+    gated: Any = None  # "auto" | "manual" | false; checked by _gating (a bool or a string)
+    model_config = {"extra": "forbid"}  # an unknown setting is refused, never silently dropped
 
 
 def _type(value: str | None) -> RepoType:
@@ -83,18 +84,32 @@ def move_repo(body: MoveBody, request: Request, caller: UserDep, hub: HubDep) ->
     return {"success": True, "url": repo_url(request, repo_type.value, ref.id)}
 
 
+def _gating(value: Any) -> str | None:
+    """The body's ``gated`` as stored: "auto", "manual", "" (false) or None (not given)."""
+    if value is None:
+        return None
+    if value is False:
+        return ""
+    if value in ("auto", "manual"):
+        return value
+    raise BadRequestError(f"Invalid gated value {value!r}: use 'auto', 'manual' or false")
+
+
 @router.put("/api/{plural}/{namespace}/{name}/settings")
 def update_settings(plural: str, namespace: str, name: str, body: SettingsBody, caller: CallerDep,
                     hub: HubDep) -> dict:
-    private = _private(body.visibility, body.private)
+    private, gated = _private(body.visibility, body.private), _gating(body.gated)
+    if private is None and gated is None:
+        raise BadRequestError("Nothing to update: send 'visibility' (or 'private') and/or 'gated'")
     hub.repos.update_settings(caller, repo_type_from_plural(plural), param(namespace), param(name),
-                              private=private)
+                              private=private, gated=gated)
     return {"success": True}
 
 
 @router.get("/api/{plural}/{namespace}/{name}/auth-check")
 def auth_check(plural: str, namespace: str, name: str, caller: CallerDep, hub: HubDep) -> dict:
-    find_repo(hub, caller, plural, namespace, name)
+    # As the Hub: a gated repo answers GatedRepo to a reader without an accepted access request.
+    find_repo(hub, caller, plural, namespace, name, Access.DOWNLOAD)
     return {"success": True}
 
 
@@ -106,12 +121,14 @@ def auth_check_write(plural: str, namespace: str, name: str, caller: CallerDep, 
 
 def _info(request: Request, hub: HubDep, caller: CallerDep, plural: str, namespace: str, name: str,
           revision: str) -> dict:
+    hub.downloads.flush()  # first: this worker's counted downloads show at once (others' within a second)
     ref = find_repo(hub, caller, plural, namespace, name)
     sha = hub.files.resolve(ref, revision)
     metadata = parse_bool(request.query_params.get("blobs"))
     siblings = [sibling(v, metadata=metadata) for v in hub.files.iter_files(ref, sha)]
     return repo_info(ref.row, sha=sha, last_commit=hub.files.commit_info(ref, sha), siblings=siblings,
-                     card=hub.files.card_data(ref, sha), used_storage=hub.quotas.used_storage(ref.row))
+                     card=hub.files.card_data(ref, sha), used_storage=hub.quotas.used_storage(ref.row),
+                     stats=hub.repos.stats_of([ref.row])[ref.row.id])
 
 
 @router.get("/api/{plural}/{namespace}/{name}")
@@ -160,16 +177,19 @@ def list_repos(plural: str, request: Request, response: Response, caller: Caller
     limit = parse_limit(query.get("limit"), default=1000, maximum=1000)
     offset = parse_offset(query.get("cursor"), "cursor")
     direction = query.get("direction")
+    gated = query.get("gated")
+    hub.downloads.flush()  # sorted by what this worker counted too
     rows = hub.repos.list_repos(
         caller, repo_type, author=query.get("author"), search=query.get("search"),
         sort=query.get("sort"), ascending=direction in ("1", "asc"), offset=offset, limit=limit,
-        tags=_filters(query),
+        tags=_filters(query), gated=None if gated is None else parse_bool(gated),
     )
     if len(rows) > limit:
         rows = rows[:limit]
         response.headers["Link"] = next_link(request, cursor=str(offset + limit))
     tags = hub.repos.card_tags_of([row.id for row in rows])
-    return [repo_summary(row, tags.get(row.id, [])) for row in rows]
+    stats = hub.repos.stats_of(rows)
+    return [repo_summary(row, stats[row.id], tags.get(row.id, [])) for row in rows]
 
 
 MAX_FILTERS = 20

@@ -50,7 +50,7 @@ def _token_answer(request: Request, hub: Hub, ref: RepoRef, user_id: int, scope:
 @router.get("/api/{plural}/{namespace}/{name}/xet-read-token/{revision:path}")
 def xet_read_token(plural: str, namespace: str, name: str, revision: str, request: Request,
                    caller: CallerDep, hub: HubDep) -> JSONResponse:
-    ref = find_repo(hub, caller, plural, namespace, name)
+    ref = find_repo(hub, caller, plural, namespace, name, Access.DOWNLOAD)
     # HfFileSystem quotes special refs (refs%2Fpr%2F1), which the raw-path routing keeps encoded.
     hub.files.resolve(ref, param(revision))  # an unknown revision is a 404, as on the Hub
     return _token_answer(request, hub, ref, caller.user_id if caller else 0, "read")

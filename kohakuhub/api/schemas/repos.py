@@ -5,23 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from kohakuhub.db.models import Repo
+from kohakuhub.db.repo_stats import RepoStats
 from kohakuhub.lib.card import card_tags
 from kohakuhub.lib.timefmt import iso_z
 from kohakuhub.services.files import FileView
 from kohakuhub.types import CommitInfo
 
 
-def repo_summary(row: Repo, tags: list[str] | None = None) -> dict[str, Any]:
-    """The fields every listing and info answer carries (``tags``: the card's, when the caller has them)."""
+def repo_summary(row: Repo, stats: RepoStats, tags: list[str] | None = None) -> dict[str, Any]:
+    """The fields every listing and info answer carries (``tags``: the card's, when the caller has them).
+
+    ``gated`` is false or the mode, as the Hub's; ``downloads`` counts the last 30 days (db/repo_stats.py).
+    """
     return {
         "_id": str(row.id),
         "id": f"{row.namespace}/{row.name}",
         "author": row.namespace,
         "private": row.private,
-        "gated": False,
+        "gated": row.gated or False,
         "disabled": False,
-        "downloads": row.downloads,
-        "likes": row.likes,
+        "downloads": stats.downloads,
+        "downloadsAllTime": stats.downloads_all_time,
+        "likes": stats.likes,
+        "trendingScore": stats.trending_score,
         "createdAt": iso_z(row.created_at),
         "lastModified": iso_z(row.updated_at),
         "tags": tags or [],
@@ -40,10 +46,10 @@ def sibling(view: FileView, *, metadata: bool) -> dict[str, Any]:
 
 
 def repo_info(row: Repo, *, sha: str, last_commit: CommitInfo, siblings: list[dict[str, Any]],
-              card: dict[str, Any] | None, used_storage: int) -> dict[str, Any]:
+              card: dict[str, Any] | None, used_storage: int, stats: RepoStats) -> dict[str, Any]:
     """``GET /api/{type}s/{id}[/revision/{rev}]``. ``usedStorage`` is the whole repo's quota usage (every
     revision), as on the Hub."""
-    info = repo_summary(row)
+    info = repo_summary(row, stats)
     info.update({
         "sha": sha,
         "lastModified": iso_z(last_commit.date),

@@ -1,8 +1,10 @@
 """Versioned schema migrations, the same on SQLite and PostgreSQL.
 
-Each migration is ``(version, description, function(db))``; ``migrate`` applies the pending ones in order,
-each in its own transaction, and records it in ``schema_version``. Running it again does nothing, and
-several processes starting at once are serialized by a database lock.
+Each migration is ``(version, description, function(db))``; ``migrate`` applies the ones not recorded in
+``schema_version`` yet, in order of version, each in its own transaction, and records it. Running it again
+does nothing, and several processes starting at once are serialized by a database lock. A migration is
+skipped because it is recorded, not because a higher version is: versions are numbered by the branch that
+adds them, so a database may hold 10 before 9 arrives in a merge, and 9 then still runs.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from kohakuhub.db.migrations import (
     m0007_open_multipart_uploads,
     m0008_card_tags,
     m0009_discussions,
+    m0010_gated_likes_downloads,
 )
 
 Migration = tuple[int, str, Callable[[Database], None]]
@@ -36,6 +39,7 @@ MIGRATIONS: list[Migration] = [
     (7, "open s3 multipart uploads", m0007_open_multipart_uploads.apply),
     (8, "card tags of repos", m0008_card_tags.apply),
     (9, "discussions and pull requests", m0009_discussions.apply),
+    (10, "gated repos and access requests, likes, downloads, avatars", m0010_gated_likes_downloads.apply),
 ]
 
 # Arbitrary constant identifying our advisory lock on PostgreSQL.
@@ -49,21 +53,25 @@ def current_version(db: Database) -> int:
     return int(row[0] or 0)
 
 
+def is_applied(db: Database, version: int) -> bool:
+    """Whether migration ``version`` is recorded in ``schema_version``."""
+    mark = "%s" if isinstance(db, PostgresqlDatabase) else "?"
+    current_version(db)  # creates the table on an empty database
+    return db.execute_sql(f"SELECT 1 FROM schema_version WHERE version = {mark}", (version,)).fetchone() is not None
+
+
 def migrate(db: Database) -> list[int]:
-    """Apply pending migrations; return the versions applied now."""
+    """Apply the migrations not applied yet, in order of version; return the versions applied now."""
     applied: list[int] = []
-    for version, description, apply in MIGRATIONS:
+    mark = "%s" if isinstance(db, PostgresqlDatabase) else "?"
+    for version, description, apply in sorted(MIGRATIONS, key=lambda migration: migration[0]):
         with write_transaction(db):
             if isinstance(db, PostgresqlDatabase):
                 db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_LOCK_ID,))
-            if current_version(db) >= version:
+            if is_applied(db, version):
                 continue
             apply(db)
-            db.execute_sql(
-                "INSERT INTO schema_version (version, description) VALUES (%s, %s)"
-                if isinstance(db, PostgresqlDatabase)
-                else "INSERT INTO schema_version (version, description) VALUES (?, ?)",
-                (version, description),
-            )
+            db.execute_sql(f"INSERT INTO schema_version (version, description) VALUES ({mark}, {mark})",
+                           (version, description))
             applied.append(version)
     return applied

@@ -21,8 +21,10 @@ class Repo(BaseModel):
     owner = ForeignKeyField(User, backref="repos", on_delete="CASCADE")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    # Downloads counted since the repo was made (the last 30 days are summed from RepoDownloadDay).
     downloads = IntegerField(default=0)
-    likes = IntegerField(default=0)
+    # "" (not gated), "auto" or "manual": who may download it (services/gating.py).
+    gated = CharField(max_length=8, default="")
 
 
 class RepoRedirect(BaseModel):

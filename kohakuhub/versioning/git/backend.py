@@ -39,7 +39,8 @@ from kohakuhub.errors import (
 )
 from kohakuhub.types import CommitInfo, CommitOperation, DiffLimits, Refs, Signature, TreeDiff, TreeEntry
 from kohakuhub.versioning.base import VersioningBackend
-from kohakuhub.versioning.git import diffing, history, path_history, revisions, tree_reading
+from kohakuhub.versioning.git import blob_scan, diffing, history, ignore, path_history, revisions, tree_reading
+from kohakuhub.versioning.git.history_rewrite import BlobDropper
 from kohakuhub.versioning.git.locking import LOCK_FILE_NAME, RepoLocks
 from kohakuhub.versioning.git.naming import (
     check_message,
@@ -155,6 +156,36 @@ class GitBackend(PullRequestRefs, VersioningBackend):
         repo = self._open(key)
         return {oid for oid in oids if oid in repo}
 
+    def ignored_paths(self, gitignore: str, paths: Sequence[str]) -> set[str]:
+        """The ``paths`` a root ``.gitignore`` with this content ignores, answered by git (ignore.py)."""
+        return ignore.ignored_paths(gitignore, paths)
+
+    def small_blobs(self, key: str, max_size: int) -> Iterator[tuple[str, str, str]]:
+        """``(ref, path, blob id)`` of each blob of at most ``max_size`` bytes in history (blob_scan.py)."""
+        return blob_scan.small_blobs(self.repo_path(key), blob_scan.ordered_refs(self._open(key)), max_size)
+
+    def drop_blobs(self, key: str, blob_ids: Sequence[str]) -> list[str]:
+        """Rewrite history so no ref reaches a tree entry pointing at ``blob_ids`` (history_rewrite.py).
+
+        Every ref moves with a compare-and-swap under the repo lock; returns the refs that moved.
+
+        Raises:
+            StaleParentError: a ref moved under us (a writer that bypassed the lock).
+        """
+        with self._locks.hold(key, self.repo_path(key)):
+            repo = open_fresh(self.repo_path(key))  # objects written here need no cached odb state
+            refs = [repo.references[name] for name in blob_scan.ordered_refs(repo)]
+            tips = [ref.peel(pygit2.Commit).id for ref in refs if _points_at_commit(ref)]
+            dropper = BlobDropper(repo, blob_ids)
+            dropper.rewrite_tips(tips)
+            moved = []
+            for ref in refs:
+                new = dropper.new_target(ref) if _points_at_commit(ref) else None
+                if new is not None:
+                    move_ref(repo, ref.name, ref.target, new)
+                    moved.append(ref.name)
+            return moved
+
     def _open(self, key: str) -> pygit2.Repository:
         # For use within this call on this thread only (see opening.py).
         return self._repos.open(self.repo_path(key))
@@ -251,7 +282,7 @@ class GitBackend(PullRequestRefs, VersioningBackend):
         ref_name = validate_ref_name(name, "heads")
         target = revisions.resolve_commit(self._open(key), commit).id
         with self._locks.hold(key, self.repo_path(key)):
-            create_ref(self._open(key), ref_name, target, label=f"Branch {name}")
+            create_ref(self._open(key), ref_name, target, label=f"Reference {ref_name}")
 
     def delete_branch(self, key: str, name: str) -> None:
         """Delete a branch.
@@ -260,7 +291,7 @@ class GitBackend(PullRequestRefs, VersioningBackend):
             RevisionNotFoundError: no such branch.
         """
         with self._locks.hold(key, self.repo_path(key)):
-            delete_ref(self._open(key), _HEADS + str(name), label=f"Branch {name}")
+            delete_ref(self._open(key), _HEADS + str(name), name=str(name))
 
     def create_tag(self, key: str, name: str, commit: str, *, message: str | None, tagger: Signature) -> None:
         """Create a tag: annotated (a tag object signed by ``tagger``) when ``message`` is given.
@@ -277,15 +308,15 @@ class GitBackend(PullRequestRefs, VersioningBackend):
             repo = self._open(key)
             target = revisions.resolve_commit(repo, commit).id
             if message is None:
-                create_ref(repo, ref_name, target, label=f"Tag {name}")
+                create_ref(repo, ref_name, target, label=f"Reference {ref_name}")
                 return
             try:
                 # git_tag_create writes the tag object, then the ref without overwriting.
                 repo.create_tag(name, target, pygit2.GIT_OBJECT_COMMIT, signature, check_message(message))
             except pygit2.AlreadyExistsError as exc:
-                raise ConflictError(f"Tag {name} already exists") from exc
+                raise ConflictError(f"Reference {ref_name} already exists") from exc
             except (pygit2.GitError, OSError) as exc:
-                raise ConflictError(f"Tag {name} conflicts with an existing reference") from exc
+                raise ConflictError(f"Reference {ref_name} conflicts with an existing reference") from exc
 
     def delete_tag(self, key: str, name: str) -> None:
         """Delete a tag.
@@ -294,7 +325,7 @@ class GitBackend(PullRequestRefs, VersioningBackend):
             RevisionNotFoundError: no such tag.
         """
         with self._locks.hold(key, self.repo_path(key)):
-            delete_ref(self._open(key), "refs/tags/" + str(name), label=f"Tag {name}")
+            delete_ref(self._open(key), "refs/tags/" + str(name), name=str(name))
 
     # --- commits -----------------------------------------------------------------------------------
 
@@ -583,3 +614,12 @@ class GitBackend(PullRequestRefs, VersioningBackend):
         """
         _repo, obj = self._commit(key, commit)
         return history.commit_info(obj)
+
+
+def _points_at_commit(ref: pygit2.Reference) -> bool:
+    """True for a direct ref whose target peels to a commit (not a symbolic ref, a tree or a blob)."""
+    try:
+        ref.peel(pygit2.Commit)
+    except (pygit2.InvalidSpecError, ValueError, KeyError):
+        return False
+    return ref.type == pygit2.enums.ReferenceType.DIRECT

@@ -68,7 +68,7 @@ def validate_ref_name(name: str, kind: str) -> str:
         or is_full_hex(name)
         or not pygit2.reference_is_valid_name(f"refs/{kind}/{name}")
     ):
-        raise InvalidRevisionError(f"Invalid {label} name: {name!r}")
+        raise InvalidRevisionError(f"Invalid reference for a {label}: {name!r}")  # the Hub's words
     return f"refs/{kind}/{name}"
 
 

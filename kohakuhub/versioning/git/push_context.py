@@ -117,6 +117,39 @@ class PushContext:
                 if kind == "blob":
                     yield PushedBlob(oid, int(size), path[0] if path else "")
 
+    def blob_at(self, commit: str, path: str) -> str | None:
+        """The id of the blob at ``path`` in ``commit`` (pushed or existing), None if absent or not a file."""
+        if commit == ZERO_ID:
+            return None
+        out = self._git("ls-tree", "-z", commit, "--", path).split(b"\0")[0].decode()
+        meta, _, _name = out.partition("\t")
+        parts = meta.split(" ")
+        return parts[2] if len(parts) == 3 and parts[1] == "blob" else None
+
+    def new_paths(self) -> Iterator[str]:
+        """Every path a pushed commit adds or changes (each once), against each of its parents.
+
+        Covers every new commit, not only the tips: an intermediate commit is checked out by whoever
+        fetches it. Paths that are not UTF-8 come back with surrogate escapes (and fail validation).
+        """
+        tips = [u.new for u in self.updates if not u.is_delete and self.object_type(u.new) == "commit"]
+        if not tips:
+            return
+        log = self._popen("log", "--format=", "--name-only", "-z", "-m", "--no-renames", "--diff-filter=d",
+                          "--stdin", "--not", "--all")
+        log.stdin.write("".join(f"{tip}\n" for tip in tips).encode())
+        log.stdin.close()
+        seen: set[bytes] = set()
+        with _reaped(log):
+            pending = b""
+            while chunk := log.stdout.read(1 << 16):
+                *names, pending = (pending + chunk).split(b"\0")
+                for name in names:
+                    name = name.strip(b"\n")
+                    if name and name not in seen:
+                        seen.add(name)
+                        yield name.decode("utf-8", "surrogateescape")
+
     def read_blobs(self, oids: list[str]) -> Iterator[tuple[str, bytes]]:
         """The content of each blob (meant for small ones, such as LFS pointer candidates), streamed."""
         if not oids:

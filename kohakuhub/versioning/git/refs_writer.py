@@ -47,13 +47,14 @@ def move_ref(repo: pygit2.Repository, ref_name: str, old: pygit2.Oid | None, new
         raise StaleParentError() from exc
 
 
-def delete_ref(repo: pygit2.Repository, ref_name: str, *, label: str) -> None:
-    """Delete ``ref_name``.
+def delete_ref(repo: pygit2.Repository, ref_name: str, *, name: str) -> None:
+    """Delete ``ref_name`` (``name`` is the short name the caller gave).
 
     Raises:
-        RevisionNotFoundError: the ref does not exist (or the name is not a valid ref name).
+        RevisionNotFoundError: the ref does not exist (or the name is not a valid ref name); the Hub's
+            text, "Invalid rev id: <name>", which clients match on.
     """
-    missing = RevisionNotFoundError(f"{label} not found")
+    missing = RevisionNotFoundError(f"Invalid rev id: {name}")
     if "\0" in ref_name or not pygit2.reference_is_valid_name(ref_name):
         raise missing
     ref = repo.references.get(ref_name)

@@ -16,7 +16,8 @@ from pathlib import Path
 MEASURE_TIMEOUT_SECONDS = 600
 
 
-def _env() -> dict[str, str]:
+def git_env() -> dict[str, str]:
+    """git's environment for hub-side inspection: no user or system config."""
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_CONFIG_GLOBAL": os.devnull, "LC_ALL": "C", "HOME": os.devnull}
 
@@ -35,7 +36,7 @@ def reachable_blob_bytes(repo_path: Path, tips: Sequence[str] | None, hide: Sequ
             return 0
         args = [*git, "rev-list", "--objects", "--no-object-names", "--stdin"]
         stdin = "".join([f"{t}\n" for t in tips] + [f"^{h}\n" for h in hide]).encode()
-    env = _env()
+    env = git_env()
     listing = subprocess.run(args, input=stdin, env=env, capture_output=True, check=True,
                              timeout=MEASURE_TIMEOUT_SECONDS).stdout
     if not listing:

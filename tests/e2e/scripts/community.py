@@ -1,220 +1,220 @@
-"""Discussions and pull requests through the stock client (HfApi's community methods, create_pr uploads)."""
+"""Gated repos and access requests, likes, download counts and profiles through the stock client.
+
+The client has no method to ask for access or to like (the Hub's page does both); those two steps are
+raw HTTP calls to the same routes the page uses. Everything else is the client's own API.
+"""
 
 from __future__ import annotations
 
-import warnings
-from pathlib import Path
 from typing import Any
 
-from huggingface_hub import (
-    CommitOperationAdd,
-    CommitOperationDelete,
-    DiscussionComment,
-    DiscussionCommit,
-    DiscussionStatusChange,
-    DiscussionTitleChange,
-    HfApi,
-    HfFileSystem,
-    hf_hub_download,
-)
+import httpx
+from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 
-from tests.e2e.scripts.common import file_sha256, http_error_of, random_file, sha256, workdir
+from tests.e2e.scripts.common import error_of, http_error_of, random_file, workdir
 
-
-def _event_row(event: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {"class": type(event).__name__, "type": event.type, "author": event.author}
-    if isinstance(event, DiscussionComment):
-        row.update(content=event.content, edited=event.edited, hidden=event.hidden, edits=event.number_of_edits)
-    elif isinstance(event, DiscussionStatusChange):
-        row["new_status"] = event.new_status
-    elif isinstance(event, DiscussionTitleChange):
-        row.update(old=event.old_title, new=event.new_title)
-    elif isinstance(event, DiscussionCommit):
-        row.update(summary=event.summary, oid=event.oid)
-    return row
+CARD = """---
+license: mit
+extra_gated_fields:
+  Company: text
+  I agree to the terms: checkbox
+---
+# gated
+"""
 
 
-def _nums(found) -> list[int]:
-    return [d.num for d in found]
+def _http(ctx: Any, token: str | None) -> httpx.Client:
+    return httpx.Client(base_url=ctx.endpoint, headers={"Authorization": f"Bearer {token}"} if token else {})
 
 
-def discussions(ctx: Any, repo_id: str, repo_type: str, other_username: str) -> dict:
-    """Every discussion method, by the repo's owner and by another user who may only read it."""
-    owner, other = HfApi(), HfApi(token=ctx.other_token)
-    owner.create_repo(repo_id, repo_type=repo_type, space_sdk="static" if repo_type == "space" else None)
-    asked = other.create_discussion(repo_id, " Is it cased?  ", description="Asking for a friend", repo_type=repo_type)
-    pr = owner.create_pull_request(repo_id, "A pull request", repo_type=repo_type)
-    third = owner.create_discussion(repo_id, "Another one", repo_type=repo_type)
-    comment = owner.comment_discussion(repo_id, asked.num, "Yes, **cased**.", repo_type=repo_type)
-    edited = owner.edit_discussion_comment(repo_id, asked.num, comment.id, "Yes, it is cased.", repo_type=repo_type)
-    renamed = other.rename_discussion(repo_id, asked.num, "Is the model cased?", repo_type=repo_type)
-    closed = other.change_discussion_status(repo_id, asked.num, "closed", comment="Thanks", repo_type=repo_type)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "Hidden comments' content cannot be retrieved anymore"
-        hidden = owner.hide_discussion_comment(repo_id, third.num, third.events[0].id, repo_type=repo_type)
-    details = owner.get_discussion_details(repo_id, asked.num, repo_type=repo_type)
-    pr_details = other.get_discussion_details(repo_id, pr.num, repo_type=repo_type)
-    listing = owner.get_repo_discussions(repo_id, repo_type=repo_type)
-    return {
-        "created": {"num": asked.num, "title": asked.title, "author": asked.author, "status": asked.status,
-                    "is_pr": asked.is_pull_request, "url": asked.url, "events": [_event_row(e) for e in asked.events]},
-        "pr": {"num": pr.num, "status": pr.status, "is_pr": pr.is_pull_request, "git_reference": pr.git_reference,
-               "target_branch": pr.target_branch, "conflicts": pr.conflicting_files,
-               "merge_commit": pr.merge_commit_oid, "same_as_details": pr == pr_details},
-        "comment": {"content": comment.content, "rendered": comment.rendered, "author": comment.author},
-        "edited": {"id_kept": edited.id == comment.id, "content": edited.content, "edited": edited.edited,
-                   "history": [h["raw"] for h in edited.edit_history], "last_edited_by": edited.last_edited_by},
-        "renamed": _event_row(renamed),
-        "closed": _event_row(closed),
-        "hidden": _event_row(hidden),
-        "details": {"title": details.title, "status": details.status,
-                    "events": [_event_row(e) for e in details.events]},
-        "listing": [{"num": d.num, "title": d.title, "status": d.status, "is_pr": d.is_pull_request,
-                     "author": d.author, "repo_id": d.repo_id, "repo_type": d.repo_type} for d in listing],
-        "filtered": {
-            "pull_requests": _nums(owner.get_repo_discussions(repo_id, discussion_type="pull_request",
-                                                              repo_type=repo_type)),
-            "discussions": _nums(owner.get_repo_discussions(repo_id, discussion_type="discussion",
-                                                            repo_type=repo_type)),
-            "open": _nums(owner.get_repo_discussions(repo_id, discussion_status="open", repo_type=repo_type)),
-            "closed": _nums(owner.get_repo_discussions(repo_id, discussion_status="closed", repo_type=repo_type)),
-            "by_other": _nums(owner.get_repo_discussions(repo_id, author=other_username, repo_type=repo_type)),
-            "by_nobody": _nums(owner.get_repo_discussions(repo_id, author="nobody", repo_type=repo_type)),
-        },
-        "refused": {
-            "edit_by_other": http_error_of(other.edit_discussion_comment, repo_id, asked.num, comment.id, "mine now",
-                                           repo_type=repo_type),
-            "rename_by_other": http_error_of(other.rename_discussion, repo_id, third.num, "Not mine",
-                                             repo_type=repo_type),
-            "merge_by_other": http_error_of(other.merge_pull_request, repo_id, pr.num, repo_type=repo_type),
-            "anonymous": http_error_of(HfApi(token=False).create_discussion, repo_id, "anonymous", repo_type=repo_type),
-            "missing": http_error_of(owner.get_discussion_details, repo_id, 99, repo_type=repo_type),
-        },
-        "after_refusals": {"title": owner.get_discussion_details(repo_id, third.num, repo_type=repo_type).title,
-                           "comment": owner.get_discussion_details(repo_id, asked.num, repo_type=repo_type)
-                           .events[1].content},
-    }
+def _read(repo_id: str, filename: str, cache: str, **kwargs: Any) -> bytes:
+    with open(hf_hub_download(repo_id, filename, cache_dir=cache, **kwargs), "rb") as f:
+        return f.read()
 
 
-def many_discussions(ctx: Any, repo_id: str, count: int) -> dict:
-    """More than one page (the Hub's 50): the client follows ``start``/``count``."""
+def gated_settings(ctx: Any, model_id: str, dataset_id: str) -> dict:
+    """update_repo_settings(gated=..., private=...) read back through model_info/dataset_info (the upstream
+    client's own test), and the lists' gated filter."""
     api = HfApi()
-    api.create_repo(repo_id)
-    for i in range(count):
-        api.create_discussion(repo_id, f"question {i:03d}", description="")
-    return {"nums": _nums(api.get_repo_discussions(repo_id))}
-
-
-def pull_request_uploads(ctx: Any, repo_id: str, big_size: int) -> dict:
-    """A user who may only read the repo proposes changes: upload_file, create_commit (a big file: LFS or
-    Xet) and upload_folder with create_pr=True, then commits more to the pull request; everything reads
-    back at refs/pr/N; the owner merges."""
-    owner, other = HfApi(), HfApi(token=ctx.other_token)
-    owner.create_repo(repo_id)
-    owner.upload_file(path_or_fileobj=b"v1\n", path_in_repo="README.md", repo_id=repo_id)
-    main_before = owner.repo_info(repo_id).sha
-    small = other.upload_file(path_or_fileobj=b"proposed\n", path_in_repo="docs/proposed.txt", repo_id=repo_id,
-                              create_pr=True, commit_message="Propose a doc")
-    big_path = workdir(ctx, "pr") / "weights.bin"
-    big = random_file(big_path, big_size)
-    with_big = other.create_commit(repo_id, create_pr=True, commit_message="Add weights", commit_description="Big",
-                                   operations=[CommitOperationAdd("weights.bin", str(big_path)),
-                                               CommitOperationDelete("README.md")])
-    folder = workdir(ctx, "pr-folder")
-    (folder / "a.txt").write_text("a\n")
-    random_file(folder / "sub" / "b.bin", big_size)
-    from_folder = other.upload_folder(folder_path=str(folder), path_in_repo="folder", repo_id=repo_id,
-                                      create_pr=True, commit_message="Upload a folder")
-    more = other.upload_file(path_or_fileobj=b"more\n", path_in_repo="more.txt", repo_id=repo_id,
-                             revision=with_big.pr_revision, commit_message="One more")
-    cache = f"{ctx.workdir}/cache-pr"
-    rev = with_big.pr_revision
-    fs = HfFileSystem()
-    result = {
-        "main_unchanged": owner.repo_info(repo_id).sha == main_before,
-        "pr_urls": [small.pr_url, with_big.pr_url, from_folder.pr_url],
-        "pr_revisions": [small.pr_revision, with_big.pr_revision, from_folder.pr_revision],
-        "pr_nums": [small.pr_num, with_big.pr_num, from_folder.pr_num],
-        "big_sha256": sha256(big),
-        "downloads": {
-            "small": Path(hf_hub_download(repo_id, "docs/proposed.txt", revision=small.pr_revision,
-                                          cache_dir=cache)).read_text(),
-            "big": file_sha256(hf_hub_download(repo_id, "weights.bin", revision=rev, cache_dir=cache)),
-            "folder_big": file_sha256(hf_hub_download(repo_id, "folder/sub/b.bin", revision=from_folder.pr_revision,
-                                                      cache_dir=cache)),
-        },
-        "files_at_pr": sorted(other.list_repo_files(repo_id, revision=rev)),
-        "tree_big": [{"lfs": e.lfs.sha256, "xet": e.xet_hash is not None}
-                     for e in other.list_repo_tree(repo_id, revision=rev) if e.path == "weights.bin"],
-        "paths_info": sorted(p.path for p in other.get_paths_info(repo_id, ["weights.bin", "README.md"], revision=rev)),
-        "commits_at_pr": [c.title for c in other.list_repo_commits(repo_id, revision=rev)],
-        "commit_ids": {"big": with_big.oid, "more": more.oid},
-        "pr_info_sha": other.repo_info(repo_id, revision=rev).sha,
-        "fs": {
-            "ls": sorted(Path(p).name for p in fs.ls(f"{repo_id}@{rev.replace('/', '%2F')}", detail=False)),
-            "read_big": sha256(fs.read_bytes(f"{repo_id}@{rev.replace('/', '%2F')}/weights.bin")),
-        },
-        "refs": [(r.name, r.ref, r.target_commit) for r in other.list_repo_refs(repo_id, include_pull_requests=True)
-                 .pull_requests],
-        "refs_without": other.list_repo_refs(repo_id).pull_requests,
-        "refused": {
-            "push_to_main": http_error_of(other.upload_file, path_or_fileobj=b"x", path_in_repo="x.txt",
-                                          repo_id=repo_id),
-            "merge_by_author": http_error_of(other.merge_pull_request, repo_id, with_big.pr_num),
-        },
+    api.create_repo(model_id)
+    api.create_repo(dataset_id, repo_type="dataset")
+    seen: dict[str, list] = {"model": [], "dataset": []}
+    for gated in ("auto", "manual", False):
+        for private in (True, False):
+            api.update_repo_settings(model_id, gated=gated, private=private)
+            info = api.model_info(model_id)
+            seen["model"].append([info.gated, info.private])
+            api.update_repo_settings(dataset_id, repo_type="dataset", gated=gated, private=private)
+            info = api.dataset_info(dataset_id)
+            seen["dataset"].append([info.gated, info.private])
+    api.update_repo_settings(model_id, gated="manual")
+    name = model_id.split("/")[1]
+    return {
+        "seen": seen,
+        "listed_gated": [m.id for m in api.list_models(search=name, gated=True, expand=["gated"])],
+        "listed_open": [m.id for m in api.list_models(search=name, gated=False)],
+        "bad_value": http_error_of(_http(ctx, ctx.token).put(f"/api/models/{model_id}/settings",
+                                                             json={"gated": "sometimes"}).raise_for_status),
+        "after_bad_value": api.model_info(model_id).gated,
     }
-    details = owner.get_discussion_details(repo_id, with_big.pr_num)
-    result["details"] = {"title": details.title, "status": details.status, "target": details.target_branch,
-                         "conflicts": details.conflicting_files, "author": details.author,
-                         "events": [_event_row(e) for e in details.events], "diff_has_weights": "weights.bin" in (details.diff or "")}
-    owner.merge_pull_request(repo_id, with_big.pr_num, comment="Merging, thanks")
-    merged = owner.get_discussion_details(repo_id, with_big.pr_num)
-    result["merged"] = {"status": merged.status, "merge_commit": merged.merge_commit_oid,
-                        "main": owner.repo_info(repo_id).sha,
-                        "main_files": sorted(owner.list_repo_files(repo_id)),
-                        "big_on_main": file_sha256(hf_hub_download(repo_id, "weights.bin", cache_dir=cache)),
-                        "last_events": [_event_row(e) for e in merged.events[-2:]]}
+
+
+def gated_access(ctx: Any, repo_id: str, carol_token: str, carol: str) -> dict:
+    """A manual gate: GatedRepoError for readers, then ask, accept, reject, cancel, grant with the client."""
+    api, bob, anonymous = HfApi(), HfApi(token=ctx.other_token), HfApi(token=False)
+    bob_name = bob.whoami()["name"]
+    api.create_repo(repo_id)
+    weights = random_file(workdir(ctx, "gated-src") / "w.bin", 2 * 1024 * 1024)  # above the LFS threshold
+    api.upload_file(path_or_fileobj=CARD.encode(), path_in_repo="README.md", repo_id=repo_id)
+    api.upload_file(path_or_fileobj=b'{"a": 1}\n', path_in_repo="config.json", repo_id=repo_id)
+    api.upload_file(path_or_fileobj=weights, path_in_repo="w.bin", repo_id=repo_id)
+    api.update_repo_settings(repo_id, gated="manual")
+    cache = lambda name: f"{ctx.workdir}/cache-{name}"  # noqa: E731
+    before = {
+        "bob_download": http_error_of(hf_hub_download, repo_id, "config.json", token=ctx.other_token,
+                                      cache_dir=cache("b1")),
+        "bob_snapshot": error_of(snapshot_download, repo_id, token=ctx.other_token, cache_dir=cache("b2")),
+        "bob_auth_check": error_of(bob.auth_check, repo_id),
+        "bob_file_exists": error_of(bob.file_exists, repo_id, "config.json"),
+        "bob_repo_exists": bob.repo_exists(repo_id),
+        "bob_info_gated": bob.model_info(repo_id).gated,
+        "bob_files": sorted(bob.list_repo_files(repo_id)),
+        "anonymous_download": http_error_of(hf_hub_download, repo_id, "config.json", token=False,
+                                            cache_dir=cache("a1")),
+        "anonymous_auth_check": error_of(anonymous.auth_check, repo_id),
+        "owner_download": _read(repo_id, "w.bin", cache("o1")) == weights,
+    }
+    asked = _http(ctx, ctx.other_token).post(f"/api/models/{repo_id}/ask-access",
+                                             json={"Company": "ACME", "I agree to the terms": True})
+    pending = list(api.list_pending_access_requests(repo_id))
+    steps: dict[str, Any] = {
+        "ask": [asked.status_code, asked.json()],
+        "pending": [[r.username, r.email, r.status, r.fields] for r in pending],
+        "pending_download": http_error_of(hf_hub_download, repo_id, "config.json", token=ctx.other_token,
+                                          cache_dir=cache("b3")),
+        "bob_lists_requests": http_error_of(lambda: list(bob.list_pending_access_requests(repo_id))),
+    }
+    api.accept_access_request(repo_id, bob_name)
+    steps["accepted"] = [r.username for r in api.list_accepted_access_requests(repo_id)]
+    steps["bob_after_accept"] = {
+        "config": _read(repo_id, "config.json", cache("b4"), token=ctx.other_token).decode(),
+        "weights": _read(repo_id, "w.bin", cache("b4"), token=ctx.other_token) == weights,
+        "snapshot": sorted(p.name for p in __import__("pathlib").Path(
+            snapshot_download(repo_id, token=ctx.other_token, cache_dir=cache("b5"))).iterdir()),
+        "auth_check": error_of(bob.auth_check, repo_id),
+    }
+    api.reject_access_request(repo_id, bob_name, rejection_reason="Not this time")
+    steps["rejected"] = [r.username for r in api.list_rejected_access_requests(repo_id)]
+    steps["rejected_download"] = http_error_of(hf_hub_download, repo_id, "config.json", token=ctx.other_token,
+                                               cache_dir=cache("b6"))
+    api.cancel_access_request(repo_id, bob_name)
+    steps["cancelled_to_pending"] = [r.username for r in api.list_pending_access_requests(repo_id)]
+    granted = api.grant_access(repo_id, carol)
+    accepted = {r.username: r for r in api.list_accepted_access_requests(repo_id)}
+    steps["grant"] = {"answer": granted, "accepted": sorted(accepted), "email": accepted[carol].email,
+                      "carol_download": _read(repo_id, "config.json", cache("c1"), token=carol_token).decode()}
+    steps["errors"] = {
+        "grant_twice": error_of(api.grant_access, repo_id, carol),
+        "accept_accepted": error_of(api.accept_access_request, repo_id, carol),
+        "reject_unknown_user": error_of(api.reject_access_request, repo_id, "no-such-user-x",
+                                        rejection_reason=None),
+    }
+    api.reject_access_request(repo_id, carol, rejection_reason=None)
+    steps["errors"]["reject_rejected"] = error_of(api.reject_access_request, repo_id, carol, rejection_reason=None)
+    api.cancel_access_request(repo_id, carol)
+    steps["errors"]["cancel_cancelled"] = error_of(api.cancel_access_request, repo_id, carol)
+    return {"before": before, "steps": steps}
+
+
+def likes(ctx: Any, prefix: str) -> dict:
+    """unlike, list_repo_likers, list_liked_repos, likes in info and as a sort key."""
+    api, bob = HfApi(), HfApi(token=ctx.other_token)
+    bob_name = bob.whoami()["name"]
+    ids = [f"{ctx.username}/{prefix}-{n}" for n in ("one", "two")]
+    dataset = f"{ctx.username}/{prefix}-data"
+    for repo in ids:
+        api.create_repo(repo)
+    api.create_repo(dataset, repo_type="dataset")
+    http_bob, http_alice = _http(ctx, ctx.other_token), _http(ctx, ctx.token)
+    liked = [http_bob.post(f"/api/models/{ids[1]}/like").status_code,
+             http_alice.post(f"/api/models/{ids[1]}/like").status_code,
+             http_bob.post(f"/api/models/{ids[0]}/like").status_code,
+             http_bob.post(f"/api/datasets/{dataset}/like").status_code]
+    mine = bob.list_liked_repos()
+    result = {
+        "liked": liked,
+        "info_likes": [api.model_info(repo).likes for repo in ids],
+        "likers": sorted(u.username for u in api.list_repo_likers(ids[1])),
+        # The hub is shared by the modes' runs: bob's likes of other runs are left out (the total is checked whole).
+        "liked_by_bob": {"user": mine.user, "models": sorted(m for m in mine.models if prefix in m),
+                         "datasets": [d for d in mine.datasets if prefix in d],
+                         "total_is_the_sum": mine.total == len(mine.models) + len(mine.datasets) + len(mine.spaces)},
+        "liked_by_bob_anonymous": sorted(m for m in HfApi(token=False).list_liked_repos(bob_name).models
+                                         if prefix in m),
+        "by_likes": [m.id for m in api.list_models(search=prefix, sort="likes")],
+        "by_trending": [(m.id, m.trending_score) for m in api.list_models(search=prefix, sort="trending_score")],
+    }
+    bob.unlike(ids[1])
+    bob.unlike(ids[1])  # not liked any more: no error, no change
+    result["after_unlike"] = {"likes": api.model_info(ids[1]).likes,
+                              "likers": [u.username for u in api.list_repo_likers(ids[1])],
+                              "bob_models": sorted(m for m in bob.list_liked_repos().models if prefix in m)}
+    result["unlike_missing"] = error_of(bob.unlike, f"{ctx.username}/{prefix}-missing")
     return result
 
 
-def merge_flows(ctx: Any, repo_id: str) -> dict:
-    """The Hub's own test flow (create_pull_request, commit to its ref, publish, merge), a merge commit, a
-    conflict, and an empty commit on a pull request."""
-    api = HfApi()
-    api.create_repo(repo_id)
-    api.upload_file(path_or_fileobj=b"one\ntwo\nthree\n", path_in_repo="c.txt", repo_id=repo_id)
-    draft = api.create_pull_request(repo_id, title="Test Pull Request")
-    api.create_commit(repo_id, commit_message="Commit some file", revision=draft.git_reference,
-                      operations=[CommitOperationAdd("file.test", b"Content")])
-    empty = api.create_commit(repo_id, commit_message="Empty commit", operations=[], revision=draft.git_reference)
-    commits_on_draft = [c.commit_id for c in api.list_repo_commits(repo_id, revision=draft.git_reference)]
-    draft_merge = http_error_of(api.merge_pull_request, repo_id, draft.num)
-    api.change_discussion_status(repo_id, draft.num, "open")
-    api.merge_pull_request(repo_id, draft.num)
-    first = api.get_discussion_details(repo_id, draft.num)
-    # Both sides move: a merge commit.
-    side = api.upload_file(path_or_fileobj=b"ONE\ntwo\nthree\n", path_in_repo="c.txt", repo_id=repo_id,
-                           create_pr=True)
-    api.upload_file(path_or_fileobj=b"one\ntwo\nTHREE\n", path_in_repo="c.txt", repo_id=repo_id)
-    api.merge_pull_request(repo_id, side.pr_num)
-    second = api.get_discussion_details(repo_id, side.pr_num)
-    merged_commit = api.list_repo_commits(repo_id)[0]
-    merged_text = Path(hf_hub_download(repo_id, "c.txt", cache_dir=f"{ctx.workdir}/c2")).read_text()
-    # Same lines on both sides: a conflict, nothing changes.
-    clash = api.upload_file(path_or_fileobj=b"theirs\n", path_in_repo="c.txt", repo_id=repo_id, create_pr=True)
-    api.upload_file(path_or_fileobj=b"ours\n", path_in_repo="c.txt", repo_id=repo_id)
-    main_before = api.repo_info(repo_id).sha
-    conflicting = api.get_discussion_details(repo_id, clash.pr_num)
+def downloads(ctx: Any, prefix: str) -> dict:
+    """Downloads counted as the Hub counts them, in info and as the sort key."""
+    api, bob = HfApi(), HfApi(token=ctx.other_token)
+    popular, quiet = f"{ctx.username}/{prefix}-popular", f"{ctx.username}/{prefix}-quiet"
+    dataset = f"{ctx.username}/{prefix}-data"
+    for repo in (popular, quiet):
+        api.create_repo(repo)
+        api.upload_file(path_or_fileobj=b"{}\n", path_in_repo="config.json", repo_id=repo)
+        api.upload_file(path_or_fileobj=b"weights", path_in_repo="model.safetensors", repo_id=repo)
+    api.create_repo(dataset, repo_type="dataset")
+    for name in ("train.csv", "test.csv"):
+        api.upload_file(path_or_fileobj=b"a\n1\n", path_in_repo=name, repo_id=dataset, repo_type="dataset")
+    start = {"popular": api.model_info(popular).downloads, "dataset": api.dataset_info(dataset).downloads}
+    cache = f"{ctx.workdir}/dl-cache"
+    hf_hub_download(popular, "config.json", cache_dir=cache)
+    hf_hub_download(popular, "config.json", cache_dir=f"{cache}-2")  # again, same user, same window: one
+    hf_hub_download(popular, "config.json", cache_dir=cache, token=ctx.other_token)
+    snapshot_download(quiet, cache_dir=cache, token=ctx.other_token)
+    hf_hub_download(quiet, "model.safetensors", cache_dir=f"{cache}-3")  # weights are not a query file
+    snapshot_download(dataset, repo_type="dataset", cache_dir=cache)
     return {
-        "draft": {"status": draft.status, "empty_commit_is_head": empty.oid == commits_on_draft[0],
-                  "commits": len(commits_on_draft), "merge_error": draft_merge},
-        "first": {"status": first.status, "merge_commit": first.merge_commit_oid,
-                  "file": Path(hf_hub_download(repo_id, "file.test", cache_dir=f"{ctx.workdir}/c")).read_text()},
-        "second": {"status": second.status, "merge_commit": second.merge_commit_oid,
-                   "head": merged_commit.commit_id, "title": merged_commit.title,
-                   "content": merged_text},
-        "conflict": {"files": conflicting.conflicting_files,
-                     "error": http_error_of(api.merge_pull_request, repo_id, clash.pr_num),
-                     "main_unchanged": api.repo_info(repo_id).sha == main_before,
-                     "status": api.get_discussion_details(repo_id, clash.pr_num).status},
+        "start": start,
+        "popular": [api.model_info(popular).downloads, api.model_info(popular, expand=["downloadsAllTime"])
+                    .downloads_all_time],
+        "quiet": api.model_info(quiet).downloads,
+        "dataset": api.dataset_info(dataset).downloads,
+        "by_downloads": [m.id for m in api.list_models(search=prefix, sort="downloads")],
+        "listed": {m.id: m.downloads for m in api.list_models(search=prefix)},
+    }
+
+
+def profiles(ctx: Any, org: str, avatar: list[int]) -> dict:
+    """A full name and an avatar set over the API show in whoami and the overviews; an org's full name too."""
+    avatar = bytes(avatar)
+    bob = HfApi(token=ctx.other_token)
+    http_bob = _http(ctx, ctx.other_token)
+    name = bob.whoami()["name"]
+    assert http_bob.put("/api/auth/profile", json={"fullname": "Bob Builder"}).status_code == 200
+    uploaded = http_bob.put(f"/api/users/{name}/avatar", content=avatar, headers={"Content-Type": "image/png"})
+    assert http_bob.post("/org/create", json={"name": org}).status_code == 200
+    assert http_bob.put(f"/api/organizations/{org}/settings", json={"fullname": "Builders Inc."}).status_code == 200
+    me = bob.whoami()
+    user = HfApi(token=False).get_user_overview(name)
+    overview = HfApi(token=False).get_organization_overview(org)
+    fetched = httpx.get(me["avatarUrl"])
+    return {
+        "uploaded": uploaded.status_code,
+        "whoami": {"fullname": me["fullname"], "avatar_is_ours": me["avatarUrl"] == uploaded.json()["avatarUrl"],
+                   "orgs": [[o["name"], o["fullname"]] for o in me["orgs"] if o["name"] == org]},
+        "avatar": {"status": fetched.status_code, "type": fetched.headers["content-type"],
+                   "same_bytes": fetched.content == avatar},
+        "user_overview": {"fullname": user.fullname, "avatar_is_ours": user.avatar_url == me["avatarUrl"],
+                          "num_likes": user.num_likes},
+        "org_overview": {"fullname": overview.fullname, "name": overview.name},
     }

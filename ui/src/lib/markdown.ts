@@ -1,9 +1,10 @@
 import DOMPurify from "dompurify";
 import MarkdownIt from "markdown-it";
+import { mathSyntax } from "./mathSyntax";
 
 // Repo content is hostile: markdown-it with raw HTML off, then DOMPurify over its output, so neither a
 // <script>, an event handler nor a javascript: link survives to the page.
-const md = new MarkdownIt({ html: false, linkify: true });
+const md = new MarkdownIt({ html: false, linkify: true }).use(mathSyntax);
 
 // A relative image (`![x](images/a.png)`) is a file of the repo: point it at the resolve URL of the
 // revision shown. Absolute URLs, root paths and data: URLs are left to DOMPurify as they are.
@@ -37,16 +38,4 @@ export function stripFrontMatter(text: string): string {
 /** Sanitized HTML of a Markdown text; `imageBase` (a resolve URL prefix) anchors relative images. */
 export function renderMarkdown(text: string, imageBase?: string): string {
   return DOMPurify.sanitize(md.render(stripFrontMatter(text), { imageBase }), { USE_PROFILES: { html: true } });
-}
-
-export function formatSize(bytes: number | undefined): string {
-  if (bytes === undefined) return "";
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

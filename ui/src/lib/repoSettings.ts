@@ -1,6 +1,6 @@
 // Pure helpers of the repo settings page.
 import { PLURAL, type RepoType } from "../api/client";
-import { formatSize } from "./markdown";
+import { formatSize } from "./format";
 
 export function splitRepoId(id: string): { namespace: string; name: string } {
   const slash = id.indexOf("/");
