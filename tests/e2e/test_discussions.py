@@ -113,3 +113,15 @@ def test_merge_flows(hf):
     conflict = r["conflict"]
     assert conflict["files"] == ["c.txt"] and conflict["error"]["status"] == 409 and "c.txt" in conflict["error"]["message"]
     assert conflict["main_unchanged"] and conflict["status"] == "open"
+
+
+def test_gated_repo_pull_requests(hf):
+    r = hf.run("discussions:gated_pull_requests", repo_id=hf.repo_id("gatedpr"), big_size=BIG).result
+    before = r["before"]
+    # Discussions are open to the repo's readers; a pull request's changes and opening one need access.
+    assert before["listed"] == [1] and before["asked"] == 2 and before["commented"] == "Looks useful"
+    for refused in ("details", "upload", "create_pull_request"):
+        assert before[refused]["type"] == "GatedRepoError" and before[refused]["status"] == 403, before[refused]
+    assert "awaiting" not in before["details"]["message"] and "restricted" in before["details"]["message"]
+    assert before["nums_after_refusals"] == [2, 1]  # no pull request opened by the refused calls
+    assert r["after"] == {"num": 3, "diff_names_big": True, "owners_diff_names_secret": True, "big_matches": True}

@@ -218,3 +218,39 @@ def merge_flows(ctx: Any, repo_id: str) -> dict:
                      "main_unchanged": api.repo_info(repo_id).sha == main_before,
                      "status": api.get_discussion_details(repo_id, clash.pr_num).status},
     }
+
+
+def gated_pull_requests(ctx: Any, repo_id: str, big_size: int) -> dict:
+    """A gated repo's Community tab: a reader without access takes part in discussions but gets
+    GatedRepoError for a pull request's details and for opening one; once granted access they open one
+    with a big file (through Xet or LFS) and read the diffs."""
+    owner, bob = HfApi(), HfApi(token=ctx.other_token)
+    owner.create_repo(repo_id)
+    owner.upload_file(path_or_fileobj=b"a\n", path_in_repo="a.txt", repo_id=repo_id)
+    owner.update_repo_settings(repo_id, gated="manual")
+    owners = owner.upload_file(path_or_fileobj=b"secret\n", path_in_repo="secret.txt", repo_id=repo_id,
+                               create_pr=True)
+    big_path = workdir(ctx, "gated-pr") / "big.bin"
+    big = random_file(big_path, big_size)
+    before = {
+        "listed": _nums(bob.get_repo_discussions(repo_id)),
+        "asked": bob.create_discussion(repo_id, "How do I get access?").num,
+        "commented": bob.comment_discussion(repo_id, owners.pr_num, "Looks useful").content,
+        "details": http_error_of(bob.get_discussion_details, repo_id, owners.pr_num),
+        "upload": http_error_of(bob.upload_file, path_or_fileobj=str(big_path), path_in_repo="big.bin",
+                                repo_id=repo_id, create_pr=True),
+        "create_pull_request": http_error_of(bob.create_pull_request, repo_id, "An empty one"),
+    }
+    before["nums_after_refusals"] = _nums(owner.get_repo_discussions(repo_id))
+    owner.grant_access(repo_id, bob.whoami()["name"])
+    opened = bob.upload_file(path_or_fileobj=str(big_path), path_in_repo="big.bin", repo_id=repo_id, create_pr=True)
+    details = bob.get_discussion_details(repo_id, opened.pr_num)
+    downloaded = hf_hub_download(repo_id, "big.bin", revision=opened.pr_revision, token=ctx.other_token,
+                                 cache_dir=f"{ctx.workdir}/cache-gated-pr")
+    after = {
+        "num": opened.pr_num,
+        "diff_names_big": "big.bin" in (details.diff or ""),
+        "owners_diff_names_secret": "secret.txt" in (bob.get_discussion_details(repo_id, owners.pr_num).diff or ""),
+        "big_matches": file_sha256(downloaded) == sha256(big),
+    }
+    return {"before": before, "after": after}
