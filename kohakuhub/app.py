@@ -55,6 +55,7 @@ from kohakuhub.services.downloads import DownloadCounter
 from kohakuhub.services.files import FileService
 from kohakuhub.services.gating import GatingService
 from kohakuhub.services.git import GitService
+from kohakuhub.services.health import HealthService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.lfs_files import LfsFilesService
@@ -158,6 +159,7 @@ def build_hub(settings: Settings) -> Hub:
         likes=LikeService(repos, accounts),
         avatars=AvatarService(accounts, orgs_service),
         downloads=download_counter,
+        health=HealthService(store, settings),
     )
 
 
@@ -190,8 +192,10 @@ def create_app(settings: Settings) -> FastAPI:
     # profiles, avatars and likes before repos: /api/users/{u}/overview (/avatar, /likes) would otherwise be
     # taken for a repo's info.
     # lfs before repos: GET /api/lfs/objects/{oid} would otherwise be taken for the info of a repo.
-    routers = (misc, files, auth, admin, orgs, profiles, avatars, likes, invitations, lfs, xet, git_http, quota_routes,
-               collaborators, gating, lfs_files, repos, refs, commits, history, discussions)
+    # git_http last: its /{ns}/{name}/info/refs would otherwise take /api/models/info/refs (the info of the repo
+    # info/refs); namespaces such as "api" are reserved, so no git URL is lost to an API route.
+    routers = (misc, files, auth, admin, orgs, profiles, avatars, likes, invitations, lfs, xet, quota_routes,
+               collaborators, gating, lfs_files, repos, refs, commits, history, discussions, git_http)
     for module in routers:
         app.include_router(module.router)
     return app

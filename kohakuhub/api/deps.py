@@ -30,6 +30,7 @@ from kohakuhub.services.downloads import DownloadCounter
 from kohakuhub.services.files import FileService
 from kohakuhub.services.gating import GatingService
 from kohakuhub.services.git import GitService
+from kohakuhub.services.health import HealthService
 from kohakuhub.services.invitations import InvitationService
 from kohakuhub.services.lfs import LfsService
 from kohakuhub.services.lfs_files import LfsFilesService
@@ -78,6 +79,7 @@ class Hub:
     likes: LikeService
     avatars: AvatarService
     downloads: DownloadCounter
+    health: HealthService
 
     @property
     def local_metadata(self) -> bool:

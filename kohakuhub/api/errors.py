@@ -119,7 +119,9 @@ def error_response(request: Request, exc: HubError) -> Response:
         headers["Content-Range"] = f"bytes */{exc.size}"
     if isinstance(exc, RateLimitedError | ServiceUnavailableError):
         headers["Retry-After"] = str(exc.retry_after)
-    surface = surface_of(request.url.path)
+    # The matched route's template decides, not the URL: /api/x/info/refs is a repo API call whose name
+    # happens to end like a git path. Unmatched paths (404s) fall back to the URL.
+    surface = surface_of(getattr(request.scope.get("route"), "path", request.url.path))
     if status == 401 and surface in ("lfs", "git"):
         headers["WWW-Authenticate"] = BASIC_CHALLENGE
     if surface == "lfs":

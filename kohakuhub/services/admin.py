@@ -9,7 +9,17 @@ from __future__ import annotations
 from peewee import Database, fn
 
 from kohakuhub.db.database import write_transaction
-from kohakuhub.db.models import LfsObject, OrgMember, Repo, Session, Token, User, utcnow
+from kohakuhub.db.models import Invitation, LfsObject, OrgMember, Repo, Session, Token, User, utcnow
+from kohakuhub.db.site_admin import (
+    Activity,
+    RepoSize,
+    StorageTotals,
+    largest_repos,
+    recent_activity,
+    registration_invitations,
+    storage_totals,
+    used_bytes_of_repos,
+)
 from kohakuhub.errors import BadRequestError, ConflictError, ForbiddenError, LoginRequiredError, NotFoundError
 from kohakuhub.services.accounts import AccountService
 from kohakuhub.services.auth import Caller
@@ -181,6 +191,22 @@ class AdminService:
         rows = list(query.order_by(Repo.created_at.desc(), Repo.id.desc()).offset(offset).limit(limit))
         return rows, query.count()
 
+    def used_bytes(self, caller: Caller | None, repos: list[Repo]) -> dict[int, int]:
+        """Bytes each repo counts against its namespace's quota (by repo row id; unmeasured ones left out)."""
+        require_admin(caller)
+        return used_bytes_of_repos([repo.id for repo in repos])
+
+    def set_repo_visibility(self, caller: Caller | None, repo_type: RepoType, namespace: str, name: str,
+                            private: bool) -> RepoRef:
+        """Make any repo private or public, as its owner could (``PUT .../settings``).
+
+        Raises:
+            RepoNotFoundError. QuotaExceededError: the repo does not fit the namespace's other bucket
+            (nothing changes). Or as ``require_admin``.
+        """
+        caller = require_admin(caller, write=True)
+        return self._repos.update_settings(caller, repo_type, namespace, name, private=private)
+
     def delete_repo(self, caller: Caller | None, repo_type: RepoType, namespace: str, name: str) -> None:
         """Delete any repo. Raises RepoNotFoundError, or as ``require_admin``."""
         self._repos.delete_repo(require_admin(caller, write=True), repo_type, namespace, name)
@@ -225,6 +251,27 @@ class AdminService:
             "sessions": Session.select().where(Session.expires_at >= utcnow()).count(),
             "tokens": Token.select().count(),
         }
+
+    def recent_activity(self, caller: Caller | None, limit: int) -> list[Activity]:
+        """New accounts, organizations and repos, and repo updates, newest first (see ``recent_activity``)."""
+        require_admin(caller)
+        return recent_activity(limit)
+
+    def storage_totals(self, caller: Caller | None) -> StorageTotals:
+        """The site's storage by kind (see ``StorageTotals``). Raises as ``require_admin``."""
+        require_admin(caller)
+        return storage_totals()
+
+    def largest_repos(self, caller: Caller | None, limit: int) -> list[RepoSize]:
+        """The ``limit`` repos that count the most bytes. Raises BadRequestError, or as ``require_admin``."""
+        require_admin(caller)
+        _page(0, limit)
+        return largest_repos(limit)
+
+    def registration_invitations(self, caller: Caller | None) -> list[tuple[Invitation, str]]:
+        """Every registration invitation (valid or not), newest first, with its creator's name."""
+        require_admin(caller)
+        return registration_invitations()
 
     # --- quotas ----------------------------------------------------------------------------------
 

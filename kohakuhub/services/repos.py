@@ -271,9 +271,10 @@ class RepoService:
             )
             with write_transaction(self._db):
                 RepoRedirect.delete().where(RepoRedirect.full_key == key).execute()
+                now = utcnow()  # one reading: an untouched repo's lastModified is its creation
                 row = Repo.create(
                     key=storage_key, repo_type=repo_type.value, namespace=namespace, name=name,
-                    full_key=key, private=private, owner=owner.id,
+                    full_key=key, private=private, owner=owner.id, created_at=now, updated_at=now,
                 )
         except IntegrityError:
             self._git.delete_repo(storage_key)

@@ -340,3 +340,17 @@ def test_unexpected_crash_still_carries_error_headers(hub_client, monkeypatch):
     assert_error(resp, 500)
     assert "simulated" not in resp.text  # internals are not leaked
     assert resp.json() == {"error": "Internal server error"}
+
+
+def test_api_paths_that_end_like_git_paths_answer_json(hub_client):
+    """The error shape follows the route that answered, not how the URL ends: a repo API call for a repo
+    named ``info/refs`` (schemathesis found this) is an API error in JSON, and a real git path stays text."""
+    client = hub_client.client
+    bogus = {"Authorization": "Bearer khub_not-a-token"}
+    for method, path in (("GET", "/api/models/info/refs"), ("DELETE", "/admin/api/repositories/models/info/refs")):
+        resp = client.request(method, path, headers=bogus)
+        assert resp.status_code == 401, (path, resp.text)
+        assert resp.headers["content-type"].startswith("application/json"), path
+        assert "error" in resp.json()
+    resp = client.get("/alice/bad/info/refs?service=git-upload-pack", headers=bogus)
+    assert resp.status_code == 401 and resp.headers["content-type"].startswith("text/plain")

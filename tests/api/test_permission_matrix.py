@@ -599,6 +599,10 @@ ROUTES: dict[str, str | tuple[str, ...] | SameAs] = {
     "PUT /admin/api/quotas/{namespace}": SITE_ADMIN,
     "POST /admin/api/quotas/{namespace}/recalculate": SITE_ADMIN,
     "GET /admin/api/stats": SITE_ADMIN,
+    "PATCH /admin/api/repositories/{plural}/{namespace}/{name}": SITE_ADMIN,
+    "GET /admin/api/storage": SITE_ADMIN,
+    "GET /admin/api/invitations": SITE_ADMIN,
+    "GET /admin/api/health": SITE_ADMIN,
     "POST /org/create": SIGNED_IN,
     "GET /org/users/{username}/orgs": PUBLIC,
     "GET /org/{org}": PUBLIC,
@@ -787,6 +791,7 @@ BODIES: dict[str, dict] = {
                               "is_admin": True},
     "PATCH /admin/api/users/{username}": {"is_admin": True},
     "POST /admin/api/repositories/{plural}/{namespace}/{name}/transfer": {"namespace": "outsider"},
+    "PATCH /admin/api/repositories/{plural}/{namespace}/{name}": {"private": False},  # priv made public
     "PUT /admin/api/quotas/{namespace}": {"private": 1},
     "PUT /api/quota/{namespace}": {"private": 1},
     "POST /org/create": {"name": "neworg"},

@@ -43,7 +43,7 @@ def client(tmp_path: Path) -> Iterator:
 
 @pytest.mark.parametrize("path", ["/", "/models", "/datasets", "/alice/some-model", "/datasets/alice/d",
                                   "/alice/m/tree/main/a/b", "/alice/m/blob/main/x.py", "/settings/tokens",
-                                  "/organizations/acme", "/login"])
+                                  "/organizations/acme", "/login", "/admin", "/admin/users", "/admin/health"])
 def test_page_loads_get_the_app(client, path: str) -> None:
     resp = client.get(path, headers=HTML)
     assert resp.status_code == 200 and resp.content == INDEX
@@ -82,7 +82,8 @@ def test_text_assets_are_gzipped_for_browsers_that_accept_it(client) -> None:
     assert "content-encoding" not in plain.headers and plain.content == b"console.log('app')"
 
 
-@pytest.mark.parametrize("path", ["/api/nothing", "/api/models/alice/none", "/admin/api/nothing", "/org/nobody",
+@pytest.mark.parametrize("path", ["/api/nothing", "/api/models/alice/none", "/admin/api/nothing", "/admin/api",
+                                  "/admin/api/stats", "/org/nobody",
                                   "/alice/m/resolve/main/README.md", "/alice/m.git/info/refs",
                                   "/alice/m/info/refs", "/alice/m.git/info/lfs/objects/batch"])
 def test_api_git_lfs_and_resolve_paths_never_answer_html(client, path: str) -> None:

@@ -86,7 +86,8 @@ def test_ui_files_and_spa_fallback(deployment: Deployment, http: httpx.Client):
     _is_ui(http.get("/"), deployment.s3_origin)
     _is_ui(http.get("/index.html"), deployment.s3_origin)
     for ui_route in ("/alice/some-model", "/datasets/alice/data/blob/main/train.csv", "/settings/tokens",
-                     "/alice/some-model/tree/main/sub"):
+                     "/alice/some-model/tree/main/sub", "/admin", "/admin/", "/admin/users", "/admin/health",
+                     "/admin/quotas?search=a", "/admin/apis", "/administrator"):
         _is_ui(http.get(ui_route), deployment.s3_origin)
     # The API's own pages (the embedded layout's way of serving the UI) name the same S3 origin, which the
     # hub takes from a URL it signs.
@@ -111,6 +112,11 @@ def test_api_admin_org_and_health(deployment: Deployment, http: httpx.Client):
     refused = http.get("/admin/api/stats")
     _reached_api(refused)
     assert refused.status_code == 401
+    # Only /admin/api/ is the API's; /admin and the portal's pages are the UI's (test_ui_files_and_spa_fallback).
+    for path in ("/admin/api", "/admin/api/", "/admin/api/health", "/admin/api/users?search=a"):
+        answer = http.get(path, headers={"accept": "text/html"})
+        _reached_api(answer)
+        assert answer.status_code in (401, 404), path
 
 
 def test_resolve_in_every_url_form(http: httpx.Client, repos: dict[str, str]):

@@ -14,6 +14,7 @@ from huggingface_hub import HfApi
 from huggingface_hub.utils import HfHubHTTPError
 
 from tests.conftest import PASSWORD, LiveServer, start_server, stop_server
+from tests.image_bytes import png
 from tests.ui.conftest import UiHub, User, axe_violations, screenshot, sign_in, sign_up
 
 
@@ -126,6 +127,27 @@ def test_full_name_shows_in_whoami(page, ui_hub: UiHub, member: User) -> None:
     page.get_by_label("Full name").fill("\u0001bell")  # the hub's refusal, shown as it is
     page.get_by_role("button", name="Save profile").click()
     assert "control characters" in page.locator("[data-test=error]").inner_text()
+    assert axe_violations(page) == []
+
+
+def test_avatar_uploaded_on_the_profile_page(page, ui_hub: UiHub, member: User, tmp_path) -> None:
+    (tmp_path / "me.png").write_bytes(png(8, 8))
+    (tmp_path / "evil.svg").write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
+    page.goto("/settings/profile")
+    page.locator("[data-test=username]").wait_for()
+    page.locator("[data-test=avatar-input]").set_input_files(str(tmp_path / "evil.svg"))
+    page.locator("[data-test=avatar-error]").wait_for()  # the hub's refusal: never SVG
+    assert page.locator("[data-test=avatar]").count() == 0
+    page.locator("[data-test=avatar-input]").set_input_files(str(tmp_path / "me.png"))
+    page.locator("[data-test=avatar]").wait_for()
+    page.wait_for_function("document.querySelector('[data-test=avatar]').naturalWidth === 8")
+    assert HfApi(endpoint=ui_hub.url, token=member.token).whoami()["avatarUrl"].startswith(ui_hub.url)
+    page.goto(f"/{member.name}")
+    page.locator("[data-test=user-page] [data-test=avatar]").wait_for()
+    page.goto("/settings/profile")
+    page.locator("[data-test=remove-avatar]").click()
+    page.locator("[data-test=avatar]").wait_for(state="detached")
+    assert HfApi(endpoint=ui_hub.url, token=member.token).whoami()["avatarUrl"] == ""
     assert axe_violations(page) == []
 
 

@@ -7,8 +7,8 @@ from pydantic import BaseModel
 
 from kohakuhub.api.deps import HubDep, UserDep
 from kohakuhub.api.middleware import param
+from kohakuhub.api.schemas.invitations import invitation_json
 from kohakuhub.db.models import Invitation
-from kohakuhub.lib.timefmt import iso_z
 
 router = APIRouter(tags=["invitations"])
 
@@ -25,13 +25,7 @@ class RegisterInvitationBody(BaseModel):
 
 
 def _describe(hub: HubDep, row: Invitation) -> dict:
-    problem = hub.invitations.problem(row)
-    return {
-        "id": row.id, "kind": row.kind, "org_name": row.org.username if row.org_id else None,
-        "role": row.role or None, "max_uses": row.max_uses, "uses": row.uses,
-        "expires_at": iso_z(row.expires_at) if row.expires_at else None,
-        "created_at": iso_z(row.created_at), "is_valid": problem is None, "error": problem,
-    }
+    return invitation_json(row, hub.invitations.problem(row))
 
 
 def _created(hub: HubDep, row: Invitation, token: str) -> dict:

@@ -35,6 +35,17 @@ export async function setFullname(fullname: string): Promise<string> {
   return (await (await request("PUT", "/api/auth/profile", { fullname })).json()).fullname as string;
 }
 
+/** Upload a picture (PNG, JPEG, GIF or WebP, up to 1 MiB; the hub checks the bytes); resolves its URL. */
+export async function setAvatar(username: string, picture: File): Promise<string> {
+  const answer = await request("PUT", `/api/users/${encodeURIComponent(username)}/avatar`, picture,
+    { contentType: picture.type || "application/octet-stream" });
+  return ((await answer.json()) as { avatarUrl: string }).avatarUrl;
+}
+
+export async function removeAvatar(username: string): Promise<void> {
+  await request("DELETE", `/api/users/${encodeURIComponent(username)}/avatar`);
+}
+
 /** How many other sessions the change ended. */
 export async function changePassword(oldPassword: string, newPassword: string): Promise<number> {
   const answer = await request("POST", "/api/auth/password", { old_password: oldPassword, new_password: newPassword });

@@ -27,6 +27,9 @@ export interface RepoSummary {
   lastModified?: string;
   likes?: number;
   downloads?: number;
+  trendingScore?: number;
+  /** "auto" | "manual" when access must be requested first. */
+  gated?: "auto" | "manual" | false;
 }
 
 export interface RepoInfo extends RepoSummary {
@@ -76,13 +79,14 @@ export async function request(method: string, path: string, body?: unknown, opti
   }
   if (body !== undefined) headers["Content-Type"] = options.contentType ?? "application/json";
   if (options.accept) headers["Accept"] = options.accept;
-  const raw = options.contentType !== undefined && typeof body === "string";
+  // A Blob (an uploaded picture) or a string with its own type goes as it is; anything else as JSON.
+  const raw = body instanceof Blob || (options.contentType !== undefined && typeof body === "string");
   const response = await fetch(path, {
     method,
     headers,
     credentials: "same-origin",
     signal: options.signal,
-    body: body === undefined ? undefined : raw ? (body as string) : JSON.stringify(body),
+    body: body === undefined ? undefined : raw ? (body as string | Blob) : JSON.stringify(body),
   });
   if (!response.ok) {
     if (response.status === 401) unauthorized?.();

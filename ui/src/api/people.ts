@@ -4,6 +4,8 @@ import { getJson, request } from "./client";
 export interface UserOverview {
   user: string;
   fullname: string;
+  /** Absolute URL of the picture, "" when there is none. */
+  avatarUrl?: string;
   createdAt: string;
   numModels: number;
   numDatasets: number;
@@ -14,6 +16,7 @@ export interface UserOverview {
 export interface OrgOverview {
   name: string;
   fullname: string;
+  avatarUrl?: string;
   details: string | null;
   createdAt: string;
   numUsers: number;

@@ -2,21 +2,26 @@ import { defineStore } from "pinia";
 import { ref } from "vue";
 import { ApiError, getJson } from "../api/client";
 
-/** Who is signed in (the session cookie), asked once per page load and again after logging in or out. */
+/** Who is signed in (the session cookie), and whether they are a site admin (`is_admin` of /api/auth/me,
+ * which only the router's admin guard and the header's admin link read: the hub decides on every call).
+ * Asked once per page load and again after logging in or out. */
 export const useSession = defineStore("session", () => {
   const username = ref<string | null>(null);
+  const isAdmin = ref(false);
   let loading: Promise<void> | null = null;
 
   async function load(): Promise<void> {
     try {
-      username.value = (await getJson<{ name: string }>("/api/whoami-v2")).name;
+      const me = await getJson<{ username: string; is_admin: boolean }>("/api/auth/me");
+      username.value = me.username;
+      isAdmin.value = me.is_admin;
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 401)) throw error;
-      username.value = null;
+      forget();
     }
   }
 
-  /** The first answer of this page load (pages and the router's guard share one request). */
+  /** The first answer of this page load (pages and the router's guards share one request). */
   function ready(): Promise<void> {
     loading ??= load();
     return loading;
@@ -24,7 +29,8 @@ export const useSession = defineStore("session", () => {
 
   function forget(): void {
     username.value = null;
+    isAdmin.value = false;
   }
 
-  return { username, load, ready, forget };
+  return { username, isAdmin, load, ready, forget };
 });
