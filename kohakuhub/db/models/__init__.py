@@ -3,6 +3,7 @@
 from kohakuhub.db.models.accounts import LoginFailure, Session, Token, User
 from kohakuhub.db.models.base import utcnow
 from kohakuhub.db.models.community import Avatar, DownloadVisit, RepoAccessRequest, RepoDownloadDay, RepoLike
+from kohakuhub.db.models.discussions import CommentRevision, Discussion, DiscussionEvent
 from kohakuhub.db.models.lfs import LfsGrant, LfsObject, OpenMultipartUpload, RepoLfsObject
 from kohakuhub.db.models.orgs import Invitation, OrgMember, RepoCollaborator
 from kohakuhub.db.models.quotas import NamespaceQuota, RepoUsage
@@ -12,12 +13,16 @@ from kohakuhub.db.models.xet import XetDedupChunk, XetFile, XetXorb, XetXorbGran
 ALL_MODELS = [
     User, Session, Token, LoginFailure, Repo, RepoRedirect, LfsObject, RepoLfsObject, LfsGrant, OrgMember,
     RepoCollaborator, Invitation, RepoUsage, NamespaceQuota, XetXorb, XetXorbGrant, XetDedupChunk, XetFile,
-    OpenMultipartUpload, RepoCardIndex, RepoTag, RepoAccessRequest, RepoLike, RepoDownloadDay, DownloadVisit, Avatar,
+    OpenMultipartUpload, RepoCardIndex, RepoTag, Discussion, DiscussionEvent, CommentRevision, RepoAccessRequest,
+    RepoLike, RepoDownloadDay, DownloadVisit, Avatar,
 ]
 
 __all__ = [
     "ALL_MODELS",
     "Avatar",
+    "CommentRevision",
+    "Discussion",
+    "DiscussionEvent",
     "DownloadVisit",
     "Invitation",
     "LfsGrant",
