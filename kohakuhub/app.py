@@ -24,6 +24,7 @@ from kohakuhub.api.routes import (
     avatars,
     collaborators,
     commits,
+    discussions,
     files,
     gating,
     git_http,
@@ -49,6 +50,7 @@ from kohakuhub.services.admin import AdminService
 from kohakuhub.services.commits import CommitService
 from kohakuhub.services.avatars import AvatarService
 from kohakuhub.services.diffs import DiffService
+from kohakuhub.services.discussions import DiscussionService
 from kohakuhub.services.downloads import DownloadCounter
 from kohakuhub.services.files import FileService
 from kohakuhub.services.gating import GatingService
@@ -63,6 +65,7 @@ from kohakuhub.services.likes import LikeService
 from kohakuhub.services.login_throttle import LoginThrottle
 from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.profiles import ProfileService
+from kohakuhub.services.pull_requests import PullRequestService
 from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoService
 from kohakuhub.services.xet import XetService
@@ -151,6 +154,8 @@ def build_hub(settings: Settings) -> Hub:
     accounts = AccountService(db, session_hours=settings.session_expire_hours, secret=secret, throttle=throttle)
     orgs_service = OrgService(db, repos)
     signer = UrlSigner(secret)
+    diffs = DiffService(versioning)
+    pull_requests = PullRequestService(versioning, repos, quotas, diffs)
     download_counter = DownloadCounter(db)
     lakefs = build_lakefs_mirror(settings, versioning, store, lfs_service)
     return Hub(
@@ -159,8 +164,10 @@ def build_hub(settings: Settings) -> Hub:
         accounts=accounts,
         repos=repos,
         files=files_service,
-        diffs=DiffService(versioning),
-        commits=CommitService(versioning, repos, files_service, lfs_service, quotas, settings),
+        diffs=diffs,
+        commits=CommitService(versioning, repos, files_service, lfs_service, quotas, settings, pull_requests),
+        pull_requests=pull_requests,
+        discussions=DiscussionService(versioning, repos, pull_requests),
         lfs=lfs_service,
         lfs_files=LfsFilesService(versioning, lfs_service, quotas, repos),
         quotas=quotas,
@@ -218,7 +225,7 @@ def create_app(settings: Settings) -> FastAPI:
     # git_http last: its /{ns}/{name}/info/refs would otherwise take /api/models/info/refs (the info of the repo
     # info/refs); namespaces such as "api" are reserved, so no git URL is lost to an API route.
     routers = (misc, files, auth, admin, orgs, profiles, avatars, likes, invitations, lfs, xet, quota_routes,
-               collaborators, gating, lfs_files, repos, refs, commits, history, git_http)
+               collaborators, gating, lfs_files, repos, refs, commits, history, discussions, git_http)
     for module in routers:
         app.include_router(module.router)
     return app

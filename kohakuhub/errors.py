@@ -99,6 +99,14 @@ class ConflictError(HubError):
     """The target already exists or the operation conflicts with current state (409)."""
 
 
+class MergeConflictError(ConflictError):
+    """A merge would need a human: the same lines (or a file and its deletion) changed on both sides."""
+
+    def __init__(self, message: str, *, paths: list[str]) -> None:
+        super().__init__(message)
+        self.paths = paths
+
+
 class RepoExistsError(ConflictError):
     """create_repo on an existing id; the API adds the repo URL the client needs for exist_ok."""
 

@@ -58,10 +58,26 @@ class CommitInfo:
 
 @dataclass(frozen=True)
 class Refs:
-    """Branches and tags of a repository, each name mapped to its commit id."""
+    """Branches, tags and pull request refs (``refs/pr/<number>``) of a repository, each mapped to its
+    commit id."""
 
     branches: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    pull_requests: dict[int, str] = field(default_factory=dict)
+
+
+def pull_request_ref(number: int) -> str:
+    """The git ref of pull request ``number`` (the Hub's ``refs/pr/N``)."""
+    return f"refs/pr/{number}"
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    """What merging a commit into a branch did: the branch's new head, and whether it only moved forward
+    (no merge commit was written)."""
+
+    commit: str
+    fast_forward: bool
 
 
 # --- commit operations handed to the versioning backend -------------------------------------------
@@ -140,3 +156,68 @@ class TreeDiff:
     files: tuple[FileChange, ...]
     total_files: int
     truncated: bool  # files left out or text diffs cut
+
+
+# --- discussions and pull requests ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user as discussions show them (None in their place stands for a deleted account)."""
+
+    username: str
+    fullname: str = ""
+
+
+@dataclass(frozen=True)
+class DiscussionInfo:
+    """A discussion or pull request of a repo. ``status``: open, closed; pull requests also draft, merged.
+
+    Pull requests also have ``target_branch`` (where they merge), ``base_commit`` (where ``refs/pr/<num>``
+    started) and, once merged, ``merge_commit``.
+    """
+
+    id: int
+    num: int
+    title: str
+    status: str
+    is_pull_request: bool
+    author: Person | None
+    author_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    target_branch: str | None = None
+    base_commit: str | None = None
+    merge_commit: str | None = None
+    num_comments: int = 0
+
+
+@dataclass(frozen=True)
+class CommentVersion:
+    """A version of a comment that an edit replaced."""
+
+    content: str
+    author: Person | None
+    written_at: datetime
+
+
+@dataclass(frozen=True)
+class DiscussionEventInfo:
+    """One event of a discussion: ``comment``, ``status-change``, ``title-change`` or (pull requests,
+    read from git) ``commit``; the fields of other kinds are None."""
+
+    public_id: str
+    kind: str
+    author: Person | None
+    author_id: int | None
+    created_at: datetime
+    content: str | None = None
+    edited_at: datetime | None = None
+    edited_by: Person | None = None
+    hidden: bool = False
+    hidden_by: Person | None = None
+    history: tuple[CommentVersion, ...] = ()  # older versions, newest first
+    new_status: str | None = None
+    old_title: str | None = None
+    new_title: str | None = None
+    commit: CommitInfo | None = None

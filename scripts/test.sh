@@ -40,6 +40,10 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+# kohub-cli, the user's command line, is a distribution of its own (kohub-cli/): installed here so the
+# command is on PATH. tests/cli install it again into a clean virtual environment (tests/cli/installed.py),
+# which proves it runs without any of the packages above.
+python3 -m pip install -q --disable-pip-version-check -e ./kohub-cli
 
 # The web UI (ui/): install from the lockfile, lint and type-check, unit tests, then the build that the
 # hub serves and the browser tests open.

@@ -26,6 +26,7 @@ from kohakuhub.services.lakefs_mirror import LakefsMirrorService
 from kohakuhub.services.avatars import AvatarService
 from kohakuhub.services.commits import CommitService
 from kohakuhub.services.diffs import DiffService
+from kohakuhub.services.discussions import DiscussionService
 from kohakuhub.services.downloads import DownloadCounter
 from kohakuhub.services.files import FileService
 from kohakuhub.services.gating import GatingService
@@ -37,6 +38,7 @@ from kohakuhub.services.lfs_files import LfsFilesService
 from kohakuhub.services.likes import LikeService
 from kohakuhub.services.orgs import OrgService
 from kohakuhub.services.profiles import ProfileService
+from kohakuhub.services.pull_requests import PullRequestService
 from kohakuhub.services.quotas import QuotaService
 from kohakuhub.services.repos import RepoRef, RepoService
 from kohakuhub.services.xet import XetService
@@ -61,6 +63,8 @@ class Hub:
     files: FileService
     diffs: DiffService
     commits: CommitService
+    pull_requests: PullRequestService
+    discussions: DiscussionService
     lfs: LfsService
     lfs_files: LfsFilesService
     quotas: QuotaService
@@ -237,3 +241,11 @@ def find_repo(hub: Hub, caller: Caller | None, plural: str, namespace: str, name
               need: Access = Access.READ) -> RepoRef:
     """Look up the repo named by route parameters and check the caller's access to it."""
     return hub.repos.get(caller, repo_type_from_plural(plural), param(namespace), param(name), need)
+
+
+def find_writable_repo(hub: Hub, caller: Caller | None, plural: str, namespace: str, name: str, *,
+                       revision: str | None, create_pr: bool) -> RepoRef:
+    """The repo named by route parameters, authorized for a commit-like write to ``revision`` (a decoded
+    revision): write access, or a pull request grant (PullRequestService.writer)."""
+    return hub.pull_requests.writer(caller, repo_type_from_plural(plural), param(namespace), param(name),
+                                    revision=revision, create_pr=create_pr)

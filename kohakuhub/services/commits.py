@@ -28,9 +28,10 @@ from kohakuhub.lib.paths import normalize_folder_path, normalize_repo_path
 from kohakuhub.services.auth import Access, Caller
 from kohakuhub.services.files import FileService
 from kohakuhub.services.lfs import LfsService
+from kohakuhub.services.pull_requests import PullRequestService, pr_number
 from kohakuhub.services.quotas import QuotaService, Reservation
-from kohakuhub.services.repos import RepoRef, RepoService, signature_of
-from kohakuhub.types import CommitOperation, DeleteFile, DeleteFolder, PutFile, Refs
+from kohakuhub.services.repos import NEW_PULL_REQUEST, RepoRef, RepoService, signature_of
+from kohakuhub.types import CommitOperation, DeleteFile, DeleteFolder, DiscussionInfo, PutFile, Refs, pull_request_ref
 from kohakuhub.versioning.base import VersioningBackend
 
 PARENT_RE = re.compile(r"^[0-9a-fA-F]{5,40}$")
@@ -47,12 +48,19 @@ def branch_name(revision: str) -> str:
 
 @dataclass
 class CommitSession:
-    """One NDJSON commit being received: blobs are written as lines arrive, the ref moves at the end."""
+    """One NDJSON commit being received: blobs are written as lines arrive, the ref moves at the end.
+
+    It goes to ``branch``, or to pull request ``pr_number`` (``refs/pr/<num>``), or (``new_pr``) opens a
+    pull request targeting ``branch`` from ``parentCommit`` or the branch head; ``opened`` is then set.
+    """
 
     service: CommitService
     caller: Caller
     repo: RepoRef
     branch: str
+    pr_number: int | None = None
+    new_pr: bool = False
+    opened: DiscussionInfo | None = None
     summary: str = ""
     description: str = ""
     parent: str | None = None
@@ -77,7 +85,23 @@ class CommitSession:
     reuses_blobs: bool = False
 
     def __post_init__(self) -> None:
-        self.repo.require(Access.WRITE)
+        self.repo.require_ref_write(self.git_ref)
+
+    @property
+    def git_ref(self) -> str:
+        """The ref this commit moves (NEW_PULL_REQUEST for one it creates)."""
+        if self.new_pr:
+            return NEW_PULL_REQUEST
+        if self.pr_number is not None:
+            return pull_request_ref(self.pr_number)
+        return f"refs/heads/{self.branch}"
+
+    @property
+    def base_revision(self) -> str:
+        """The revision the commit is built on."""
+        if self.new_pr:
+            return self.parent or self.branch
+        return self.git_ref
 
     def _note_blobs(self, blobs: list[bytes]) -> None:
         if self.reuses_blobs or not blobs:
@@ -236,10 +260,12 @@ class CommitSession:
         if not self.seen_header:
             raise BadRequestError("The commit payload is empty: a header line is required")
         self._track_lfs_paths()
-        if self.pending_lfs and self.parent is not None:
+        if self.new_pr:  # an unknown parentCommit fails before any object is published
+            self.service.versioning.resolve(self.repo.key, self.base_revision)
+        elif self.pending_lfs and self.parent is not None:
             # Cheap early answer for the common stale-parent case, before any object is published;
             # the versioning commit re-checks under the repo lock.
-            head = self.service.versioning.resolve(self.repo.key, self.branch)
+            head = self.service.versioning.resolve(self.repo.key, self.git_ref)
             if not head.startswith(self.parent):
                 raise StaleParentError()
         quotas = self.service.quotas
@@ -257,7 +283,8 @@ class CommitSession:
         finally:
             if not reservation.done:  # the commit failed; the links it made stay (and count)
                 quotas.settle(reservation, self.repo.row, lfs=linked)
-        self.service.repos.touch(self.repo)
+        if self.git_ref.startswith("refs/heads/"):  # a pull request changes no branch: lastModified stays
+            self.service.repos.touch(self.repo)
         return commit
 
     def _commit(self, reservation: Reservation, linked: int) -> str:
@@ -271,21 +298,34 @@ class CommitSession:
         if self.description:
             message = f"{message}\n\n{self.description}"
         with git.repo_lock(self.repo.key):  # reentrant: the commit takes it too; refs stay still meanwhile
-            head = git.resolve(self.repo.key, self.branch)
-            commit = git.commit(
-                self.repo.key, branch=self.branch, operations=self.operations, message=message,
-                author=signature_of(self.caller.username), expected_head=self.parent,
-            )
+            head, commit = self._write(message)
             added = 0
             if self.reuses_blobs:
                 added = self.service.quotas.git_growth(self.repo.row)
             elif self.git_bytes:  # without a blob written, every blob of the tree was reachable already
-                refs = git.refs(self.repo.key)
-                hide = [head] + [f"refs/heads/{b}" for b in refs.branches if b != self.branch]
-                hide += [f"refs/tags/{t}" for t in refs.tags]
+                moved = pull_request_ref(self.opened.num) if self.opened else self.git_ref
+                hide = [head] + [name for name in _ref_names(git.refs(self.repo.key)) if name != moved]
                 added = git.blob_bytes(self.repo.key, [commit], hide)
             self.service.quotas.settle(reservation, self.repo.row, lfs=linked, git=added)
             return commit
+
+    def _write(self, message: str) -> tuple[str, str]:
+        """Write the commit where it goes (under the repo lock); returns (the commit it was built on, its id)."""
+        git = self.service.versioning
+        author = signature_of(self.caller.username)
+        if self.new_pr:
+            start = git.resolve(self.repo.key, self.base_revision)
+            self.opened, commit = self.service.pull_requests.open_with_commit(
+                self.caller, self.repo, target_branch=self.branch, start=start, operations=self.operations,
+                message=message, title=self.summary, description=self.description)
+            return start, commit
+        head = git.resolve(self.repo.key, self.git_ref)
+        if self.pr_number is not None:
+            self.service.pull_requests.require_writable(self.repo, self.pr_number)  # merged or closed meanwhile?
+            return head, git.commit_to_pull_request(self.repo.key, self.pr_number, operations=self.operations,
+                                                    message=message, author=author, expected_head=self.parent)
+        return head, git.commit(self.repo.key, branch=self.branch, operations=self.operations, message=message,
+                                author=author, expected_head=self.parent)
 
     def _track_lfs_paths(self) -> None:
         """Add LFS paths no pattern covers to .gitattributes, so git-lfs clones get real bytes."""
@@ -307,7 +347,7 @@ class CommitSession:
         if self.gitattributes is not None:
             return self.gitattributes.decode("utf-8", "replace")
         git = self.service.versioning
-        head = git.resolve(self.repo.key, self.branch)
+        head = git.resolve(self.repo.key, self.base_revision)
         entry = git.get_entry(self.repo.key, head, ".gitattributes")
         if entry is None or entry.type != "file":
             return ""
@@ -320,6 +360,12 @@ class CommitSession:
                 line.content_file.unlink(missing_ok=True)
         while self.pending_lfs:
             self.pending_lfs.pop()[0].unlink(missing_ok=True)
+
+
+def _ref_names(refs: Refs) -> list[str]:
+    """Every ref as a full name."""
+    return ([f"refs/heads/{b}" for b in refs.branches] + [f"refs/tags/{t}" for t in refs.tags]
+            + [pull_request_ref(n) for n in refs.pull_requests])
 
 
 def _head_bytes(line: CommitLine) -> bytes:
@@ -359,8 +405,10 @@ class CommitService:
     """Write-side use cases of a repo."""
 
     def __init__(self, versioning: VersioningBackend, repos: RepoService, files: FileService,
-                 lfs: LfsService, quotas: QuotaService, settings: Settings) -> None:
+                 lfs: LfsService, quotas: QuotaService, settings: Settings,
+                 pull_requests: PullRequestService) -> None:
         self.versioning = versioning
+        self.pull_requests = pull_requests
         self.quotas = quotas
         self.repos = repos
         self.files = files
@@ -371,18 +419,24 @@ class CommitService:
 
     # --- commits ---------------------------------------------------------------------------------
 
-    def begin(self, caller: Caller, repo: RepoRef, revision: str) -> CommitSession:
-        """Start receiving a commit to a branch.
+    def begin(self, caller: Caller, repo: RepoRef, revision: str, *, create_pr: bool = False) -> CommitSession:
+        """Start receiving a commit to a branch or to ``refs/pr/<num>``, or (``create_pr``) one that opens
+        a pull request against the branch ``revision``.
 
         Raises:
-            ForbiddenError: ``repo`` was not authorized for writing.
-            RevisionNotFoundError: the branch does not exist.
+            ForbiddenError: ``repo`` was not authorized for this write.
+            RevisionNotFoundError: the branch or pull request does not exist.
+            BadRequestError: the pull request is closed or merged.
         """
-        repo.require(Access.WRITE)
+        number = None if create_pr else pr_number(revision)
+        if number is not None:
+            self.pull_requests.require_writable(repo, number)
+            return CommitSession(self, caller, repo, revision, pr_number=number)
         branch = branch_name(revision)
         if branch not in self.versioning.refs(repo.key).branches:
-            raise RevisionNotFoundError(f"Invalid rev id: {revision} (commits go to an existing branch)")
-        return CommitSession(self, caller, repo, branch)
+            target = "a pull request targets" if create_pr else "commits go to"
+            raise RevisionNotFoundError(f"Invalid rev id: {revision} ({target} an existing branch)")
+        return CommitSession(self, caller, repo, branch, new_pr=create_pr)
 
     def preupload(self, repo: RepoRef, revision: str, files: list[Any],
                   gitignore: str | None = None) -> list[dict[str, Any]]:
@@ -396,7 +450,7 @@ class CommitService:
             ForbiddenError: ``repo`` was not authorized for writing.
             RevisionNotFoundError: the revision does not resolve.
         """
-        repo.require(Access.WRITE)
+        repo.require_upload()
         if not isinstance(files, list) or len(files) > MAX_PREUPLOAD_FILES:
             raise BadRequestError(f"'files' must be a list of at most {MAX_PREUPLOAD_FILES} entries")
         if gitignore is not None and not isinstance(gitignore, str):

@@ -179,9 +179,10 @@ class LfsService:
         """Record that the repo's history references these objects; return the bytes newly linked.
 
         Only rows this call inserted count (RETURNING), so concurrent links of one object count once.
-        Raises ForbiddenError when ``repo`` was not authorized for writing.
+        Raises ForbiddenError when ``repo`` was not authorized for writing (a pull request's commit
+        links too: the repo's history then holds the objects, on ``refs/pr/<num>``).
         """
-        repo.require(Access.WRITE)
+        repo.require_upload()
         rows = [{"repo": repo.row.id, "oid": oid} for oid in dict.fromkeys(oids)]
         if not rows:
             return 0
@@ -218,10 +219,13 @@ class LfsService:
         """Decide, per object, what the client must do.
 
         Raises:
-            ForbiddenError: an upload through a ref not authorized for writing.
+            ForbiddenError: an upload through a ref not authorized for writing (or for a pull request).
             QuotaExceededError: an upload whose objects (those new to this repo) would not fit the quota.
         """
-        repo.require(Access.WRITE if operation == "upload" else Access.DOWNLOAD)
+        if operation == "upload":
+            repo.require_upload()
+        else:
+            repo.require(Access.DOWNLOAD)
         decisions = [self._decide(caller, repo, operation, oid, size) for oid, size in objects]
         if operation == "upload":
             sizes = {d.oid: d.size for d in decisions if d.action != "error"}

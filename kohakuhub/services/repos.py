@@ -54,16 +54,26 @@ def signature_of(username: str) -> Signature:
     return Signature(username, f"{username}@users.noreply.kohakuhub")
 
 
+# The pull request scope of a reader opening a new pull request: they may upload objects and make the
+# commit that creates it (the ref it gets is minted then, so no branch or other pull request is reachable).
+NEW_PULL_REQUEST = "refs/pr/new"
+
+
 @dataclass(frozen=True)
 class RepoRef:
     """A repo the caller has been checked against, with the access that check granted.
 
     Only RepoService makes them (the routes never do). Every service method that writes calls
-    ``require``, so a ref authorized for reading cannot write, whichever route hands it over.
+    ``require`` (or ``require_ref_write``/``require_upload``), so a ref authorized for reading cannot
+    write, whichever route hands it over.
+
+    ``pr_scope`` is a reader's narrow grant to write one pull request, decided by the pull request
+    service: ``refs/pr/<num>`` (one they opened) or NEW_PULL_REQUEST. It never satisfies ``require``.
     """
 
     row: Repo
     access: Access
+    pr_scope: str | None = None
 
     def __post_init__(self) -> None:
         if self.access < Access.READ:
@@ -76,6 +86,18 @@ class RepoRef:
                 f"This needs {need.name.lower()} access to {self.type.value} {self.id}, "
                 f"and it was authorized for {self.access.name.lower()} access only"
             )
+
+    def require_ref_write(self, git_ref: str) -> None:
+        """Raises ForbiddenError unless this ref may move ``git_ref`` (a full ref name, or
+        NEW_PULL_REQUEST): write access, or the pull request scope naming exactly that ref."""
+        if self.pr_scope is None or self.pr_scope != git_ref:
+            self.require(Access.WRITE)
+
+    def require_upload(self) -> None:
+        """Raises ForbiddenError unless this ref may upload objects (LFS, Xet): write access, or a pull
+        request scope (what it uploads can only land in its pull request)."""
+        if self.pr_scope is None:
+            self.require(Access.WRITE)
 
     @property
     def key(self) -> str:
@@ -112,6 +134,7 @@ class RepoService:
             RepoMovedError: the id belonged to a repo that was moved.
             LoginRequiredError: readable, but writing needs a signed-in caller.
             ForbiddenError: readable but the caller lacks write/admin rights.
+            GatedRepoError: readable, but downloading waits for an accepted access request (gated repo).
         """
         row = find_repo(full_key(repo_type, namespace, name))
         if row is None:
@@ -122,7 +145,22 @@ class RepoService:
             if redirect is not None and self.access(caller, redirect.repo, Access.READ):
                 raise RepoMovedError(old_id=f"{namespace}/{name}", new_id=repo_id(redirect.repo))
             raise RepoNotFoundError(anonymous=caller is None)
+        return self._check(caller, row, need)
+
+    def authorize(self, caller: Caller | None, ref: RepoRef, need: Access) -> RepoRef:
+        """``ref``'s repo authorized for ``need``: ``ref`` itself when it already was, else checked again
+        for the caller (a route that checked read, a service that needs more for some of its answers).
+
+        Raises:
+            As ``get``: GatedRepoError for DOWNLOAD held back by the gate, ForbiddenError, LoginRequiredError.
+        """
+        if ref.access >= need and ref.pr_scope is None:
+            return ref
+        return self._check(caller, ref.row, need)
+
+    def _check(self, caller: Caller | None, row: Repo, need: Access) -> RepoRef:
         access = self.access(caller, row, need)
+        repo_type = RepoType(row.repo_type)
         if access == Access.NONE:
             raise RepoNotFoundError(anonymous=caller is None)
         if access < need:
@@ -148,6 +186,25 @@ class RepoService:
             caller, namespace=row.namespace, private=row.private, need=need, gated=gated,
             grants=lambda: Grants(*find_grants(row.namespace, row.id, caller.user_id)),
         )
+
+    def writable(self, caller: Caller | None, ref: RepoRef) -> RepoRef | None:
+        """``ref``'s repo authorized for writing when the caller may write it, else None."""
+        if ref.access >= Access.WRITE:
+            return ref
+        if caller is not None and self.access(caller, ref.row, Access.WRITE) >= Access.WRITE:
+            return RepoRef(ref.row, Access.WRITE)
+        return None
+
+    @staticmethod
+    def for_pull_request(ref: RepoRef, scope: str) -> RepoRef:
+        """``ref`` (authorized for downloading: a pull request is built on the repo's content) with a pull
+        request write scope; the pull request service decides who gets one (services/pull_requests.py).
+
+        Raises:
+            ForbiddenError: ``ref`` was authorized for metadata only.
+        """
+        ref.require(Access.DOWNLOAD)
+        return RepoRef(ref.row, Access.DOWNLOAD, pr_scope=scope)
 
     def _gated(self, caller: Caller | None, repo_type: RepoType, row: Repo) -> GatedRepoError:
         """The Hub's answer to a reader of a gated repo without an accepted request (texts as the Hub's,

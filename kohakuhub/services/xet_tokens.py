@@ -45,11 +45,15 @@ class XetTokens:
     def issue(self, repo: RepoRef, user_id: int, scope: str) -> tuple[str, int]:
         """A token and its expiry (Unix seconds).
 
-        Raises ForbiddenError for a write token through a ref that was authorized for reading.
+        Raises ForbiddenError for a write token through a ref that was authorized for reading (without
+        a pull request scope: uploads for a pull request get one).
         """
         if scope not in SCOPES:
             raise ValueError(f"unknown Xet token scope {scope!r}")
-        repo.require(Access.WRITE if scope == "write" else Access.DOWNLOAD)
+        if scope == "write":
+            repo.require_upload()
+        else:
+            repo.require(Access.DOWNLOAD)
         repo_id = repo.row.id
         expires_at = int(time.time()) + self._ttl
         query = self._signer.sign(_PURPOSE, purpose=_PURPOSE, expires_at=expires_at, repo=str(repo_id), user=str(user_id),

@@ -12,7 +12,16 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
-from kohakuhub.types import CommitInfo, CommitOperation, DiffLimits, Refs, Signature, TreeDiff, TreeEntry
+from kohakuhub.types import (
+    CommitInfo,
+    CommitOperation,
+    DiffLimits,
+    MergeOutcome,
+    Refs,
+    Signature,
+    TreeDiff,
+    TreeEntry,
+)
 
 
 class VersioningBackend(ABC):
@@ -78,7 +87,7 @@ class VersioningBackend(ABC):
 
     @abstractmethod
     def refs(self, key: str) -> Refs:
-        """All branches and tags (tags peeled to their commit)."""
+        """All branches, tags (peeled to their commit) and pull request refs."""
 
     @abstractmethod
     def create_branch(self, key: str, name: str, commit: str) -> None:
@@ -132,6 +141,76 @@ class VersioningBackend(ABC):
     @abstractmethod
     def squash(self, key: str, *, branch: str, message: str, author: Signature) -> str:
         """Replace a branch's history with one root commit holding its current tree."""
+
+    # --- pull requests -----------------------------------------------------------------------------
+
+    @abstractmethod
+    def create_pull_request_ref(self, key: str, number: int, commit: str) -> None:
+        """Create ``refs/pr/<number>`` at ``commit`` (any revision); it never overwrites.
+
+        Raises:
+            RevisionNotFoundError: ``commit`` does not resolve.
+            ConflictError: the ref exists.
+        """
+
+    @abstractmethod
+    def commit_to_pull_request(
+        self,
+        key: str,
+        number: int,
+        *,
+        operations: Sequence[CommitOperation],
+        message: str,
+        author: Signature,
+        expected_head: str | None = None,
+        start_point: str | None = None,
+        when: datetime | None = None,
+    ) -> str:
+        """``commit`` on ``refs/pr/<number>`` instead of a branch, with the same atomicity.
+
+        Args:
+            expected_head: as for ``commit``.
+            start_point: create the ref: the new commit's parent is this commit, and the ref must not
+                exist yet. Without it the ref must exist.
+
+        Raises:
+            RevisionNotFoundError: the ref does not exist (without ``start_point``), or ``start_point``
+                does not resolve.
+            ConflictError: ``start_point`` given and the ref exists.
+            EntryNotFoundError, InvalidPathError, NotFoundError, StaleParentError, BadRequestError: as
+                for ``commit``.
+        """
+
+    @abstractmethod
+    def merge(self, key: str, *, branch: str, source: str, message: str, author: Signature) -> MergeOutcome:
+        """Merge commit ``source`` into ``branch`` atomically (under the repo lock, compare-and-swap).
+
+        A fast-forward when the branch head is an ancestor of ``source``; otherwise a merge commit with
+        parents (branch head, source) and the three-way merge of their trees. A ``source`` the branch
+        already contains leaves the branch as it is (the outcome names its head, ``fast_forward`` True).
+
+        Raises:
+            RevisionNotFoundError: the branch does not exist, or ``source`` does not resolve.
+            MergeConflictError: the merge conflicts (``paths`` names the files); nothing was written.
+            BadRequestError: invalid author or message.
+        """
+
+    @abstractmethod
+    def merge_conflicts(self, key: str, ours: str, theirs: str) -> list[str] | None:
+        """The paths a three-way merge of the two commits would conflict on (sorted), or None when the
+        two share no history (no merge is possible). Nothing is written.
+
+        Raises:
+            RevisionNotFoundError: a commit does not resolve.
+        """
+
+    @abstractmethod
+    def is_ancestor(self, key: str, ancestor: str, descendant: str) -> bool:
+        """True when ``descendant`` contains ``ancestor`` in its history (or is it).
+
+        Raises:
+            RevisionNotFoundError: a commit does not resolve.
+        """
 
     # --- reading trees and history -----------------------------------------------------------------
 

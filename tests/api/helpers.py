@@ -99,20 +99,24 @@ def git_blob_sha1(data: bytes) -> str:
 
 
 def lfs_batch(client: TestClient, token: str | None, repo_id: str, objects: list[tuple[str, int]], *,
-              operation: str = "upload", repo_type: str = "model", multipart: bool = True):
+              operation: str = "upload", repo_type: str = "model", multipart: bool = True,
+              ref: str | None = "main"):
+    """A batch request; ``ref=None`` sends none (the client's upload for a pull request it opens)."""
     body = {"operation": operation, "transfers": ["basic", "multipart"] if multipart else ["basic"],
-            "objects": [{"oid": o, "size": s} for o, s in objects], "hash_algo": "sha256",
-            "ref": {"name": "main"}}
+            "objects": [{"oid": o, "size": s} for o, s in objects], "hash_algo": "sha256"}
+    if ref is not None:
+        body["ref"] = {"name": ref}
     headers = dict(LFS_HEADERS)
     if token:
         headers.update(bearer(token))
     return client.post(f"/{PREFIX[repo_type]}{repo_id}.git/info/lfs/objects/batch", json=body, headers=headers)
 
 
-def lfs_upload(client: TestClient, token: str, repo_id: str, data: bytes, repo_type: str = "model") -> str:
+def lfs_upload(client: TestClient, token: str, repo_id: str, data: bytes, repo_type: str = "model", *,
+               ref: str | None = "main") -> str:
     """Upload ``data`` through the batch API (basic or multipart, as the hub answers) and verify it."""
     oid = sha256(data)
-    resp = lfs_batch(client, token, repo_id, [(oid, len(data))], repo_type=repo_type)
+    resp = lfs_batch(client, token, repo_id, [(oid, len(data))], repo_type=repo_type, ref=ref)
     assert resp.status_code == 200, resp.text
     obj = resp.json()["objects"][0]
     assert "error" not in obj, obj

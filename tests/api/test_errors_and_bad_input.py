@@ -250,11 +250,25 @@ def test_commit_by_non_owner_is_403_and_writes_nothing(bad):
         assert_error(resp, 403)
 
 
-def test_create_pr_is_refused_cleanly(bad):
-    with Unchanged(bad):
-        resp = bad.client.post(f"{api('alice/bad')}/commit/main?create_pr=1", content=ndjson([file_op("a", b"a")]),
-                               headers={**bearer(bad.token), **NDJSON})
-        assert 400 <= resp.status_code < 500 and resp.headers["x-error-message"]
+def test_bad_pull_request_commits_are_refused_cleanly(bad):
+    """create_pr with a bad flag, an unknown target or parent, or an invalid operation opens nothing."""
+    cases = [
+        ("main?create_pr=maybe", ndjson([file_op("a", b"a")]), 400, None),
+        ("no-such-branch?create_pr=1", ndjson([file_op("a", b"a")]), 404, "RevisionNotFound"),
+        ("main?create_pr=1", ndjson([file_op("a", b"a")], parent="abcdef1"), 404, "RevisionNotFound"),
+        ("main?create_pr=1", ndjson([{"key": "deletedFile", "value": {"path": "missing.txt"}}]), 404, "EntryNotFound"),
+        ("main?create_pr=1", ndjson([file_op("../escape", b"a")]), 422, None),
+        ("refs%2Fpr%2F7", ndjson([file_op("a", b"a")]), 404, "RevisionNotFound"),
+    ]
+    for target, body, status, code in cases:
+        with Unchanged(bad):
+            resp = bad.client.post(f"{api('alice/bad')}/commit/{target}", content=body,
+                                   headers={**bearer(bad.token), **NDJSON})
+            assert_error(resp, status, code)
+        listing = bad.client.get(f"{api('alice/bad')}/discussions", headers=bearer(bad.token)).json()
+        assert listing["count"] == 0, (target, listing)
+        refs = bad.client.get(f"{api('alice/bad')}/refs?include_prs=1", headers=bearer(bad.token)).json()
+        assert refs["pullRequests"] == [], (target, refs)
 
 
 def test_unknown_routes_and_methods_carry_error_headers(hub_client):

@@ -18,7 +18,19 @@ from kohakuhub.lakefs.base import COMMIT_KEY, repository_name
 from kohakuhub.lib.lfs_pointer import parse_pointer
 from kohakuhub.services.lakefs_mirror import LakefsMirrorService, backoff
 from kohakuhub.services.lakefs_replay import LfsSource
-from tests.api.helpers import api, bearer, commit, create_repo, file_op, head, lfs_op, lfs_upload, sha256
+from tests.api.helpers import (
+    NDJSON,
+    api,
+    bearer,
+    commit,
+    create_repo,
+    file_op,
+    head,
+    lfs_op,
+    lfs_upload,
+    ndjson,
+    sha256,
+)
 from tests.lakefs_memory import MemoryLakefs
 from tests.s3_support import s3_settings
 from tests.servers.minio import MIN_PART_SIZE
@@ -160,6 +172,34 @@ def test_every_write_path_is_mirrored_commit_for_commit(mirror):
     assert set(mirror.lakefs.branches(name)) == {"main", "dev"}
     assert [c.message for c in mirror.lakefs.log(name, "dev")] == ["squashed dev"]  # the branch was reset
     assert _pending(key) == 0
+
+
+def test_pull_request_merges_are_mirrored(mirror):
+    hc = mirror.hc
+    create_repo(hc.client, hc.token, "pr")
+    key = mirror.key("alice/pr")
+    commit(hc.client, hc.token, "alice/pr", [file_op("c.txt", b"one\ntwo\nthree\n")])
+    mirror.service.drain()
+
+    def open_pr(ops) -> None:
+        resp = hc.client.post(f"{api('alice/pr')}/commit/main?create_pr=1", content=ndjson(ops, summary="propose"),
+                              headers={**bearer(hc.token), **NDJSON})
+        assert resp.status_code == 200, resp.text
+
+    open_pr([file_op("pr.txt", b"fast-forward")])
+    mirror.service.drain()
+    assert set(mirror.lakefs.branches(repository_name(key))) == {"main"}  # refs/pr/N is not mirrored
+    mirror.post(f"{api('alice/pr')}/discussions/1/merge")  # a fast-forward, alone in the queue
+    mirror.service.drain()
+    mirror.assert_mirrored(key)
+    open_pr([file_op("c.txt", b"ONE\ntwo\nthree\n")])
+    commit(hc.client, hc.token, "alice/pr", [file_op("c.txt", b"one\ntwo\nTHREE\n")])
+    mirror.service.drain()
+    merged = mirror.post(f"{api('alice/pr')}/discussions/2/merge").json()["mergeCommitId"]  # a merge commit
+    mirror.service.drain()
+    mirror.assert_mirrored(key)  # the merge commit is one lakeFS commit with the merged tree
+    log = mirror.lakefs.log(repository_name(key), "main")
+    assert log[0].metadata[COMMIT_KEY] == merged and log[0].metadata["kohakuhub.parents"].count(",") == 1
 
 
 def test_squash_of_the_default_branch_is_committed_on_top(mirror):

@@ -11,7 +11,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -62,15 +62,20 @@ class Matrix:
     hub: object
     tokens: dict[str, str | None]
     owner_token: str
+    # What a family's ``prepare`` made for its call (per repo): a pull request to merge, a comment to hide.
+    prepared: dict[str, object] = field(default_factory=dict)
 
     def headers(self, caller: str) -> dict[str, str]:
         return bearer(self.tokens[caller])
 
     def snapshot(self, repo: str) -> tuple:
-        """What a refused call must leave as it was: refs, stored objects, grants, settings, likers, and the
-        gated repo's access requests."""
-        paths = [f"/api/models/{ORG}/{repo}/refs", f"/api/models/{ORG}/{repo}/collaborators",
-                 f"/api/models/{ORG}/{repo}", f"/api/models/{ORG}/{repo}/likers"]
+        """What a refused call must leave as it was: refs (pull requests' too), stored objects, grants,
+        settings, likers, discussions and the events of discussion #1 and pull request #2, and the gated
+        repo's access requests."""
+        paths = [f"/api/models/{ORG}/{repo}/refs?include_prs=1", f"/api/models/{ORG}/{repo}/collaborators",
+                 f"/api/models/{ORG}/{repo}", f"/api/models/{ORG}/{repo}/likers",
+                 f"/api/models/{ORG}/{repo}/discussions", f"/api/models/{ORG}/{repo}/discussions/1",
+                 f"/api/models/{ORG}/{repo}/discussions/2"]
         if repo == "gated":
             paths += [f"/api/models/{ORG}/{repo}/user-access-request/{s}" for s in ("pending", "accepted", "rejected")]
         answers = []
@@ -78,10 +83,10 @@ class Matrix:
             resp = self.client.get(path, headers=bearer(self.owner_token))
             assert resp.status_code == 200, resp.text
             answers.append(resp.json())
-        refs, grants, info, likers, *requests = answers
+        refs, grants, info, likers, listing, discussion, pull_request, *requests = answers
         requests = [[(i["user"]["user"], i["status"]) for i in listed] for listed in requests]
         return (refs, grants, info["private"], info["gated"], [u["user"] for u in likers], requests,
-                sorted(o.oid for o in LfsObject.select()))
+                sorted(o.oid for o in LfsObject.select()), listing, discussion, pull_request)
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +123,13 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
             resp = client.put(f"/api/models/{ORG}/{repo}/collaborators/collab", json={"role": "write"},
                               headers=bearer(boss))
             assert resp.status_code == 200, resp.text
+            # Discussion #1 and pull request #2, both the owner's: callers comment, rename, commit to them.
+            resp = client.post(f"/api/models/{ORG}/{repo}/discussions", headers=bearer(boss),
+                               json={"title": "matrix discussion", "description": "first"})
+            assert resp.json()["num"] == 1, resp.text
+            resp = client.post(f"/api/models/{ORG}/{repo}/commit/main?create_pr=1", headers={**bearer(boss), **NDJSON},
+                               content=ndjson([file_op("pr.txt", SMALL)]))
+            assert resp.json()["pullRequestUrl"].endswith("/discussions/2"), resp.text
         resp = client.put(f"/api/models/{ORG}/gated/settings", json={"gated": "manual"}, headers=bearer(boss))
         assert resp.status_code == 200, resp.text
         resp = client.post(f"/api/models/{ORG}/gated/user-access-request/grant", json={"user": "acc"},
@@ -161,10 +173,13 @@ def _digest(secret: str) -> str:
 Call = Callable[[Matrix, str, dict[str, str]], object]
 
 
-def _lfs_batch(operation: str, data: bytes) -> Call:
+def _lfs_batch(operation: str, data: bytes, ref: str | None = "main") -> Call:
+    """A batch call; an upload without a ref is one for a pull request the commit will open."""
     def call(m: Matrix, repo: str, headers: dict[str, str]):
         body = {"operation": operation, "transfers": ["basic"], "hash_algo": "sha256",
                 "objects": [{"oid": sha256(data), "size": len(data)}]}
+        if ref is not None:
+            body["ref"] = {"name": ref}
         return m.client.post(f"/{ORG}/{repo}.git/info/lfs/objects/batch", json=body,
                              headers={**LFS_HEADERS, **headers})
     return call
@@ -205,9 +220,58 @@ _remove_collaborator = _undone("DELETE", "/collaborators/collab",
                                undo=[("PUT", "/collaborators/collab", {"role": "write"})])
 
 
-def _commit(m: Matrix, repo: str, headers: dict[str, str]):
-    return m.client.post(f"/api/models/{ORG}/{repo}/commit/main", headers={**headers, **NDJSON},
-                         content=ndjson([file_op("matrix.txt", b"x")]))
+def _commit(revision: str = "main", query: str = "") -> Call:
+    def call(m: Matrix, repo: str, headers: dict[str, str]):
+        return m.client.post(f"/api/models/{ORG}/{repo}/commit/{revision}{query}", headers={**headers, **NDJSON},
+                             content=ndjson([file_op(f"matrix-{uuid.uuid4().hex[:6]}.txt", b"x")]))
+    return call
+
+
+def _post(path: str, body: Callable[[], dict] | None = None) -> Call:
+    return lambda m, r, h: m.client.post(f"/api/models/{ORG}/{r}{path}", json=body() if body else None, headers=h)
+
+
+def _owner_pull_request(m: Matrix, repo: str) -> None:
+    """An open pull request of the owner's, with one commit, for the merge family."""
+    resp = m.client.post(f"/api/models/{ORG}/{repo}/commit/main?create_pr=1", headers={**bearer(m.owner_token), **NDJSON},
+                         content=ndjson([file_op(f"merged-{uuid.uuid4().hex[:8]}.txt", b"m")]))
+    assert resp.status_code == 200, resp.text
+    m.prepared[repo] = int(resp.json()["pullRequestUrl"].rsplit("/", 1)[1])
+
+
+def _owner_comment(m: Matrix, repo: str) -> None:
+    """A new comment of the owner's on discussion #1, for the hide family."""
+    resp = m.client.post(f"/api/models/{ORG}/{repo}/discussions/1/comment", json={"comment": "to hide"},
+                         headers=bearer(m.owner_token))
+    assert resp.status_code == 200, resp.text
+    m.prepared[repo] = resp.json()["newMessage"]["id"]
+
+
+def _first_comment(m: Matrix, repo: str) -> str:
+    details = m.client.get(f"/api/models/{ORG}/{repo}/discussions/1", headers=bearer(m.owner_token)).json()
+    return details["events"][0]["id"]
+
+
+def _close_discussion(m: Matrix, repo: str, headers: dict[str, str]):
+    resp = m.client.post(f"/api/models/{ORG}/{repo}/discussions/1/status", json={"status": "closed"}, headers=headers)
+    if resp.status_code == 200:
+        reopened = m.client.post(f"/api/models/{ORG}/{repo}/discussions/1/status", json={"status": "open"},
+                                 headers=bearer(m.owner_token))
+        assert reopened.status_code == 200, reopened.text
+    return resp
+
+
+def _merge(m: Matrix, repo: str, headers: dict[str, str]):
+    return m.client.post(f"/api/models/{ORG}/{repo}/discussions/{m.prepared[repo]}/merge", headers=headers)
+
+
+def _edit_comment(m: Matrix, repo: str, headers: dict[str, str]):
+    return m.client.post(f"/api/models/{ORG}/{repo}/discussions/1/comment/{_first_comment(m, repo)}/edit",
+                         json={"content": f"edited {uuid.uuid4().hex[:6]}"}, headers=headers)
+
+
+def _hide_comment(m: Matrix, repo: str, headers: dict[str, str]):
+    return m.client.post(f"/api/models/{ORG}/{repo}/discussions/1/comment/{m.prepared[repo]}/hide", headers=headers)
 
 
 def _settings(m: Matrix, repo: str, headers: dict[str, str]):
@@ -266,6 +330,10 @@ class Family:
     plain 401). ``user_write``: it changes the caller's own data (a like, an access request), so a read token
     is refused (403) even where reading is enough. ``writes``: a refusal is checked to change nothing even
     though ``need`` is below WRITE.
+    ``write_token``: taking part (discussions, pull requests) also needs a signed-in caller whose token may
+    write: anonymous callers who may read get 401, read tokens 403.
+    ``author_only``: only the author of what it changes (the owner here) or a site admin may.
+    ``prepare``: run as the owner before the "nothing changed" snapshot (what the call acts on).
     """
 
     need: Access
@@ -274,6 +342,9 @@ class Family:
     signed_in: bool = False
     user_write: bool = False
     writes: bool = False
+    write_token: bool = False
+    author_only: bool = False
+    prepare: Callable[[Matrix, str], None] | None = None
 
     def ok_on(self, repo: str) -> int:
         return self.ok if isinstance(self.ok, int) else self.ok[REPOS.index(repo)]
@@ -334,7 +405,37 @@ FAMILIES: dict[str, Family] = {
     "preupload": Family(Access.WRITE, 200, lambda m, r, h: m.client.post(
         f"/api/models/{ORG}/{r}/preupload/main", headers=h,
         json={"files": [{"path": "p.txt", "size": 3, "sample": base64.b64encode(b"abc").decode()}]})),
-    "commit": Family(Access.WRITE, 200, _commit),
+    "commit": Family(Access.WRITE, 200, _commit()),
+    # Pull requests: anyone who may download opens one (on a gated repo, with an accepted access request);
+    # only writers (and its author) commit to one.
+    "preupload_pr": Family(Access.DOWNLOAD, 200, lambda m, r, h: m.client.post(
+        f"/api/models/{ORG}/{r}/preupload/main?create_pr=1", headers=h,
+        json={"files": [{"path": "p.txt", "size": 3, "sample": base64.b64encode(b"abc").decode()}]}), write_token=True),
+    "commit_pr": Family(Access.DOWNLOAD, 200, _commit(query="?create_pr=1"), write_token=True),
+    "commit_to_pr": Family(Access.WRITE, 200, _commit("refs%2Fpr%2F2")),
+    "xet_write_token_pr": Family(Access.DOWNLOAD, 200,
+                                 _get("/api/models/{org}/{repo}/xet-write-token/main?create_pr=1"), write_token=True),
+    "lfs_batch_upload_pr": Family(Access.DOWNLOAD, 200, _lfs_batch("upload", NEW_LFS, ref=None), write_token=True),
+    # Discussions are metadata (a gated repo's readers take part); a pull request's details show its
+    # changes, so they need download access.
+    "list_discussions": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/discussions?status=open")),
+    "discussion_details": Family(Access.READ, 200, _get("/api/models/{org}/{repo}/discussions/1")),
+    "pull_request_details": Family(Access.DOWNLOAD, 200, _get("/api/models/{org}/{repo}/discussions/2?diff=1")),
+    "create_discussion": Family(Access.READ, 200, _post("/discussions", lambda: {"title": "from the matrix"}),
+                                write_token=True),
+    "create_pull_request": Family(Access.DOWNLOAD, 200, _post(
+        "/discussions", lambda: {"title": "empty pull request", "pullRequest": True}), write_token=True),
+    "comment_discussion": Family(Access.READ, 200, _post("/discussions/1/comment", lambda: {"comment": "hi"}),
+                                 write_token=True),
+    "comment_pull_request": Family(Access.READ, 200, _post("/discussions/2/comment", lambda: {"comment": "hi"}),
+                                   write_token=True),
+    "rename_discussion": Family(Access.WRITE, 200, _post("/discussions/1/title",
+                                                         lambda: {"title": f"renamed {uuid.uuid4().hex[:8]}"}),
+                                write_token=True),
+    "change_discussion_status": Family(Access.WRITE, 200, _close_discussion, write_token=True),
+    "merge_pull_request": Family(Access.WRITE, 200, _merge, write_token=True, prepare=_owner_pull_request),
+    "edit_discussion_comment": Family(Access.READ, 200, _edit_comment, author_only=True),
+    "hide_discussion_comment": Family(Access.WRITE, 200, _hide_comment, write_token=True, prepare=_owner_comment),
     "create_branch": Family(Access.WRITE, 200, _create_branch),
     "delete_branch": Family(Access.WRITE, 200, _delete_branch),
     "create_tag": Family(Access.WRITE, 200, _tag),
@@ -366,11 +467,15 @@ def expected(caller: str, repo: str, family: Family) -> tuple[int, str | None]:
         return 401, None  # invalid credentials are refused whatever the repo
     if access == Access.NONE:
         return (401 if caller == "anonymous" else 404), "RepoNotFound"
+    if (family.write_token or family.author_only) and caller == "anonymous":
+        return 401, None  # taking part needs a signed-in caller, gate or not
     if access < need:
         if need == Access.DOWNLOAD:  # a reader the gate holds back: the Hub's GatedRepo answer
             return (401 if caller == "anonymous" else 403), "GatedRepo"
         return (401 if caller == "anonymous" else 403), None
-    if family.user_write and caller == "member_read_token":
+    if (family.user_write or family.write_token or family.author_only) and caller == "member_read_token":
+        return 403, None
+    if family.author_only and caller != "site_admin":
         return 403, None
     return family.ok_on(repo), None
 
@@ -382,7 +487,10 @@ def test_matrix(matrix: Matrix, family: str, caller: str, repo: str) -> None:
     entry = FAMILIES[family]
     status, code = expected(caller, repo, entry)
     ok = entry.ok_on(repo)
-    before = matrix.snapshot(repo) if status != ok and (entry.need >= Access.WRITE or entry.writes) else None
+    if entry.prepare is not None:
+        entry.prepare(matrix, repo)
+    changes = entry.need >= Access.WRITE or entry.writes or entry.write_token or entry.author_only
+    before = matrix.snapshot(repo) if status != ok and changes else None
     resp = entry.call(matrix, repo, matrix.headers(caller))
     assert resp.status_code == status, (family, caller, repo, resp.status_code, resp.text[:300])
     assert resp.headers.get("x-error-code") == code, (family, caller, repo, dict(resp.headers))
@@ -392,7 +500,7 @@ def test_matrix(matrix: Matrix, family: str, caller: str, repo: str) -> None:
             assert resp.headers.get("www-authenticate", "").startswith("Basic"), resp.headers
     if before is not None:
         assert matrix.snapshot(repo) == before, f"forbidden {family} by {caller} changed the repo"
-    if family == "lfs_batch_upload" and status == ok:
+    if family.startswith("lfs_batch_upload") and status == ok:
         assert "error" not in resp.json()["objects"][0], resp.text
 
 
@@ -531,7 +639,8 @@ ROUTES: dict[str, str | tuple[str, ...] | SameAs] = {
     "GET /api/invitations/{token}": INVITATION,
     "DELETE /api/invitations/{token}": INVITATION,
     "POST /api/invitations/{token}/accept": INVITATION,
-    "POST /{namespace}/{name}.git/info/lfs/objects/batch": ("lfs_batch_download", "lfs_batch_upload"),
+    "POST /{namespace}/{name}.git/info/lfs/objects/batch": ("lfs_batch_download", "lfs_batch_upload",
+                                                            "lfs_batch_upload_pr"),
     **_git_forms("POST /{namespace}/{name}.git/info/lfs/objects/batch"),
     # git-lfs asks before pushing; the hub keeps no locks, so the answer is "none" for any path.
     "POST /{namespace}/{name}.git/info/lfs/locks/verify": PUBLIC,
@@ -542,7 +651,7 @@ ROUTES: dict[str, str | tuple[str, ...] | SameAs] = {
     "PUT /api/lfs/parts/{oid}/{upload_id}/{number}": SIGNED_URL,
     "POST /api/lfs/complete/{oid}/{upload_id}": SIGNED_URL,
     f"GET {_R}/xet-read-token/{{revision}}": "xet_read_token",
-    f"GET {_R}/xet-write-token/{{revision}}": "xet_write_token",
+    f"GET {_R}/xet-write-token/{{revision}}": ("xet_write_token", "xet_write_token_pr"),
     "GET /api/xet/cas/v1/reconstructions/{file_id}": XET_TOKEN,
     "POST /api/xet/cas/v1/reconstructions": XET_TOKEN,
     "GET /api/xet/cas/v1/chunks/{prefix}/{chunk_hash}": XET_TOKEN,
@@ -585,8 +694,17 @@ ROUTES: dict[str, str | tuple[str, ...] | SameAs] = {
     f"GET {_R}/commit/{{revision}}": "commit_diff",
     f"GET {_R}/compare/{{spec}}": "compare",
     f"POST {_R}/super-squash/{{revision}}": "super_squash",
-    f"POST {_R}/preupload/{{revision}}": "preupload",
-    f"POST {_R}/commit/{{revision}}": "commit",
+    f"POST {_R}/preupload/{{revision}}": ("preupload", "preupload_pr"),
+    f"POST {_R}/commit/{{revision}}": ("commit", "commit_pr", "commit_to_pr"),
+    f"GET {_R}/discussions": "list_discussions",
+    f"POST {_R}/discussions": ("create_discussion", "create_pull_request"),
+    f"GET {_R}/discussions/{{num}}": ("discussion_details", "pull_request_details"),
+    f"POST {_R}/discussions/{{num}}/comment": ("comment_discussion", "comment_pull_request"),
+    f"POST {_R}/discussions/{{num}}/title": "rename_discussion",
+    f"POST {_R}/discussions/{{num}}/status": "change_discussion_status",
+    f"POST {_R}/discussions/{{num}}/merge": "merge_pull_request",
+    f"POST {_R}/discussions/{{num}}/comment/{{comment_id}}/edit": "edit_discussion_comment",
+    f"POST {_R}/discussions/{{num}}/comment/{{comment_id}}/hide": "hide_discussion_comment",
 }
 
 

@@ -26,6 +26,7 @@ from kohakuhub.errors import (
     EntryNotFoundError,
     InvalidPathError,
     InvalidRevisionError,
+    MergeConflictError,
     NotFoundError,
     RepoNotFoundError,
     RevisionNotFoundError,
@@ -842,6 +843,96 @@ def test_readers_run_alongside_writers(backend, repo):
     assert_linear(backend, 41)
 
 
+# --- pull requests ----------------------------------------------------------------------------------
+
+
+def test_pull_request_ref_is_created_once_and_listed(backend, repo):
+    main = backend.resolve(KEY, "main")
+    backend.create_pull_request_ref(KEY, 1, "main")
+    assert backend.resolve(KEY, "refs/pr/1") == main
+    refs = backend.refs(KEY)
+    assert refs.pull_requests == {1: main} and set(refs.branches) == {"main"}
+    with pytest.raises(ConflictError):
+        backend.create_pull_request_ref(KEY, 1, "main")
+    with pytest.raises(RevisionNotFoundError):
+        backend.create_pull_request_ref(KEY, 2, "no-such-branch")
+    assert backend.refs(KEY).pull_requests == {1: main}
+
+
+def test_commit_to_pull_request_starts_from_a_commit_and_leaves_main(backend, repo):
+    main = backend.resolve(KEY, "main")
+    first = backend.commit_to_pull_request(KEY, 3, operations=[put(backend, "pr.txt", b"pr")], message="pr 1",
+                                           author=AUTHOR, start_point=main)
+    assert backend.commit_info(KEY, first).parents == (main,)
+    assert backend.resolve(KEY, "main") == main and "pr.txt" in files(backend, "refs/pr/3")
+    with pytest.raises(ConflictError):  # the ref exists now: a start point would overwrite it
+        backend.commit_to_pull_request(KEY, 3, operations=[], message="again", author=AUTHOR, start_point=main)
+    second = backend.commit_to_pull_request(KEY, 3, operations=[put(backend, "b.txt", b"b")], message="pr 2",
+                                            author=AUTHOR, expected_head=first[:7])
+    with pytest.raises(StaleParentError):
+        backend.commit_to_pull_request(KEY, 3, operations=[], message="stale", author=AUTHOR, expected_head=first)
+    with pytest.raises(RevisionNotFoundError):  # no such ref and no start point
+        backend.commit_to_pull_request(KEY, 4, operations=[], message="x", author=AUTHOR)
+    with pytest.raises(EntryNotFoundError):  # a failed commit moves nothing
+        backend.commit_to_pull_request(KEY, 3, operations=[DeleteFile("missing")], message="x", author=AUTHOR)
+    assert backend.resolve(KEY, "refs/pr/3") == second
+    assert backend.refs(KEY).pull_requests == {3: second}
+
+
+def test_merge_fast_forwards_when_the_branch_did_not_move(backend, repo):
+    main = backend.resolve(KEY, "main")
+    head = backend.commit_to_pull_request(KEY, 1, operations=[put(backend, "f.txt", b"f")], message="f",
+                                          author=AUTHOR, start_point=main)
+    assert backend.is_ancestor(KEY, main, head) and not backend.is_ancestor(KEY, head, main)
+    assert backend.merge_conflicts(KEY, main, head) == []
+    outcome = backend.merge(KEY, branch="main", source="refs/pr/1", message="merge", author=AUTHOR)
+    assert outcome.fast_forward and outcome.commit == head == backend.resolve(KEY, "main")
+    again = backend.merge(KEY, branch="main", source=head, message="merge", author=AUTHOR)
+    assert again.fast_forward and again.commit == head  # already contained: nothing changes
+
+
+def test_merge_writes_a_merge_commit_when_both_sides_moved(backend, repo):
+    commit(backend, [put(backend, "shared.txt", b"one\ntwo\nthree\n")])
+    base = backend.resolve(KEY, "main")
+    pr = backend.commit_to_pull_request(KEY, 1, operations=[put(backend, "shared.txt", b"ONE\ntwo\nthree\n"),
+                                                             put(backend, "pr.txt", b"pr")],
+                                        message="pr", author=AUTHOR, start_point=base)
+    main = commit(backend, [put(backend, "shared.txt", b"one\ntwo\nTHREE\n"), put(backend, "m.txt", b"m")])
+    outcome = backend.merge(KEY, branch="main", source=pr, message="Merge #1", author=AUTHOR)
+    assert not outcome.fast_forward
+    info = backend.commit_info(KEY, outcome.commit)
+    assert info.parents == (main, pr) and info.title == "Merge #1"
+    merged = files(backend, "main")
+    assert merged["shared.txt"] == b"ONE\ntwo\nTHREE\n" and merged["pr.txt"] == b"pr" and merged["m.txt"] == b"m"
+
+
+def test_merge_conflict_writes_nothing(backend, repo):
+    commit(backend, [put(backend, "c.txt", b"base\n")])
+    base = backend.resolve(KEY, "main")
+    pr = backend.commit_to_pull_request(KEY, 1, operations=[put(backend, "c.txt", b"theirs\n")], message="pr",
+                                        author=AUTHOR, start_point=base)
+    main = commit(backend, [put(backend, "c.txt", b"ours\n")])
+    assert backend.merge_conflicts(KEY, main, pr) == ["c.txt"]
+    with pytest.raises(MergeConflictError) as raised:
+        backend.merge(KEY, branch="main", source=pr, message="m", author=AUTHOR)
+    assert raised.value.paths == ["c.txt"] and "c.txt" in raised.value.message
+    assert backend.resolve(KEY, "main") == main and backend.resolve(KEY, "refs/pr/1") == pr
+
+
+def test_merge_of_unrelated_histories_is_a_conflict(backend, repo):
+    backend.create_pull_request_ref(KEY, 1, "main")
+    pr = backend.commit_to_pull_request(KEY, 1, operations=[put(backend, "p.txt", b"p")], message="pr",
+                                        author=AUTHOR)
+    squashed = backend.squash(KEY, branch="main", message="squash", author=AUTHOR)
+    commit(backend, [put(backend, "m.txt", b"m")])
+    assert backend.merge_conflicts(KEY, "main", pr) is None
+    with pytest.raises(MergeConflictError, match="share no history"):
+        backend.merge(KEY, branch="main", source=pr, message="m", author=AUTHOR)
+    assert backend.commit_info(KEY, "main").parents == (squashed,)
+    with pytest.raises(RevisionNotFoundError):
+        backend.merge(KEY, branch="gone", source=pr, message="m", author=AUTHOR)
+
+
 # --- small blobs and dropping blobs from history ----------------------------------------------------
 
 
@@ -877,6 +968,27 @@ def test_drop_blobs_rewrites_every_ref(backend, repo):
     assert [c.message.strip() for c in log][:2] == ["update", "update"] and log[-1].id == initial
     assert backend.resolve(KEY, "v1") == backend.resolve(KEY, "dev") != first
     assert backend.drop_blobs(KEY, [drop]) == []  # nothing left to drop: nothing moves
+
+
+def test_drop_blobs_rewrites_pull_request_refs(backend, repo):
+    """refs/pr/N are refs like any other: a pull request that holds a dropped blob (started from a commit
+    that had it, or adding it itself) is rewritten with the branches; one that never reached it stays."""
+    with_blob = commit(backend, [put(backend, "drop.bin", b"drop me"), put(backend, "keep.txt", b"keep")])
+    backend.create_pull_request_ref(KEY, 1, with_blob)
+    untouched = backend.commit_to_pull_request(KEY, 2, operations=[put(backend, "other.txt", b"o")], message="pr 2",
+                                               author=AUTHOR, start_point=backend.log(KEY, "main")[-1].id)
+    own = backend.commit_to_pull_request(KEY, 3, operations=[put(backend, "pr-only.bin", b"pr only")],
+                                         message="pr 3", author=AUTHOR, start_point=with_blob)
+    drop = [backend.write_blob(KEY, b"drop me"), backend.write_blob(KEY, b"pr only")]
+    moved = backend.drop_blobs(KEY, drop)
+    assert sorted(moved) == ["refs/heads/main", "refs/pr/1", "refs/pr/3"]
+    prs = backend.refs(KEY).pull_requests
+    assert prs[1] == backend.resolve(KEY, "main") != with_blob and prs[2] == untouched and prs[3] != own
+    for rev in ("refs/pr/1", "refs/pr/3"):
+        assert "drop.bin" not in files(backend, rev) and files(backend, rev)["keep.txt"] == b"keep"
+    assert "pr-only.bin" not in files(backend, "refs/pr/3")
+    assert backend.commit_info(KEY, prs[3]).parents == (prs[1],)  # the pull request's commit sits on the new main
+    assert backend.is_ancestor(KEY, prs[1], prs[3]) and not backend.is_ancestor(KEY, with_blob, prs[3])
 
 
 # --- .gitignore rules ------------------------------------------------------------------------------

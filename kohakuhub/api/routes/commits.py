@@ -5,12 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from kohakuhub.api.deps import CallerDep, HubDep, find_repo
+from kohakuhub.api.deps import CallerDep, HubDep, find_writable_repo
 from kohakuhub.api.errors import repo_url
 from kohakuhub.api.middleware import param
-from kohakuhub.errors import BadRequestError
+from kohakuhub.api.pagination import parse_bool
 from kohakuhub.lib.ndjson_commit import CommitLine, parse_commit_stream
-from kohakuhub.services.auth import Access
 
 router = APIRouter(tags=["commits"])
 
@@ -23,9 +22,11 @@ BATCH_BYTES = 32 << 20
 
 
 @router.post("/api/{plural}/{namespace}/{name}/preupload/{revision}")
-def preupload(plural: str, namespace: str, name: str, revision: str, body: dict, caller: CallerDep,
-              hub: HubDep) -> dict:
-    ref = find_repo(hub, caller, plural, namespace, name, Access.WRITE)
+def preupload(plural: str, namespace: str, name: str, revision: str, body: dict, request: Request,
+              caller: CallerDep, hub: HubDep) -> dict:
+    # ?create_pr=1: the upload is for a pull request the commit will open (readers may open one).
+    create_pr = parse_bool(request.query_params.get("create_pr"))
+    ref = find_writable_repo(hub, caller, plural, namespace, name, revision=param(revision), create_pr=create_pr)
     files = hub.commits.preupload(ref, param(revision), body.get("files"), body.get("gitIgnore"))
     return {"files": files, "commitOid": hub.files.resolve(ref, param(revision))}
 
@@ -33,13 +34,15 @@ def preupload(plural: str, namespace: str, name: str, revision: str, body: dict,
 @router.post("/api/{plural}/{namespace}/{name}/commit/{revision}")
 async def commit(plural: str, namespace: str, name: str, revision: str, request: Request, caller: CallerDep,
                  hub: HubDep) -> dict:
-    if request.query_params.get("create_pr") in ("1", "true"):
-        raise BadRequestError("Pull requests are not supported by this hub yet; commit to a branch")
+    """A commit to a branch or to ``refs/pr/<num>``; with ``?create_pr=1`` it opens a pull request against
+    the branch instead (the answer's ``pullRequestUrl`` names it)."""
+    create_pr = parse_bool(request.query_params.get("create_pr"))
     settings = hub.settings
 
     def begin():
-        ref = find_repo(hub, caller, plural, namespace, name, Access.WRITE)
-        return ref, hub.commits.begin(caller, ref, param(revision))
+        ref = find_writable_repo(hub, caller, plural, namespace, name, revision=param(revision),
+                                 create_pr=create_pr)
+        return ref, hub.commits.begin(caller, ref, param(revision), create_pr=create_pr)
 
     ref, session = await run_in_threadpool(begin)
     settings.spool_dir.mkdir(parents=True, exist_ok=True)
@@ -60,4 +63,5 @@ async def commit(plural: str, namespace: str, name: str, revision: str, request:
     finally:
         session.discard(batch)
     url = repo_url(request, ref.type.value, ref.id)
-    return {"success": True, "commitOid": oid, "commitUrl": f"{url}/commit/{oid}", "pullRequestUrl": None}
+    opened = f"{url}/discussions/{session.opened.num}" if session.opened is not None else None
+    return {"success": True, "commitOid": oid, "commitUrl": f"{url}/commit/{oid}", "pullRequestUrl": opened}

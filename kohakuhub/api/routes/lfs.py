@@ -27,7 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from kohakuhub.api.deps import CallerDep, Hub, HubDep, find_repo
+from kohakuhub.api.deps import CallerDep, Hub, HubDep, find_repo, find_writable_repo
 from kohakuhub.api.errors import LFS_CONTENT_TYPE, base_url
 from kohakuhub.api.byte_responses import BlobFileResponse, serve_reconstructed
 from kohakuhub.errors import (
@@ -89,8 +89,14 @@ async def _batch(request: Request, hub: Hub, caller: Caller | None, plural: str,
     multipart_ok = "multipart" in transfers
 
     def decide() -> tuple[RepoRef, list[BatchDecision], dict[str, DirectUpload]]:
-        need = Access.WRITE if operation == "upload" else Access.DOWNLOAD
-        ref = find_repo(hub, caller, plural, namespace, name, need)
+        if operation == "upload":
+            # The client names no ref when it uploads for a pull request its commit will open
+            # (create_pr); a ref refs/pr/N is one the uploader may have opened.
+            ref_name = _ref_name(body)
+            ref = find_writable_repo(hub, caller, plural, namespace, name, revision=ref_name,
+                                     create_pr=ref_name is None)
+        else:
+            ref = find_repo(hub, caller, plural, namespace, name, Access.DOWNLOAD)
         decisions = hub.lfs.batch(caller, ref, operation, pairs)
         direct: dict[str, DirectUpload] = {}
         if hub.lfs.direct is not None:  # S3: presigned URLs to a staging key (starting multipart uploads)
@@ -107,6 +113,20 @@ async def _batch(request: Request, hub: Hub, caller: Caller | None, plural: str,
         "hash_algo": "sha256",
         "objects": [links.answer(d, multipart_ok, direct.get(d.oid)) for d in decisions],
     })
+
+
+def _ref_name(body: dict[str, Any]) -> str | None:
+    """The ``ref.name`` of a batch request, if it sent one.
+
+    Raises:
+        BadRequestError: ``ref`` is not an object with a string ``name``.
+    """
+    ref = body.get("ref")
+    if ref is None:
+        return None
+    if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
+        raise BadRequestError("'ref' must be an object with a string 'name'")
+    return ref["name"]
 
 
 class TransferLinks:

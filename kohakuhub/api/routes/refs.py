@@ -45,7 +45,8 @@ def list_refs(plural: str, namespace: str, name: str, request: Request, caller: 
         "tags": [{"name": n, "ref": f"refs/tags/{n}", "targetCommit": c} for n, c in sorted(refs.tags.items())],
     }
     if request.query_params.get("include_prs"):
-        body["pullRequests"] = []
+        body["pullRequests"] = [{"name": f"refs/pr/{n}", "ref": f"refs/pr/{n}", "targetCommit": c}
+                                for n, c in sorted(refs.pull_requests.items())]
     return body
 
 

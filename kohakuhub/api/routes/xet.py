@@ -13,8 +13,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from kohakuhub.api.deps import CallerDep, Hub, HubDep, find_repo
+from kohakuhub.api.deps import CallerDep, Hub, HubDep, find_repo, find_writable_repo
 from kohakuhub.api.errors import base_url
+from kohakuhub.api.middleware import param
+from kohakuhub.api.pagination import parse_bool
 from kohakuhub.api.byte_responses import BlobFileResponse
 from kohakuhub.errors import BadRequestError, ForbiddenError, NotFoundError, PayloadTooLargeError
 from kohakuhub.lib.content_safety import SANDBOX_POLICY
@@ -49,7 +51,8 @@ def _token_answer(request: Request, hub: Hub, ref: RepoRef, user_id: int, scope:
 def xet_read_token(plural: str, namespace: str, name: str, revision: str, request: Request,
                    caller: CallerDep, hub: HubDep) -> JSONResponse:
     ref = find_repo(hub, caller, plural, namespace, name, Access.DOWNLOAD)
-    hub.files.resolve(ref, revision)  # an unknown revision is a 404, as on the Hub
+    # HfFileSystem quotes special refs (refs%2Fpr%2F1), which the raw-path routing keeps encoded.
+    hub.files.resolve(ref, param(revision))  # an unknown revision is a 404, as on the Hub
     return _token_answer(request, hub, ref, caller.user_id if caller else 0, "read")
 
 
@@ -57,7 +60,10 @@ def xet_read_token(plural: str, namespace: str, name: str, revision: str, reques
 def xet_write_token(plural: str, namespace: str, name: str, revision: str, request: Request,
                     caller: CallerDep, hub: HubDep) -> JSONResponse:
     # The revision is not checked: an upload may target a branch the commit creates, or "None" for a PR.
-    ref = find_repo(hub, caller, plural, namespace, name, Access.WRITE)
+    # ?create_pr=1 (or a revision refs/pr/N they opened): readers get a token for their pull request.
+    create_pr = parse_bool(request.query_params.get("create_pr"))
+    ref = find_writable_repo(hub, caller, plural, namespace, name, revision=param(revision), create_pr=create_pr)
+    assert caller is not None  # write access and pull request grants are never given to anonymous callers
     return _token_answer(request, hub, ref, caller.user_id, "write")
 
 

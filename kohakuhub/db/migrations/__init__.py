@@ -23,6 +23,7 @@ from kohakuhub.db.migrations import (
     m0006_lfs_storage_key,
     m0007_open_multipart_uploads,
     m0008_card_tags,
+    m0009_discussions,
     m0010_gated_likes_downloads,
     m0011_lakefs_mirror,
 )
@@ -38,6 +39,7 @@ MIGRATIONS: list[Migration] = [
     (6, "lfs objects kept where they were uploaded", m0006_lfs_storage_key.apply),
     (7, "open s3 multipart uploads", m0007_open_multipart_uploads.apply),
     (8, "card tags of repos", m0008_card_tags.apply),
+    (9, "discussions and pull requests", m0009_discussions.apply),
     (10, "gated repos and access requests, likes, downloads, avatars", m0010_gated_likes_downloads.apply),
     (11, "lakefs mirror queue and mirrored commits", m0011_lakefs_mirror.apply),
 ]

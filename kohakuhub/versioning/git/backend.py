@@ -52,6 +52,7 @@ from kohakuhub.versioning.git.naming import (
 )
 from kohakuhub.versioning.git.opening import RepoCache, open_fresh
 from kohakuhub.versioning.git.packwriter import write_pack
+from kohakuhub.versioning.git.pull_requests import PullRequestRefs
 from kohakuhub.versioning.git.refs_writer import create_ref, delete_ref, move_ref
 from kohakuhub.versioning.git.tree_builder import apply_operations
 from kohakuhub.versioning.git.usage import reachable_blob_bytes
@@ -68,7 +69,7 @@ REPACK_TIMEOUT_SECONDS = 3600
 log = logging.getLogger(__name__)
 
 
-class GitBackend(VersioningBackend):
+class GitBackend(PullRequestRefs, VersioningBackend):
     """History store keeping every hub repo as a bare git repository under ``root``."""
 
     def __init__(self, root: Path, *, pack_min_blobs: int = PACK_MIN_BLOBS, max_packs: int = MAX_PACKS) -> None:
@@ -296,7 +297,7 @@ class GitBackend(VersioningBackend):
         return str(revisions.resolve_commit(self._open(key), revision).id)
 
     def refs(self, key: str) -> Refs:
-        """All branches and tags (tags peeled to their commit)."""
+        """All branches, tags (peeled to their commit) and pull request refs."""
         return revisions.list_refs(self._open(key))
 
     def create_branch(self, key: str, name: str, commit: str) -> None:
@@ -383,18 +384,31 @@ class GitBackend(VersioningBackend):
             BadRequestError: invalid author or message.
         """
         ref_name = self._branch_ref(branch, creating=create_branch)
+        return self._commit_on(key, ref_name, branch, operations=operations, message=message, author=author,
+                               when=when, expected_head=expected_head, missing_ok=create_branch)
+
+    def _commit_on(self, key: str, ref_name: str, label: str, *, operations: Sequence[CommitOperation],
+                   message: str, author: Signature, when: datetime | None, expected_head: str | None,
+                   missing_ok: bool = False, start_point: str | None = None) -> str:
+        """Commit ``operations`` on ``ref_name`` (see ``commit`` and ``commit_to_pull_request``)."""
         signature = make_signature(author, when)
         check_message(message)
         with self._moving_refs(key):
             repo = self._open(key)
             head = revisions.head_of(repo, ref_name)
-            if head is None and not create_branch:
-                raise RevisionNotFoundError(f"Invalid rev id: {branch}")
-            if expected_head is not None and not revisions.matches_expected(head, expected_head):
-                raise StaleParentError()
-            base_tree = repo[head].tree if head is not None else None
+            if start_point is not None:
+                if head is not None:
+                    raise ConflictError(f"{label} already exists")
+                parent = revisions.resolve_commit(repo, start_point).id
+            else:
+                if head is None and not missing_ok:
+                    raise RevisionNotFoundError(f"Invalid rev id: {label}")
+                if expected_head is not None and not revisions.matches_expected(head, expected_head):
+                    raise StaleParentError()
+                parent = head
+            base_tree = repo[parent].tree if parent is not None else None
             tree_id = apply_operations(repo, base_tree, operations)
-            parents = [head] if head is not None else []
+            parents = [parent] if parent is not None else []
             # The commit object is written before the ref moves: a crash in between leaves only an
             # unreachable object behind, never a ref to a missing commit.
             new = repo.create_commit(None, signature, signature, message, tree_id, parents)

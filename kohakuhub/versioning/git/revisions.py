@@ -10,6 +10,7 @@ from kohakuhub.versioning.git.naming import MAX_REVISION_LENGTH, is_full_hex, is
 
 _HEADS = "refs/heads/"
 _TAGS = "refs/tags/"
+_PULLS = "refs/pr/"
 # git itself needs 4 hex digits for an abbreviated id.
 _MIN_SHORT_ID = 4
 
@@ -81,10 +82,18 @@ def head_of(repo: pygit2.Repository, ref_name: str) -> pygit2.Oid | None:
 
 
 def list_refs(repo: pygit2.Repository) -> Refs:
-    """Branches (``refs/heads``) and tags peeled to commits; other refs (``refs/pr/*``...) are omitted."""
+    """Branches (``refs/heads``), tags peeled to commits and pull request refs (``refs/pr/<number>``);
+    other refs are omitted."""
     branches: dict[str, str] = {}
     tags: dict[str, str] = {}
+    pulls: dict[int, str] = {}
     for name in repo.references:
+        number = name[len(_PULLS):]
+        if name.startswith(_PULLS) and number.isascii() and number.isdigit() and number[0] != "0":
+            commit = _peel_ref(repo, name)
+            if commit is not None:
+                pulls[int(number)] = str(commit.id)
+            continue
         if name.startswith(_HEADS):
             commit = _peel_ref(repo, name)
             if commit is not None:
@@ -93,7 +102,7 @@ def list_refs(repo: pygit2.Repository) -> Refs:
             commit = _peel_ref(repo, name)
             if commit is not None:  # a tag of a tree or blob has no commit to show
                 tags[name[len(_TAGS) :]] = str(commit.id)
-    return Refs(branches=branches, tags=tags)
+    return Refs(branches=branches, tags=tags, pull_requests=pulls)
 
 
 def matches_expected(head: pygit2.Oid | None, expected: str) -> bool:
