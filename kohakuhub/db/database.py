@@ -141,3 +141,8 @@ def write_transaction(db: Database):
 def is_in_process(db: Database) -> bool:
     """True for SQLite: queries run in this process in microseconds, with no network round trip."""
     return isinstance(db, SqliteDatabase)
+
+
+def close_thread_connection(db: Database) -> None:
+    """Close this thread's connection (the database keeps one per thread), for threads that are ending."""
+    db.close()

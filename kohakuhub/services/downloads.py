@@ -21,8 +21,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from peewee import Database
-
+from kohakuhub.db.database import Database, close_thread_connection
 from kohakuhub.db.downloads import Visit, record_visits
 from kohakuhub.lib.download_rules import counts_as_download
 
@@ -129,4 +128,4 @@ class DownloadCounter:
                         self._thread = None
                         return
         finally:
-            self._db.close()  # this thread's connection (the database keeps one per thread)
+            close_thread_connection(self._db)
